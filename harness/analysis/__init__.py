@@ -1,0 +1,1 @@
+"""Pure pandas/numpy/scipy analysis over store tables. Reads only through harness.store."""

@@ -1,0 +1,53 @@
+"""The tables a report draws. Analysis builds them; report/ only renders them.
+
+Every table is a pandas DataFrame with the columns listed here (empty DataFrames with these
+columns when there is no data). Where the data cannot support a number, the row carries
+status="insufficient" and a `reason` instead of a value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+SCORES_COLUMNS = [
+    "model_id", "access", "release_date", "suite", "suite_version", "kind", "source",
+    "n_rows", "n_scored", "n_error", "n_limit", "error_rate",
+    "score", "ci_low", "ci_high", "null_baseline",
+]
+FRONTIER_COLUMNS = ["benchmark", "kind", "access", "date", "score", "model_id"]
+GAP_COLUMNS = ["benchmark", "kind", "date", "closed_best", "open_best", "gap", "gap_logit"]
+LAG_COLUMNS = ["benchmark", "kind", "threshold", "closed_date", "open_date", "lag_months"]
+UNDERSTATEMENT_COLUMNS = [
+    "measure", "window_start", "window_end", "agentic", "standard", "d", "ci_low", "ci_high",
+    "p_value", "ratio", "n_agentic", "n_standard", "status", "reason",
+]
+HORIZON_COLUMNS = [
+    "model_id", "access", "suite", "h50", "h50_ci_low", "h50_ci_high", "p_step", "n", "status", "reason",
+]
+PASSK_COLUMNS = ["model_id", "suite", "k", "pass_hat_k", "pass_at_1", "n_tasks"]
+LADDER_COLUMNS = [
+    "closed_model", "open_model", "h", "standard_gap", "agentic_gap", "d", "ci_low", "ci_high", "n_items",
+]
+FLAG_COLUMNS = ["scope", "item", "reason"]
+
+
+def empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    scores: pd.DataFrame = field(default_factory=lambda: empty(SCORES_COLUMNS))
+    frontier: pd.DataFrame = field(default_factory=lambda: empty(FRONTIER_COLUMNS))
+    gaps: pd.DataFrame = field(default_factory=lambda: empty(GAP_COLUMNS))
+    lags: pd.DataFrame = field(default_factory=lambda: empty(LAG_COLUMNS))
+    understatement: pd.DataFrame = field(default_factory=lambda: empty(UNDERSTATEMENT_COLUMNS))
+    horizons: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_COLUMNS))
+    passk: pd.DataFrame = field(default_factory=lambda: empty(PASSK_COLUMNS))
+    ladder: pd.DataFrame = field(default_factory=lambda: empty(LADDER_COLUMNS))
+    flags: pd.DataFrame = field(default_factory=lambda: empty(FLAG_COLUMNS))
+    generated_at: datetime | None = None
+    title: str = "gapbench report"

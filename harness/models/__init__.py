@@ -1,0 +1,7 @@
+"""Model cards (what a model IS) and deployments (how it is reached), kept apart."""
+
+from harness.models.cards import ModelCard
+from harness.models.deployments import Deployment, Pricing
+from harness.models.registry import Registry, load_registry
+
+__all__ = ["Deployment", "ModelCard", "Pricing", "Registry", "load_registry"]

@@ -1,0 +1,113 @@
+"""The results schema, declared once as data. Version it; migrate in order.
+
+Every column has a type, whether it is required, and what it means. docs/schema.md is
+generated from these declarations (`python -m harness.store.docs`). Changing a column means:
+bump SCHEMA_VERSION and add a migration in store/migrations.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyarrow as pa
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: pa.DataType
+    required: bool
+    meaning: str
+
+
+_TS = pa.timestamp("us", tz="UTC")
+
+DEPLOYMENT_COLUMNS: tuple[Column, ...] = (
+    Column("deployment_id", pa.string(), True, "registry deployment id (how the model was reached)"),
+    Column("provider", pa.string(), True, "llama-cpp | vllm | openai-compatible | openai | anthropic | hf"),
+    Column("server", pa.string(), False, "server software or API host"),
+    Column("server_version", pa.string(), False, "version of the server software"),
+    Column("quantization", pa.string(), False, "weight quantization, e.g. Q4_1"),
+    Column("model_sha256", pa.string(), False, "sha256 of local weights"),
+    Column("chat_template_hash", pa.string(), False, "sha256 of the chat template, when known"),
+    Column("tool_call_format", pa.string(), False, "native | chatml-function-calling | none | unknown"),
+    Column("context_length", pa.int64(), False, "context window the server ran with"),
+)
+
+SAMPLE_COLUMNS: tuple[Column, ...] = (
+    Column("run_id", pa.string(), True, "stable hash of model card, deployment, suite+version, engine version"),
+    Column("sample_key", pa.string(), True, "stable key of (run, sample, epoch): the resume key"),
+    Column("sweep_id", pa.string(), True, "sweep name that produced the row ('' for imports)"),
+    Column("model_id", pa.string(), True, "model card id"),
+    Column("access", pa.string(), True, "open | closed"),
+    Column("release_date", pa.date32(), False, "model release date"),
+    Column("suite", pa.string(), True, "suite name"),
+    Column("suite_version", pa.string(), True, "suite version (bumped when prompt, data or scoring changes)"),
+    Column("kind", pa.string(), True, "standard | agentic"),
+    Column("task", pa.string(), True, "engine task name"),
+    Column("sample_id", pa.string(), True, "stable sample id within the suite"),
+    Column("epoch", pa.int64(), True, "epoch number, from 1"),
+    Column("h", pa.int64(), False, "number of required steps (agentic), when known"),
+    Column("score", pa.float64(), False, "0..1; null unless status is scored"),
+    Column("success", pa.bool_(), False, "score counted as a success; null unless scored"),
+    Column("status", pa.string(), True, "scored | error | limit (errors are never scored as wrong)"),
+    Column("error", pa.string(), False, "error or limit message"),
+    Column("input_tokens", pa.int64(), False, "prompt tokens over all model calls"),
+    Column("output_tokens", pa.int64(), False, "generated tokens over all model calls"),
+    Column("cached_tokens", pa.int64(), False, "input tokens served from a provider cache"),
+    Column("cost_usd", pa.float64(), False, "cost from deployment pricing; null when price unknown"),
+    Column("latency_s", pa.float64(), False, "wall-clock seconds for the sample"),
+    Column("steps", pa.int64(), False, "assistant turns or tool calls"),
+    Column("started_at", _TS, False, "when the sample started (UTC)"),
+    Column("finished_at", _TS, False, "when the sample finished (UTC)"),
+    Column("engine", pa.string(), True, "inspect | lm_eval"),
+    Column("engine_version", pa.string(), True, "version of the evaluation engine"),
+    Column("harness_version", pa.string(), True, "gapbench version"),
+    *DEPLOYMENT_COLUMNS,
+    Column("model_snapshot", pa.string(), False, "model name the API returned"),
+    Column("user_simulator", pa.string(), False, "model id of the simulated user, if any"),
+    Column("prompt_variant", pa.string(), False, "set when a prompt was adapted (e.g. adapted-chat)"),
+    Column("source", pa.string(), True, "own | imported:<name>"),
+    Column("extra", pa.string(), False, "JSON object of small free-form metadata"),
+    Column("schema_version", pa.int64(), True, "schema version the row was written with"),
+)
+
+RUN_COLUMNS: tuple[Column, ...] = (
+    Column("run_id", pa.string(), True, "stable run key (see samples.run_id)"),
+    Column("attempt_id", pa.string(), True, "unique id of this invocation of the run"),
+    Column("sweep_id", pa.string(), True, "sweep name"),
+    Column("model_id", pa.string(), True, "model card id"),
+    Column("deployment_id", pa.string(), True, "deployment id"),
+    Column("suite", pa.string(), True, "suite name"),
+    Column("suite_version", pa.string(), True, "suite version"),
+    Column("engine", pa.string(), True, "inspect | lm_eval"),
+    Column("engine_version", pa.string(), True, "engine version"),
+    Column("spec_json", pa.string(), True, "resolved run spec as JSON (no secrets)"),
+    Column("status", pa.string(), True, "running | complete | partial | failed"),
+    Column("message", pa.string(), False, "why a run is partial or failed"),
+    Column("n_planned", pa.int64(), True, "sample-epochs planned"),
+    Column("n_scored", pa.int64(), True, "rows with status scored"),
+    Column("n_error", pa.int64(), True, "rows with status error"),
+    Column("n_limit", pa.int64(), True, "rows with status limit"),
+    Column("input_tokens", pa.int64(), False, "total input tokens"),
+    Column("output_tokens", pa.int64(), False, "total output tokens"),
+    Column("cost_usd", pa.float64(), False, "total cost"),
+    Column("started_at", _TS, True, "attempt start (UTC)"),
+    Column("finished_at", _TS, False, "attempt end (UTC)"),
+    Column("harness_version", pa.string(), True, "gapbench version"),
+    Column("source", pa.string(), True, "own | imported:<name>"),
+    Column("schema_version", pa.int64(), True, "schema version"),
+)
+
+
+def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+    return pa.schema(
+        [pa.field(c.name, c.type, nullable=not c.required) for c in columns],
+        metadata={b"gapbench_schema_version": str(SCHEMA_VERSION).encode()},
+    )
+
+
+SAMPLES_SCHEMA = arrow_schema(SAMPLE_COLUMNS)
+RUNS_SCHEMA = arrow_schema(RUN_COLUMNS)

@@ -1,0 +1,63 @@
+"""A suite: versioned data describing one benchmark, engine-agnostic.
+
+Each suite lives in tasks/<kind or family>/<name>/suite.yaml. Bump `version` whenever the
+prompt, the data or the scoring changes: every result row carries it, so results from
+different versions are never silently pooled.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness._types import Engine, Kind
+
+
+class SuiteLimits(BaseModel):
+    """Per-sample limits, identical for every model (open or closed) facing the suite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max_tokens: int = Field(default=512, ge=1, description="per generation")
+    message_limit: int | None = Field(default=None, ge=1, description="agentic: messages")
+    token_limit: int | None = Field(default=None, ge=1, description="agentic: total tokens")
+    time_limit_s: float | None = Field(default=None, gt=0, description="wall clock per sample")
+    temperature: float = Field(default=0.0, ge=0)
+
+
+class SuiteSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
+    version: str = Field(min_length=1)
+    kind: Kind
+    engine: Engine
+    description: str
+    task: str = Field(description="engine task: inspect task name or lm-eval task name/builder")
+    source: str = Field(description="where the data comes from (package, generator, URL)")
+    licence: str
+    citation: str = ""
+    size: int | None = Field(default=None, ge=0, description="number of samples")
+    smoke: list[str] = Field(default_factory=list, description="sample ids run in CI")
+    limits: SuiteLimits = Field(default_factory=SuiteLimits)
+    data: str | None = Field(
+        default=None, description="standard suites: JSONL file (relative to this folder) of StandardDoc rows"
+    )
+    scorer: str | None = Field(default=None, description="standard suites: scorer name (harness.suites.scorers)")
+    task_args: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    needs_user_simulator: bool = False
+    pair: str | None = Field(default=None, description="the same items in the other form")
+    prompt_variant: str | None = Field(default=None, description="set when a prompt is adapted")
+    requires: list[str] = Field(
+        default_factory=list, description="importable modules needed; missing -> suite skipped"
+    )
+    null_baseline: float | None = Field(
+        default=None, description="score of a do-nothing agent on this suite, when known"
+    )
+    # Set by the loader, not read from YAML: the folder holding suite.yaml and its data.
+    directory: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
