@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness._loading import read_yaml, load_model
+from harness._loading import load_model, read_yaml
 from harness.errors import ConfigError
 from harness.suites.spec import SuiteSpec
 

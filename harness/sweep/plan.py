@@ -1,0 +1,170 @@
+"""Plan a sweep: resolve models and suites, compute stable run keys, subtract what is stored.
+
+A plan is pure data: printing it (`gapbench run --dry-run`) spends nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness._loading import field_path
+from harness.errors import ConfigError, GapbenchError
+from harness.models import Deployment, ModelCard, Registry
+from harness.runners import get_runner
+from harness.store import Store
+from harness.store.keys import sample_key, stable_hash
+from harness.suites import SuiteRegistry, SuiteSpec
+from harness.sweep.spec import SweepSpec
+
+# Deployment fields that cannot change results (price, client concurrency, timeouts) stay out
+# of the run key, so that re-pricing a deployment does not re-run it.
+_NON_RESULT_FIELDS = {"pricing", "max_connections", "timeout_s", "max_retries", "api_key_env", "id"}
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    run_id: str
+    card: ModelCard
+    deployment: Deployment
+    suite: SuiteSpec
+    engine_version: str
+    sample_ids: tuple[str, ...]
+    epochs: int
+    todo: tuple[tuple[str, int], ...]  # (sample_id, epoch) not yet stored
+
+    @property
+    def n_planned(self) -> int:
+        return len(self.sample_ids) * self.epochs
+
+    @property
+    def n_done(self) -> int:
+        return self.n_planned - len(self.todo)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    what: str  # "model-id" or "model-id x suite"
+    reason: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    sweep: SweepSpec
+    sweep_path: Path
+    runs: tuple[PlannedRun, ...]
+    skipped: tuple[Skipped, ...]
+    user_simulator: tuple[ModelCard, Deployment] | None
+
+    @property
+    def n_todo(self) -> int:
+        return sum(len(r.todo) for r in self.runs)
+
+
+def run_key(card: ModelCard, deployment: Deployment, suite: SuiteSpec, engine_version: str,
+            user: Deployment | None) -> str:
+    dep = deployment.model_dump(mode="json", exclude=_NON_RESULT_FIELDS)
+    return stable_hash(
+        {
+            "card": card.model_dump(mode="json", exclude={"notes", "source"}),
+            "deployment": dep,
+            "suite": suite.model_dump(mode="json", exclude={"smoke", "description", "citation"}),
+            "engine": suite.engine,
+            "engine_version": engine_version,
+            "user": user.model_dump(mode="json", exclude=_NON_RESULT_FIELDS) if user else None,
+        }
+    )
+
+
+def _resolve_models(sweep: SweepSpec, path: Path, registry: Registry) -> list[tuple[ModelCard, Deployment]]:
+    out = []
+    for i, ref in enumerate(sweep.models):
+        try:
+            out.append(registry.resolve(ref))
+        except KeyError as exc:
+            raise ConfigError(path, field_path(("models", i)), str(exc.args[0])) from None
+    return out
+
+
+def _resolve_suites(sweep: SweepSpec, path: Path, suites: SuiteRegistry) -> list[SuiteSpec]:
+    out = []
+    for i, name in enumerate(sweep.suites):
+        try:
+            out.append(suites.get(name))
+        except KeyError as exc:
+            raise ConfigError(path, field_path(("suites", i)), str(exc.args[0])) from None
+    return out
+
+
+def missing_requirement(suite: SuiteSpec) -> str | None:
+    import importlib.util
+
+    for module in suite.requires:
+        if importlib.util.find_spec(module) is None:
+            return f"needs Python module '{module}' (not installed)"
+    return None
+
+
+def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tuple[str, ...]:
+    if sweep.smoke:
+        known = set(all_ids)
+        ids = [s for s in suite.smoke if s in known] or all_ids[:2]
+    else:
+        ids = all_ids
+    if sweep.limit is not None:
+        ids = ids[: sweep.limit]
+    return tuple(ids)
+
+
+def plan_sweep(sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: SuiteRegistry,
+               store: Store) -> Plan:
+    models = _resolve_models(sweep, sweep_path, registry)
+    specs = _resolve_suites(sweep, sweep_path, suites)
+    user: tuple[ModelCard, Deployment] | None = None
+    if sweep.user_simulator:
+        try:
+            user = registry.resolve(sweep.user_simulator)
+        except KeyError as exc:
+            raise ConfigError(sweep_path, "user_simulator", str(exc.args[0])) from None
+
+    skipped: list[Skipped] = []
+    runs: list[PlannedRun] = []
+    ids_cache: dict[str, list[str] | str] = {}
+    for card, dep in models:
+        key_env = dep.key_env
+        if key_env and not os.environ.get(key_env):
+            skipped.append(Skipped(card.id, f"{key_env} is not set (deployment {dep.id})"))
+            continue
+        for suite in specs:
+            what = f"{card.id} x {suite.name}"
+            problem = missing_requirement(suite)
+            if problem:
+                skipped.append(Skipped(what, problem))
+                continue
+            if suite.needs_user_simulator and user is None:
+                skipped.append(Skipped(what, "suite needs a user simulator: set user_simulator in the sweep"))
+                continue
+            runner = get_runner(suite.engine)
+            if suite.name not in ids_cache:
+                try:
+                    ids_cache[suite.name] = runner.sample_ids(suite)
+                except GapbenchError as exc:  # e.g. an lm-eval registry task whose data is offline
+                    ids_cache[suite.name] = str(exc)
+            all_ids = ids_cache[suite.name]
+            if isinstance(all_ids, str):
+                skipped.append(Skipped(what, all_ids))
+                continue
+            engine_version = runner.engine_version()
+            needs_user = user[1] if (user and suite.needs_user_simulator) else None
+            rid = run_key(card, dep, suite, engine_version, needs_user)
+            ids = select_samples(suite, all_ids, sweep)
+            done = store.done_keys(rid)
+            todo = tuple(
+                (sid, epoch)
+                for sid in ids
+                for epoch in range(1, sweep.epochs + 1)
+                if sample_key(rid, sid, epoch) not in done
+            )
+            runs.append(PlannedRun(rid, card, dep, suite, engine_version, ids, sweep.epochs, todo))
+    return Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user)

@@ -1,0 +1,31 @@
+"""nox sessions. They run in the environment made by `./run install` (.venv), so that the
+slow llama.cpp build happens once: `.venv/bin/nox -s lint typecheck tests`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+
+@nox.session(venv_backend="none")
+def tests(session: nox.Session) -> None:
+    """All tests, slow end-to-end ones included (pass `-- -m "not slow"` for the fast set)."""
+    session.run("python", "-m", "pytest", "-q", *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def lint(session: nox.Session) -> None:
+    session.run("ruff", "check", "harness", "tests", "bench")
+    session.run("ruff", "format", "--check", "harness", "tests", "bench", success_codes=[0, 1])
+
+
+@nox.session(venv_backend="none")
+def typecheck(session: nox.Session) -> None:
+    session.run("mypy", "harness")
+
+
+@nox.session(venv_backend="none")
+def demo(session: nox.Session) -> None:
+    """The embedded default, offline: SmolLM2 through the demo sweep, then reports/demo."""
+    session.run("gapbench", "demo")
