@@ -189,7 +189,7 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
     status: RunStatus = "complete"
     message: str | None = None
     concurrency = min(run.deployment.max_connections, plan.sweep.concurrency or 10**6)
-    size = chunk_size or max(4, 2 * concurrency)
+    size = chunk_size or plan.sweep.chunk or max(4, 2 * concurrency)
     raw_dir = settings.raw_dir / plan.sweep.name / run.suite.name / run.card.id
     try:
         with _reach((run.card, run.deployment), settings, ledger) as endpoint:

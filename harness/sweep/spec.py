@@ -26,6 +26,10 @@ class SweepSpec(BaseModel):
         default=None, description="model/deployment playing the user in tau2 (same for all agents)"
     )
     budget_usd: float | None = Field(default=None, gt=0, description="stop starting samples past this")
+    chunk: int | None = Field(
+        default=None, ge=1,
+        description="samples per engine call (default 2 x concurrency, at least 4); a crash loses at most one chunk",
+    )
 
 
 def load_sweep(path: Path) -> SweepSpec:
