@@ -1,0 +1,57 @@
+"""HumanEval scored by execution, with a chat prompt (prompt_variant "adapted-chat").
+
+The original HumanEval prompt is a code prefix for completion models; chat models asked to
+continue it tend to answer in prose or restate it (a trailing assistant prefix is not
+continued). The suite therefore asks for the completed function in a ```python block, and this
+scorer extracts the code, runs it with the problem's tests in the sandbox, and passes iff the
+tests pass. Doc metadata: prompt (the original code prefix), test, entry_point.
+
+Assembled program: original prompt (imports, helpers, the stub), then the model's code (a full
+redefinition of the function, or a body continuing the stub), then the tests and
+`check(entry_point)`; a redefinition after the stub simply replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.suites.sandbox import SandboxLimits, run_python
+from harness.suites.scorers import Score, StandardDoc
+
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+LIMITS = SandboxLimits(timeout_s=10.0, memory_mb=2048, max_file_mb=16)
+
+
+def extract_code(output: str, entry_point: str) -> str:
+    """The code the model meant: the fenced block defining entry_point, else the first python
+    (or unlabelled) block, else the whole reply. An unclosed fence (cut by max_tokens) counts."""
+    blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(output)]
+    define = re.compile(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
+    for _, body in blocks:
+        if define.search(body):
+            return body
+    for lang, body in blocks:
+        if lang in ("python", "py", "python3", ""):
+            return body
+    return blocks[0][1] if blocks else output
+
+
+def build_program(code: str, doc: StandardDoc) -> str:
+    meta = doc.metadata
+    prompt, test, entry = str(meta["prompt"]), str(meta["test"]), str(meta["entry_point"])
+    code = code.strip("\n")
+    if re.search(rf"^\s*def\s+{re.escape(entry)}\s*\(", code, re.MULTILINE):
+        body = prompt + "\n\n" + code  # a full redefinition replaces the stub
+    else:
+        body = prompt + code  # a body continuing the stub (completion style)
+    return f"{body}\n\n\n{test}\n\ncheck({entry})\n"
+
+
+def score_completion(output: str, doc: StandardDoc) -> Score:
+    code = extract_code(output, str(doc.metadata["entry_point"]))
+    result = run_python(build_program(code, doc), LIMITS)
+    if result.passed:
+        return Score(value=1.0, success=True)
+    lines = result.error.strip().splitlines()
+    why = "timed out" if result.timed_out else (lines[-1] if lines else "tests failed")
+    return Score(value=0.0, success=False, explanation=why)
