@@ -1,1 +1,35 @@
-"""Pure pandas/numpy/scipy analysis over store tables. Reads only through harness.store."""
+"""Pure pandas/numpy/scipy analysis over store tables. Reads only through harness.store.
+
+Public API (all return DataFrames with the columns in analysis/tables.py, plus extras):
+    build_report_tables(samples, *, window, null_baselines, title, scales, n_boot, seed)
+    headline(tables) -> list[str]
+    model_scores, benches, frontier_table, gap_table, lag_table, catchup_table,
+    understatement, ladder, horizons, passk, pass_hat_k
+"""
+
+from harness.analysis.build import build_report_tables, headline
+from harness.analysis.frontier import Bench, benches, frontier_table, gap_table
+from harness.analysis.horizon import horizons
+from harness.analysis.ladder import ladder
+from harness.analysis.lag import catchup_table, lag_points, lag_table
+from harness.analysis.passk import pass_hat_k, passk
+from harness.analysis.scores import model_scores
+from harness.analysis.understatement import understatement
+
+__all__ = [
+    "Bench",
+    "benches",
+    "build_report_tables",
+    "catchup_table",
+    "frontier_table",
+    "gap_table",
+    "headline",
+    "horizons",
+    "ladder",
+    "lag_points",
+    "lag_table",
+    "model_scores",
+    "pass_hat_k",
+    "passk",
+    "understatement",
+]

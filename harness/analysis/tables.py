@@ -32,6 +32,16 @@ LADDER_COLUMNS = [
     "closed_model", "open_model", "h", "standard_gap", "agentic_gap", "d", "ci_low", "ci_high", "n_items",
 ]
 FLAG_COLUMNS = ["scope", "item", "reason"]
+# Added by the analysis engineer (issue 6): Epoch-style catch-up times and the open-closed
+# horizon gap. Analysis tables may also carry extra columns after the ones listed above
+# (e.g. scores: benchmark, n_samples, status, reason; lags: closed_model, open_model, used).
+CATCHUP_COLUMNS = [
+    "benchmark", "kind", "scale", "level_low", "level_high", "catchup_months", "status", "reason",
+]
+HORIZON_GAP_COLUMNS = [
+    "suite", "closed_model", "open_model", "closed_h50", "open_h50", "log2_ratio",
+    "ci_low", "ci_high", "status", "reason",
+]
 
 
 def empty(columns: list[str]) -> pd.DataFrame:
@@ -49,5 +59,7 @@ class ReportTables:
     passk: pd.DataFrame = field(default_factory=lambda: empty(PASSK_COLUMNS))
     ladder: pd.DataFrame = field(default_factory=lambda: empty(LADDER_COLUMNS))
     flags: pd.DataFrame = field(default_factory=lambda: empty(FLAG_COLUMNS))
+    catchup: pd.DataFrame = field(default_factory=lambda: empty(CATCHUP_COLUMNS))
+    horizon_gap: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_GAP_COLUMNS))
     generated_at: datetime | None = None
     title: str = "gapbench report"

@@ -1,0 +1,112 @@
+"""Shared helpers for the analysis modules: column hygiene, scales, dates, resampling.
+
+Everything here is pure numpy/pandas. Dates travel as float days since the Unix epoch inside
+the numeric cores (fast, sortable) and as `datetime.date` in the returned tables.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Scale = Literal["fraction", "horizon"]
+
+DAYS_PER_MONTH = 365.25 / 12  # lag in months = days / this
+AGGREGATE_ID = "__aggregate__"  # sample_id of an imported (published) per-model score
+LOGIT_EPS = 1e-3  # scores are clipped to [eps, 1-eps] before the logit (0 and 1 are infinite)
+_EPOCH = date(1970, 1, 1)
+
+
+def to_days(values: pd.Series) -> np.ndarray:
+    """Release dates (date, Timestamp or string) -> float days since 1970-01-01; NaN if missing."""
+    ts = pd.to_datetime(values, errors="coerce")
+    out = (ts - pd.Timestamp("1970-01-01")).dt.total_seconds().to_numpy(dtype=float) / 86400.0
+    return out
+
+
+def from_days(d: float) -> date | None:
+    if d is None or not np.isfinite(d):
+        return None
+    return _EPOCH + timedelta(days=round(float(d)))
+
+
+def to_date(value: object) -> date | None:
+    if value is None:
+        return None
+    ts = pd.to_datetime(value, errors="coerce")
+    if ts is pd.NaT or pd.isna(ts):
+        return None
+    return ts.date()
+
+
+def logit(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=float), LOGIT_EPS, 1 - LOGIT_EPS)
+    return np.log(q / (1 - q))
+
+
+def neg_log_error(p: np.ndarray | float) -> np.ndarray:
+    """Epoch's -ln(error rate) ("nats"), clipped like the logit so that 100% stays finite."""
+    q = np.clip(np.asarray(p, dtype=float), 0.0, 1 - LOGIT_EPS)
+    return -np.log1p(-q)
+
+
+def scale_of(scores: np.ndarray | pd.Series, declared: str | None = None) -> Scale:
+    """A benchmark's score scale: a fraction in [0, 1], or a time horizon (minutes, > 0).
+
+    Imported horizon benchmarks (METR) carry minutes, so any score above 1 marks the scale
+    as a horizon unless the caller declared it.
+    """
+    if declared in ("fraction", "horizon"):
+        return declared  # type: ignore[return-value]
+    arr = np.asarray(scores, dtype=float)
+    arr = arr[np.isfinite(arr)]
+    return "horizon" if arr.size and float(arr.max()) > 1.0 + 1e-9 else "fraction"
+
+
+def extra_field(extra: object, key: str) -> str | None:
+    """Read one key of the JSON `extra` column; None when absent or unparsable."""
+    if not isinstance(extra, str) or not extra:
+        return None
+    try:
+        obj = json.loads(extra)
+    except ValueError:
+        return None
+    val = obj.get(key) if isinstance(obj, dict) else None
+    return None if val is None else str(val)
+
+
+def benchmark_names(df: pd.DataFrame) -> pd.Series:
+    """Benchmark key per row: the suite, or suite@version where a suite has several versions.
+
+    Results from different suite versions are never pooled (DESIGN: versions bump when the
+    prompt, data or scoring changes), so each version is its own benchmark.
+    """
+    if df.empty:
+        return pd.Series([], dtype=object, index=df.index)
+    versions = df.groupby("suite")["suite_version"].transform("nunique")
+    suite = df["suite"].astype(str)
+    ver = df["suite_version"].astype(str)
+    return pd.Series(np.where(versions > 1, suite + "@" + ver, suite), index=df.index, dtype=object)
+
+
+def cluster_weights(rng: np.random.Generator, n_clusters: int, n_boot: int) -> np.ndarray:
+    """Bootstrap weights (n_boot x n_clusters): multinomial counts, one resample per row.
+
+    Resampling clusters (sample ids) rather than rows keeps a sample's epochs together, so
+    repeated epochs of one task are not treated as independent evidence.
+    """
+    return rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot).astype(float)
+
+
+def percentile_ci(reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    reps = np.asarray(reps, dtype=float)
+    reps = reps[np.isfinite(reps)]
+    if reps.size < 10:
+        return (float("nan"), float("nan"))
+    a = (1 - level) / 2
+    lo, hi = np.quantile(reps, [a, 1 - a])
+    return (float(lo), float(hi))

@@ -1,0 +1,48 @@
+"""pass^k (tau-bench): the chance that k independent tries at a task all succeed.
+
+pass^k = mean over tasks of C(c, k) / C(n, k), with n scored epochs and c successes per task
+(Yao et al., "tau-bench", 2024), an unbiased estimate of E[p_task^k]. It sits beside pass@1
+(the mean success rate) because a model can look fine on pass@1 while failing the same task
+on a retry. Tasks with fewer than k scored epochs are left out at that k.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import comb
+
+from harness.analysis.horizon import success_of
+from harness.analysis.scores import scored_rows
+from harness.analysis.tables import PASSK_COLUMNS, empty
+
+
+def pass_hat_k(n: np.ndarray, c: np.ndarray, k: int) -> float:
+    """Mean over tasks with n >= k of C(c, k) / C(n, k); NaN when no task has k epochs."""
+    n, c = np.asarray(n), np.asarray(c)
+    ok = n >= k
+    if not ok.any():
+        return float("nan")
+    return float(np.mean(comb(c[ok], k, exact=False) / comb(n[ok], k, exact=False)))
+
+
+def passk(samples: pd.DataFrame, *, max_k: int | None = None) -> pd.DataFrame:
+    """Rows (model, suite, k) for k = 1 .. the largest epoch count, where any task has 2+ epochs."""
+    if samples.empty:
+        return empty(PASSK_COLUMNS)
+    sc = scored_rows(samples)
+    rows = []
+    for (model, suite), g in sc.groupby(["model_id", "suite"], sort=True):
+        g = g.assign(_y=success_of(g))
+        per_task = g.groupby("sample_id")["_y"].agg(["size", "sum"])
+        n = per_task["size"].to_numpy()
+        c = per_task["sum"].to_numpy()
+        if n.max() < 2:
+            continue  # one epoch: pass^k is pass@1, nothing to add
+        pass1 = float(np.mean(c / n))
+        top = int(n.max()) if max_k is None else min(int(n.max()), max_k)
+        for k in range(1, top + 1):
+            rows.append({"model_id": model, "suite": suite, "k": k,
+                         "pass_hat_k": pass_hat_k(n, c, k), "pass_at_1": pass1,
+                         "n_tasks": int((n >= k).sum())})
+    return pd.DataFrame(rows, columns=PASSK_COLUMNS) if rows else empty(PASSK_COLUMNS)
