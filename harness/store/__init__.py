@@ -9,7 +9,7 @@ Python API:
     store.runs() -> pandas.DataFrame                (latest attempt per run_id)
 """
 
-from harness.store.schema import SAMPLES_SCHEMA, RUNS_SCHEMA, SCHEMA_VERSION
+from harness.store.schema import RUNS_SCHEMA, SAMPLES_SCHEMA, SCHEMA_VERSION
 from harness.store.store import Store
 
 __all__ = ["RUNS_SCHEMA", "SAMPLES_SCHEMA", "SCHEMA_VERSION", "Store"]

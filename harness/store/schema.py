@@ -8,10 +8,18 @@ bump SCHEMA_VERSION and add a migration in store/migrations.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pyarrow as pa
 
 SCHEMA_VERSION = 1
+
+
+# Keys in each Parquet file's schema metadata. A file without them is not a gapbench file.
+META_VERSION = b"gapbench_schema_version"
+META_TABLE = b"gapbench_table"
+
+TableName = Literal["samples", "runs"]
 
 
 @dataclass(frozen=True)
@@ -25,26 +33,45 @@ class Column:
 _TS = pa.timestamp("us", tz="UTC")
 
 DEPLOYMENT_COLUMNS: tuple[Column, ...] = (
-    Column("deployment_id", pa.string(), True, "registry deployment id (how the model was reached)"),
-    Column("provider", pa.string(), True, "llama-cpp | vllm | openai-compatible | openai | anthropic | hf"),
+    Column(
+        "deployment_id", pa.string(), True, "registry deployment id (how the model was reached)"
+    ),
+    Column(
+        "provider",
+        pa.string(),
+        True,
+        "llama-cpp | vllm | openai-compatible | openai | anthropic | hf",
+    ),
     Column("server", pa.string(), False, "server software or API host"),
     Column("server_version", pa.string(), False, "version of the server software"),
     Column("quantization", pa.string(), False, "weight quantization, e.g. Q4_1"),
     Column("model_sha256", pa.string(), False, "sha256 of local weights"),
     Column("chat_template_hash", pa.string(), False, "sha256 of the chat template, when known"),
-    Column("tool_call_format", pa.string(), False, "native | chatml-function-calling | none | unknown"),
+    Column(
+        "tool_call_format", pa.string(), False, "native | chatml-function-calling | none | unknown"
+    ),
     Column("context_length", pa.int64(), False, "context window the server ran with"),
 )
 
 SAMPLE_COLUMNS: tuple[Column, ...] = (
-    Column("run_id", pa.string(), True, "stable hash of model card, deployment, suite+version, engine version"),
+    Column(
+        "run_id",
+        pa.string(),
+        True,
+        "stable hash of model card, deployment, suite+version, engine version",
+    ),
     Column("sample_key", pa.string(), True, "stable key of (run, sample, epoch): the resume key"),
     Column("sweep_id", pa.string(), True, "sweep name that produced the row ('' for imports)"),
     Column("model_id", pa.string(), True, "model card id"),
     Column("access", pa.string(), True, "open | closed"),
     Column("release_date", pa.date32(), False, "model release date"),
     Column("suite", pa.string(), True, "suite name"),
-    Column("suite_version", pa.string(), True, "suite version (bumped when prompt, data or scoring changes)"),
+    Column(
+        "suite_version",
+        pa.string(),
+        True,
+        "suite version (bumped when prompt, data or scoring changes)",
+    ),
     Column("kind", pa.string(), True, "standard | agentic"),
     Column("task", pa.string(), True, "engine task name"),
     Column("sample_id", pa.string(), True, "stable sample id within the suite"),
@@ -52,12 +79,16 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     Column("h", pa.int64(), False, "number of required steps (agentic), when known"),
     Column("score", pa.float64(), False, "0..1; null unless status is scored"),
     Column("success", pa.bool_(), False, "score counted as a success; null unless scored"),
-    Column("status", pa.string(), True, "scored | error | limit (errors are never scored as wrong)"),
+    Column(
+        "status", pa.string(), True, "scored | error | limit (errors are never scored as wrong)"
+    ),
     Column("error", pa.string(), False, "error or limit message"),
     Column("input_tokens", pa.int64(), False, "prompt tokens over all model calls"),
     Column("output_tokens", pa.int64(), False, "generated tokens over all model calls"),
     Column("cached_tokens", pa.int64(), False, "input tokens served from a provider cache"),
-    Column("cost_usd", pa.float64(), False, "cost from deployment pricing; null when price unknown"),
+    Column(
+        "cost_usd", pa.float64(), False, "cost from deployment pricing; null when price unknown"
+    ),
     Column("latency_s", pa.float64(), False, "wall-clock seconds for the sample"),
     Column("steps", pa.int64(), False, "assistant turns or tool calls"),
     Column("started_at", _TS, False, "when the sample started (UTC)"),
@@ -68,7 +99,9 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     *DEPLOYMENT_COLUMNS,
     Column("model_snapshot", pa.string(), False, "model name the API returned"),
     Column("user_simulator", pa.string(), False, "model id of the simulated user, if any"),
-    Column("prompt_variant", pa.string(), False, "set when a prompt was adapted (e.g. adapted-chat)"),
+    Column(
+        "prompt_variant", pa.string(), False, "set when a prompt was adapted (e.g. adapted-chat)"
+    ),
     Column("source", pa.string(), True, "own | imported:<name>"),
     Column("extra", pa.string(), False, "JSON object of small free-form metadata"),
     Column("schema_version", pa.int64(), True, "schema version the row was written with"),
@@ -102,12 +135,24 @@ RUN_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
+TABLES: dict[TableName, tuple[Column, ...]] = {"samples": SAMPLE_COLUMNS, "runs": RUN_COLUMNS}
+
+# What each table is, for the generated docs.
+TABLE_MEANING: dict[TableName, str] = {
+    "samples": "one row per (run, sample, epoch); imported rows have source imported:<name>",
+    "runs": "one row per attempt of a run; readers keep the latest attempt per run_id",
+}
+
+
+def arrow_schema(columns: tuple[Column, ...], table: TableName | None = None) -> pa.Schema:
+    metadata = {META_VERSION: str(SCHEMA_VERSION).encode()}
+    if table is not None:
+        metadata[META_TABLE] = table.encode()
     return pa.schema(
-        [pa.field(c.name, c.type, nullable=not c.required) for c in columns],
-        metadata={b"gapbench_schema_version": str(SCHEMA_VERSION).encode()},
+        [pa.field(c.name, c.type, nullable=not c.required) for c in columns], metadata=metadata
     )
 
 
-SAMPLES_SCHEMA = arrow_schema(SAMPLE_COLUMNS)
-RUNS_SCHEMA = arrow_schema(RUN_COLUMNS)
+SAMPLES_SCHEMA = arrow_schema(SAMPLE_COLUMNS, "samples")
+RUNS_SCHEMA = arrow_schema(RUN_COLUMNS, "runs")
+SCHEMAS: dict[TableName, pa.Schema] = {"samples": SAMPLES_SCHEMA, "runs": RUNS_SCHEMA}

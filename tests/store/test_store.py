@@ -1,0 +1,119 @@
+"""Writes, reads, dedup, runs, compaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from harness.store import SCHEMA_VERSION, Store
+from harness.store.files import write_atomic
+from harness.store.rows import samples_table
+from tests.store.helpers import run, sample, samples
+
+
+def test_roundtrip_keeps_values_and_partitions(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.append_samples(samples(3) + samples(2, run_id="run-b", suite="tau2/airline")) == 5
+    df = store.samples()
+    assert len(df) == 5
+    row = df[df.sample_id == "s1"].iloc[0]
+    assert row.score == 1.0 and row.status == "scored" and row.extra == '{"note": "x"}'
+    assert row.quantization == "Q4_1" and row.schema_version == SCHEMA_VERSION
+    # one directory per suite, names made safe (no path separator escapes the store)
+    suites = sorted(p.name for p in (tmp_path / "samples").iterdir())
+    assert suites == ["suite=arith", "suite=tau2_airline"]
+    assert len(store.samples(suite="tau2/airline")) == 2
+
+
+def test_filters(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append_samples(samples(4) + samples(3, run_id="run-b", model_id="gpt-x", kind="agentic"))
+    assert len(store.samples(model_id="gpt-x")) == 3
+    assert len(store.samples(kind="agentic", model_id="gpt-x")) == 3
+    assert len(store.samples(kind="agentic", model_id="smollm2-135m-instruct")) == 0
+    assert len(store.samples(source="own", sweep_id="demo")) == 7
+    assert store.samples(suite="nope").empty
+
+
+def test_empty_store_has_schema_columns(tmp_path: Path) -> None:
+    store = Store(tmp_path / "missing")
+    empty, full = store.samples(), None
+    Store(tmp_path).append_samples(samples(1))
+    full = Store(tmp_path).samples()
+    assert list(empty.columns) == list(full.columns)
+    assert list(empty.dtypes) == list(full.dtypes)
+    assert store.runs().empty and store.done_keys("run-a") == set()
+
+
+def test_append_skips_stored_keys_and_done_keys(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    assert store.append_samples(samples(3)) == 3
+    assert store.append_samples(samples(5)) == 2  # s0..s2 already there
+    assert store.append_samples(samples(5)) == 0
+    assert len(store.done_keys("run-a")) == 5
+    assert store.done_keys("run-zzz") == set()
+
+
+def test_reads_deduplicate_raced_keys_first_written_wins(tmp_path: Path) -> None:
+    # Two writers that both passed the stored-key check write the same key.
+    store = Store(tmp_path)
+    directory = tmp_path / "samples" / "suite=arith" / "date=2026-11-01"
+    write_atomic(samples_table([sample(score=0.25)]), directory)
+    write_atomic(samples_table([sample(score=0.75)]), directory)
+    df = store.samples()
+    assert len(df) == 1 and df.score.iloc[0] == 0.25
+    assert len(store.all_keys()) == 1
+
+
+def test_runs_latest_attempt(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append_run(run(started=5, status="partial"))
+    store.append_run(run(started=0, status="running"))
+    store.append_run(run("run-b", started=1))
+    df = store.runs().set_index("run_id")
+    assert len(df) == 2
+    assert df.loc["run-a", "status"] == "partial"  # newest started_at, not newest written
+
+
+def test_temp_files_are_invisible(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    store.append_samples(samples(2))
+    directory = next((tmp_path / "samples").rglob("date=*"))
+    # a writer that crashed before its rename leaves a half-written temp file
+    (directory / ".tmp-deadbeef.parquet").write_bytes(b"PAR1 half a file")
+    assert len(store.samples()) == 2
+    summary = store.compact(temp_age_s=0)
+    assert summary.temps_removed == 1
+    assert not list(directory.glob(".tmp-*"))
+
+
+def test_compact_merges_and_keeps_first_written(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    directory = tmp_path / "samples" / "suite=arith" / "date=2026-11-01"
+    write_atomic(samples_table([sample(score=0.25)]), directory)
+    for i in range(1, 6):
+        store.append_samples([sample(sample_id=f"s{i}")])
+    write_atomic(samples_table([sample(score=0.75)]), directory)  # raced duplicate, later
+    store.append_run(run())
+    store.append_run(run(started=3))
+    before = store.samples().sort_values("sample_key").reset_index(drop=True)
+    summary = store.compact()
+    assert summary.files_after == summary.partitions
+    after = store.samples().sort_values("sample_key").reset_index(drop=True)
+    assert before.equals(after)
+    assert after[after.sample_id == "s1"].score.iloc[0] == 0.25
+    for part in store.files("samples"):
+        assert pq.read_metadata(part).num_rows == len(pq.read_table(part))
+    assert sum(pq.read_metadata(p).num_rows for p in store.files("samples")) == 5
+    assert len(store.runs()) == 1
+
+
+def test_bad_records_are_rejected_before_writing(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    with pytest.raises(ValueError, match="outside 0"):
+        store.append_samples([sample(score=3.0)])
+    with pytest.raises(ValueError, match="access"):
+        store.append_samples([sample(access="semi-open")])
+    assert not store.files("samples")
