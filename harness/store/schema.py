@@ -40,7 +40,7 @@ DEPLOYMENT_COLUMNS: tuple[Column, ...] = (
         "provider",
         pa.string(),
         True,
-        "llama-cpp | vllm | openai-compatible | openai | anthropic | hf",
+        "llama-cpp | vllm | openai-compatible | openai | anthropic | hf | unknown (imports)",
     ),
     Column("server", pa.string(), False, "server software or API host"),
     Column("server_version", pa.string(), False, "version of the server software"),
@@ -77,7 +77,12 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     Column("sample_id", pa.string(), True, "stable sample id within the suite"),
     Column("epoch", pa.int64(), True, "epoch number, from 1"),
     Column("h", pa.int64(), False, "number of required steps (agentic), when known"),
-    Column("score", pa.float64(), False, "0..1; null unless status is scored"),
+    Column(
+        "score",
+        pa.float64(),
+        False,
+        "0..1; null unless status is scored (imported time horizons: minutes, with extra.unit = minutes)",
+    ),
     Column("success", pa.bool_(), False, "score counted as a success; null unless scored"),
     Column(
         "status", pa.string(), True, "scored | error | limit (errors are never scored as wrong)"
@@ -93,8 +98,18 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     Column("steps", pa.int64(), False, "assistant turns or tool calls"),
     Column("started_at", _TS, False, "when the sample started (UTC)"),
     Column("finished_at", _TS, False, "when the sample finished (UTC)"),
-    Column("engine", pa.string(), True, "inspect | lm_eval"),
-    Column("engine_version", pa.string(), True, "version of the evaluation engine"),
+    Column(
+        "engine",
+        pa.string(),
+        True,
+        "inspect | lm_eval | external (published results run elsewhere)",
+    ),
+    Column(
+        "engine_version",
+        pa.string(),
+        True,
+        "version of the evaluation engine (imports: the source's version)",
+    ),
     Column("harness_version", pa.string(), True, "gapbench version"),
     *DEPLOYMENT_COLUMNS,
     Column("model_snapshot", pa.string(), False, "model name the API returned"),
@@ -103,7 +118,12 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
         "prompt_variant", pa.string(), False, "set when a prompt was adapted (e.g. adapted-chat)"
     ),
     Column("source", pa.string(), True, "own | imported:<name>"),
-    Column("extra", pa.string(), False, "JSON object of small free-form metadata"),
+    Column(
+        "extra",
+        pa.string(),
+        False,
+        "JSON object of small free-form metadata (imports: display name, organisation, stderr, unit, ...)",
+    ),
     Column("schema_version", pa.int64(), True, "schema version the row was written with"),
 )
 
