@@ -1,0 +1,156 @@
+"""Checks before any spend: keys present, endpoints reachable, models known.
+
+Policy (issues 2 and 4):
+- a deployment whose key variable is unset or empty is SKIPPED, with one line saying which
+  variable (the key's value is never read into a message);
+- an endpoint that cannot be reached, a key the API rejects, or a model name the API does not
+  know is a PreflightError (one line, exit 2) -- these are mistakes to fix, not absences;
+- if nothing runnable remains, PreflightError too.
+Managed local servers are checked when they start (serve/), not here.
+
+The checks go through the official SDKs (model list / model retrieve, no retries, short
+timeout), so headers, versions and default hosts are exactly those the engines will use.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import anthropic
+import openai
+
+from harness.errors import PreflightError
+from harness.models import Deployment, ModelCard
+from harness.serve.proxy_hosts import protocol_of, upstream_base_url
+
+Outcome = Literal["ok", "skip"]
+
+
+@dataclass(frozen=True)
+class PreflightItem:
+    card: ModelCard
+    deployment: Deployment
+    outcome: Outcome
+    reason: str = ""  # why it is skipped, or a note on what could not be checked
+
+    def line(self) -> str:
+        verb = "skipped" if self.outcome == "skip" else "ok"
+        note = f": {self.reason}" if self.reason else ""
+        return f"{verb} {self.card.id} ({self.deployment.id}){note}"
+
+
+@dataclass(frozen=True)
+class PreflightReport:
+    items: tuple[PreflightItem, ...]
+
+    @property
+    def runnable(self) -> tuple[tuple[ModelCard, Deployment], ...]:
+        return tuple((i.card, i.deployment) for i in self.items if i.outcome == "ok")
+
+    @property
+    def skipped(self) -> tuple[PreflightItem, ...]:
+        return tuple(i for i in self.items if i.outcome == "skip")
+
+    def lines(self) -> list[str]:
+        """One line per skipped item, for the plan's output."""
+        return [i.line() for i in self.skipped]
+
+
+class _Problem(Exception):
+    """A check failed: the message is one line, without secrets."""
+
+
+def preflight(
+    items: Iterable[tuple[ModelCard, Deployment]],
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 5.0,
+) -> PreflightReport:
+    env = os.environ if env is None else env
+    results: list[PreflightItem] = []
+    problems: list[str] = []
+    checked: dict[str, str | None] = {}  # deployment id -> note (each endpoint checked once)
+    for card, dep in items:
+        key_env = dep.key_env
+        key = env.get(key_env, "").strip() if key_env else None
+        if key_env and not key:
+            results.append(PreflightItem(card, dep, "skip", f"{key_env} is not set"))
+            continue
+        if dep.managed:
+            results.append(PreflightItem(card, dep, "ok", "managed server, checked when started"))
+            continue
+        if dep.id not in checked:
+            try:
+                checked[dep.id] = _check_endpoint(dep, key, timeout_s)
+            except _Problem as exc:
+                problems.append(f"{card.id} ({dep.id}): {exc}")
+                checked[dep.id] = None
+                continue
+        elif checked[dep.id] is None:
+            continue
+        results.append(PreflightItem(card, dep, "ok", checked[dep.id] or ""))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise PreflightError(f"preflight: {problems[0]}{more}")
+    report = PreflightReport(tuple(results))
+    if not report.runnable:
+        why = "; ".join(report.lines()) or "no models given"
+        raise PreflightError(f"preflight: nothing runnable: {why}")
+    return report
+
+
+def _check_endpoint(dep: Deployment, key: str | None, timeout_s: float) -> str:
+    """Reachability and model name; returns a note ("" when fully checked)."""
+    protocol = protocol_of(dep.provider)
+    base = upstream_base_url(protocol, dep.base_url)
+    if protocol == "anthropic":
+        return _check_anthropic(base, dep.api_model, key, timeout_s)
+    return _check_openai(base, dep.api_model, key, timeout_s)
+
+
+def _check_openai(base: str, model: str | None, key: str | None, timeout_s: float) -> str:
+    client = openai.OpenAI(base_url=base, api_key=key or "unused", timeout=timeout_s, max_retries=0)
+    try:
+        try:
+            names = {m.id for m in client.models.list()}
+        except openai.NotFoundError:
+            return "model list not offered by this endpoint; model name not checked"
+        if model is None or model in names:
+            return ""
+        try:  # some APIs accept aliases that their list does not show
+            client.models.retrieve(model)
+            return ""
+        except openai.NotFoundError:
+            shown = ", ".join(sorted(names)[:5]) + (", ..." if len(names) > 5 else "")
+            raise _Problem(f"unknown model '{model}' at {base} (it lists: {shown})") from None
+    except openai.APIConnectionError as exc:
+        raise _Problem(f"endpoint {base} unreachable ({type(exc).__name__})") from None
+    except (openai.AuthenticationError, openai.PermissionDeniedError) as exc:
+        raise _Problem(f"{base} rejected the key (HTTP {exc.status_code})") from None
+    except openai.APIStatusError as exc:
+        raise _Problem(f"{base} answered HTTP {exc.status_code} to a model listing") from None
+    finally:
+        client.close()
+
+
+def _check_anthropic(base: str, model: str | None, key: str | None, timeout_s: float) -> str:
+    client = anthropic.Anthropic(base_url=base, api_key=key, timeout=timeout_s, max_retries=0)
+    try:
+        if model is None:
+            client.models.list(limit=1)
+        else:
+            client.models.retrieve(model)  # resolves aliases too
+        return ""
+    except anthropic.NotFoundError:
+        raise _Problem(f"unknown model '{model}' at {base}") from None
+    except anthropic.APIConnectionError as exc:
+        raise _Problem(f"endpoint {base} unreachable ({type(exc).__name__})") from None
+    except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:
+        raise _Problem(f"{base} rejected the key (HTTP {exc.status_code})") from None
+    except anthropic.APIStatusError as exc:
+        raise _Problem(f"{base} answered HTTP {exc.status_code} to a model lookup") from None
+    finally:
+        client.close()
