@@ -142,7 +142,7 @@ def test_malformed_dump_names_the_file(tmp_path: Path) -> None:
     assert "gpqa_diamond.csv" in str(info.value) and "mean_score" in str(info.value)
     assert not Store(tmp_path / "results").files("samples")  # nothing half-imported
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
-    with pytest.raises(ConfigError, match="junk.zip"):
+    with pytest.raises(ConfigError, match=r"junk\.zip"):
         import_epoch(tmp_path / "junk.zip", Store(tmp_path / "results"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="not an Epoch dump"):
