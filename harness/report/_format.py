@@ -1,0 +1,125 @@
+"""Number, date and name formatting for the report. Formatting only: no statistics here.
+
+Every formatter takes whatever a DataFrame cell may hold (float, int, NaN, None, pd.NA, NaT,
+date, Timestamp, str) and returns display text; a missing value becomes an em dash, never
+"nan". Scores stay on their native 0..1 scale everywhere (tables, figures and CSVs agree).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from datetime import date, datetime
+from typing import Any
+
+import pandas as pd
+
+MISSING = "—"
+
+
+def is_missing(value: Any) -> bool:
+    """True for None, NaN, pd.NA, NaT (and not for containers, which pd.isna would broadcast)."""
+    if value is None:
+        return True
+    if isinstance(value, (list, tuple, dict, set)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _float(value: Any) -> float | None:
+    if is_missing(value):
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def num(value: Any, digits: int = 3) -> str:
+    v = _float(value)
+    return MISSING if v is None else f"{v:.{digits}f}"
+
+
+def signed(value: Any, digits: int = 3) -> str:
+    """Differences (gaps, D) carry an explicit sign so direction is never ambiguous."""
+    v = _float(value)
+    if v is None:
+        return MISSING
+    # a true minus sign reads better than a hyphen in tables
+    return f"{v:+.{digits}f}".replace("-", "−")
+
+
+def ci(low: Any, high: Any, digits: int = 3) -> str:
+    lo, hi = _float(low), _float(high)
+    if lo is None or hi is None:
+        return MISSING
+    return f"{lo:.{digits}f} – {hi:.{digits}f}".replace("-", "−")
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    v = _float(value)
+    return MISSING if v is None else f"{100 * v:.{digits}f}%"
+
+
+def integer(value: Any) -> str:
+    v = _float(value)
+    return MISSING if v is None else f"{round(v):d}"
+
+
+def pvalue(value: Any) -> str:
+    v = _float(value)
+    if v is None:
+        return MISSING
+    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+
+
+def months(value: Any) -> str:
+    v = _float(value)
+    return MISSING if v is None else f"{v:.1f}".replace("-", "−")
+
+
+def day(value: Any) -> str:
+    """A date as YYYY-MM-DD, whatever type the table used for it."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, (datetime, pd.Timestamp)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    try:
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def timestamp(value: datetime) -> str:
+    return (
+        value.strftime("%Y-%m-%d %H:%M UTC") if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+    )
+
+
+def text(value: Any) -> str:
+    return MISSING if is_missing(value) else str(value)
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def slug(name: Any) -> str:
+    """A file-name-safe, URL-safe, collision-free stem for a model id or suite name.
+
+    Model ids contain '/' (org/model) and may contain anything at all, so unsafe runs become
+    '_' and, whenever anything was changed, a short hash of the original is appended so that
+    'a/b' and 'a_b' never share a page.
+    """
+    raw = str(name)
+    safe = _UNSAFE.sub("_", raw).strip("._") or "_"
+    safe = safe[:80]
+    if safe != raw:
+        safe = f"{safe}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}"
+    return safe

@@ -1,0 +1,314 @@
+"""Render ReportTables into a self-contained static site: HTML, SVG figures, CSV data.
+
+Layout of a rendered report (all links relative, so the folder can be published as is):
+
+    index.html            headline, scores, understatement D, frontier, gap/lag, horizons, pass^k
+    report.css            the only stylesheet (no CDN, no JavaScript)
+    figures/*.svg         matplotlib figures
+    models/<slug>.html    one page per model in scores / horizons / pass^k
+    suites/<slug>.html    one page per suite or benchmark
+    data/<table>.csv      every table of ReportTables, exactly as analysis returned it
+
+Everything taken from data goes through Jinja2 with autoescape on: model ids, suite names and
+messages are untrusted and may contain HTML.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+
+from harness.analysis.tables import ReportTables, empty
+from harness.report import _format as fmt
+from harness.report import figures as figs
+from harness.report._atomic import atomic_dir
+
+
+def _table_fields() -> dict[str, list[str]]:
+    """Each DataFrame field of ReportTables with its documented columns (from its default).
+
+    Read from the dataclass itself so that a table analysis adds is written to data/ without
+    a change here.
+    """
+    out: dict[str, list[str]] = {}
+    for f in dataclasses.fields(ReportTables):
+        if f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+            if isinstance(default, pd.DataFrame):
+                out[f.name] = [str(c) for c in default.columns]
+    return out
+
+
+_COLUMNS = _table_fields()
+TABLE_NAMES: tuple[str, ...] = tuple(_COLUMNS)
+INDEX_ROW_LIMIT = 50  # long tables (frontier, gaps, lags) are shown in full on suite pages
+
+
+def render_report(
+    tables: ReportTables, out_dir: Path, *, headline: list[str] | None = None, name: str = "report"
+) -> Path:
+    """Write the report into `out_dir` (replaced whole, atomically) and return its index.html."""
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        _Site(tables, tmp, headline or [], name).write()
+    return out_dir.resolve() / "index.html"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("harness.report", "templates"),
+        autoescape=True,  # every template, whatever its extension: data is untrusted
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        num=fmt.num,
+        signed=fmt.signed,
+        pct=fmt.pct,
+        integer=fmt.integer,
+        pvalue=fmt.pvalue,
+        months=fmt.months,
+        day=fmt.day,
+        text=fmt.text,
+    )
+    env.globals.update(ci=fmt.ci, missing=fmt.is_missing, insufficient=_insufficient)
+    return env
+
+
+def _insufficient(row: dict[str, Any]) -> bool:
+    return str(row.get("status") or "") == "insufficient"
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts with every missing value (NaN, NA, NaT) turned into None."""
+    return [
+        {k: (None if fmt.is_missing(v) else v) for k, v in row.items()}
+        for row in df.to_dict("records")
+    ]
+
+
+def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool] | bool = True) -> pd.DataFrame:
+    cols = [c for c in by if c in df.columns]
+    if df.empty or not cols:
+        return df
+    asc = (
+        ascending
+        if isinstance(ascending, bool)
+        else [a for c, a in zip(by, ascending, strict=True) if c in cols]
+    )
+    keyed = df.copy()
+    for c in cols:  # object columns of numbers sort as numbers; anything else as text
+        if pd.api.types.is_numeric_dtype(keyed[c]):
+            continue
+        as_num = pd.to_numeric(keyed[c], errors="coerce")
+        if as_num.notna().sum() == keyed[c].notna().sum():
+            keyed[c] = as_num
+        else:  # mixed types (str ids, dates, NaN) must not make sorting raise
+            keyed[c] = keyed[c].map(lambda v: "" if fmt.is_missing(v) else str(v))
+    order = keyed.sort_values(cols, ascending=asc, na_position="last", kind="stable").index
+    return df.loc[order]
+
+
+def _where(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    if df.empty or column not in df.columns:
+        return df.iloc[0:0]
+    return df[df[column].astype(str) == value]
+
+
+def _normalised(tables: ReportTables) -> ReportTables:
+    """Each table with at least its documented columns (missing ones filled with None)."""
+    fixed = {}
+    for name, columns in _COLUMNS.items():
+        df: pd.DataFrame = getattr(tables, name)
+        if df is None:
+            df = empty(columns)
+        missing = [c for c in columns if c not in df.columns]
+        if missing:
+            df = df.assign(**{c: None for c in missing})
+        fixed[name] = df.reset_index(drop=True)
+    return dataclasses.replace(tables, **fixed)
+
+
+class _Site:
+    def __init__(self, tables: ReportTables, root: Path, headline: list[str], name: str) -> None:
+        self.original = tables
+        self.t = tables = _normalised(tables)
+        self.root = root
+        self.env = _environment()
+        generated = tables.generated_at or datetime.now(UTC)
+        self.common: dict[str, Any] = {
+            "report_name": name,
+            "title": tables.title,
+            "generated": fmt.timestamp(generated),
+            "headline": [str(h) for h in headline],
+            "row_limit": INDEX_ROW_LIMIT,
+        }
+        scores = _sorted(tables.scores, ["suite", "score", "model_id"], [True, False, True])
+        self.scores = scores
+        model_ids = [
+            *tables.scores.get("model_id", []),
+            *tables.horizons.get("model_id", []),
+            *tables.passk.get("model_id", []),
+        ]
+        suite_ids = [
+            *tables.scores.get("suite", []),
+            *tables.frontier.get("benchmark", []),
+            *tables.gaps.get("benchmark", []),
+            *tables.lags.get("benchmark", []),
+            *tables.catchup.get("benchmark", []),
+            *tables.horizons.get("suite", []),
+            *tables.passk.get("suite", []),
+        ]
+        self.model_pages = {
+            m: f"models/{fmt.slug(m)}.html" for m in sorted({str(m) for m in model_ids})
+        }
+        self.suite_pages = {
+            s: f"suites/{fmt.slug(s)}.html" for s in sorted({str(s) for s in suite_ids})
+        }
+
+    # -- output -----------------------------------------------------------------------------
+    def write(self) -> None:
+        css = resources.files("harness.report").joinpath("static", "report.css").read_text("utf-8")
+        (self.root / "report.css").write_text(css, encoding="utf-8")
+        data = self._write_data()
+        self._page("index.html", "index.html", "", data=data, **self._index())
+        for model_id, rel in self.model_pages.items():
+            self._page(rel, "model.html", "../", **self._model(model_id))
+        for suite, rel in self.suite_pages.items():
+            self._page(rel, "suite.html", "../", **self._suite(suite, rel))
+
+    def _page(self, rel: str, template: str, root: str, **context: Any) -> None:
+        html = self.env.get_template(template).render(
+            **self.common,
+            root=root,
+            model_pages=self.model_pages,
+            suite_pages=self.suite_pages,
+            **context,
+        )
+        target = self.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(html, encoding="utf-8")
+
+    def _write_data(self) -> list[dict[str, Any]]:
+        (self.root / "data").mkdir()
+        files = []
+        for table in TABLE_NAMES:
+            # the data files hold the tables exactly as analysis returned them
+            df: pd.DataFrame = getattr(self.original, table)
+            if df is None:
+                df = empty(_COLUMNS.get(table, []))
+            rel = f"data/{table}.csv"
+            df.to_csv(self.root / rel, index=False)
+            files.append({"name": table, "path": rel, "rows": len(df)})
+        return files
+
+    # -- page contexts ---------------------------------------------------------------------
+    def _index(self) -> dict[str, Any]:
+        t = self.t
+        return {
+            "scores": records(self.scores),
+            "matrix": self._matrix(),
+            "understatement": records(_sorted(t.understatement, ["measure", "window_start"])),
+            "frontier": records(_sorted(t.frontier, ["kind", "benchmark", "access", "date"])),
+            "gaps": records(_sorted(t.gaps, ["kind", "benchmark", "date"])),
+            "lags": records(_sorted(t.lags, ["kind", "benchmark", "threshold"])),
+            "horizons": records(_sorted(t.horizons, ["suite", "h50"], [True, False])),
+            "passk": records(_sorted(t.passk, ["suite", "model_id", "k"])),
+            "ladder": records(_sorted(t.ladder, ["closed_model", "open_model", "h"])),
+            "catchup": records(_sorted(t.catchup, ["kind", "benchmark", "scale", "level_low"])),
+            "horizon_gap": records(_sorted(t.horizon_gap, ["suite", "closed_model", "open_model"])),
+            "flags": records(_sorted(t.flags, ["scope", "item"])),
+            "fig": {
+                "scores": figs.scores_figure(t.scores, self.root, "figures/scores.svg"),
+                "understatement": figs.understatement_figure(
+                    t.understatement, self.root, "figures/understatement.svg"
+                ),
+                "frontier": figs.frontier_figure(t.frontier, self.root, "figures/frontier.svg"),
+                "gaps": figs.gaps_figure(t.gaps, self.root, "figures/gaps.svg"),
+                "lags": figs.lags_figure(t.lags, self.root, "figures/lags.svg"),
+                "horizons": figs.horizons_figure(t.horizons, self.root, "figures/horizons.svg"),
+            },
+        }
+
+    def _matrix(self) -> dict[str, Any]:
+        """Model x suite overview: one cell per pair; pairs with several rows say so."""
+        df = self.scores
+        if df.empty:
+            return {"suites": [], "rows": []}
+        suites = sorted({str(s) for s in df["suite"]})
+        models = _sorted(
+            df[["model_id", "access"]].drop_duplicates("model_id"), ["access", "model_id"]
+        )
+        cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for row in records(df):
+            cells.setdefault((str(row["model_id"]), str(row["suite"])), []).append(row)
+        rows = []
+        for m in records(models):
+            mid = str(m["model_id"])
+            rows.append(
+                {
+                    "model_id": mid,
+                    "access": m["access"],
+                    "cells": [cells.get((mid, s), []) for s in suites],
+                }
+            )
+        return {"suites": suites, "rows": rows}
+
+    def _model(self, model_id: str) -> dict[str, Any]:
+        t = self.t
+        scores = _where(self.scores, "model_id", model_id)
+        first = records(scores.head(1)) or records(_where(t.horizons, "model_id", model_id).head(1))
+        ladder = t.ladder
+        if not ladder.empty:
+            ladder = ladder[
+                (ladder["closed_model"].astype(str) == model_id)
+                | (ladder["open_model"].astype(str) == model_id)
+            ]
+        return {
+            "model_id": model_id,
+            "card": first[0] if first else {},
+            "scores": records(scores),
+            "horizons": records(_where(t.horizons, "model_id", model_id)),
+            "passk": records(_sorted(_where(t.passk, "model_id", model_id), ["suite", "k"])),
+            "ladder": records(ladder),
+            "frontier": records(
+                _sorted(_where(t.frontier, "model_id", model_id), ["benchmark", "date"])
+            ),
+        }
+
+    def _suite(self, suite: str, rel: str) -> dict[str, Any]:
+        t = self.t
+        scores = _where(self.scores, "suite", suite)
+        kinds = sorted(
+            {
+                str(k)
+                for df in (scores, _where(t.frontier, "benchmark", suite))
+                for k in df.get("kind", [])
+            }
+        )
+        fig_rel = f"figures/suite-{Path(rel).stem}.svg"
+        return {
+            "suite": suite,
+            "kinds": kinds,
+            "scores": records(scores),
+            "fig": figs.scores_figure(scores, self.root, fig_rel) if not scores.empty else None,
+            "frontier": records(
+                _sorted(_where(t.frontier, "benchmark", suite), ["access", "date"])
+            ),
+            "gaps": records(_sorted(_where(t.gaps, "benchmark", suite), ["date"])),
+            "lags": records(_sorted(_where(t.lags, "benchmark", suite), ["threshold"])),
+            "horizons": records(_sorted(_where(t.horizons, "suite", suite), ["h50"], False)),
+            "passk": records(_sorted(_where(t.passk, "suite", suite), ["model_id", "k"])),
+            "catchup": records(
+                _sorted(_where(t.catchup, "benchmark", suite), ["scale", "level_low"])
+            ),
+            "horizon_gap": records(_where(t.horizon_gap, "suite", suite)),
+            "flags": records(_where(t.flags, "item", suite)),
+        }
