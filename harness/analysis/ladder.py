@@ -64,14 +64,14 @@ def _row(c: str, o: str, h: float, g: pd.DataFrame, rng: np.random.Generator, n_
     ag = (g["ca"] - g["oa"]).to_numpy(dtype=float)
     d = ag - std
     row: dict[str, object] = {
-        "closed_model": c, "open_model": o, "h": h, "standard_gap": float(std.mean()),
-        "agentic_gap": float(ag.mean()), "d": float(d.mean()), "ci_low": np.nan,
+        "closed_model": c, "open_model": o, "h": h, "standard_gap": np.nan,
+        "agentic_gap": np.nan, "d": np.nan, "ci_low": np.nan,
         "ci_high": np.nan, "n_items": int(d.size), "status": "ok", "reason": "",
     }
     if d.size < min_items:
-        row.update(status="insufficient", reason=f"{d.size} shared items (< {min_items})",
-                   standard_gap=np.nan, agentic_gap=np.nan, d=np.nan)
+        row.update(status="insufficient", reason=f"{d.size} shared items (< {min_items})")
         return row
+    row.update(standard_gap=float(std.mean()), agentic_gap=float(ag.mean()), d=float(d.mean()))
     w = cluster_weights(rng, d.size, n_boot)
     lo, hi = percentile_ci(w @ d / d.size, level)
     row.update(ci_low=lo, ci_high=hi)

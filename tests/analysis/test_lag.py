@@ -1,0 +1,94 @@
+"""Threshold-crossing lag and catch-up: a hand-checked case and planted lags."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.analysis import benches, catchup_table, frontier_table, gap_table, lag_table
+from harness.analysis._common import DAYS_PER_MONTH
+from harness.analysis.lag import thresholds_for, window_lag
+from harness.analysis.understatement import window_days
+from tests.analysis import synth
+
+
+def scores_of(df: pd.DataFrame) -> pd.DataFrame:
+    return df.assign(benchmark=df["suite"])
+
+
+def hand_case() -> pd.DataFrame:
+    r = synth.row
+    return synth.frame([
+        r("A", "closed", date(2023, 1, 1), "b", "standard", 0.30),
+        r("B", "closed", date(2023, 7, 1), "b", "standard", 0.50),
+        r("C", "closed", date(2024, 1, 1), "b", "standard", 0.70),
+        r("X", "open", date(2023, 3, 1), "b", "standard", 0.20),
+        r("Y", "open", date(2023, 10, 1), "b", "standard", 0.45),
+        r("Z", "open", date(2024, 4, 1), "b", "standard", 0.72),
+    ])
+
+
+def test_hand_checked_threshold_lag():
+    lags = lag_table(benches(scores_of(hand_case())))
+    by_thr = lags.set_index(lags["threshold"].round(2))
+    # 0.75 was reached by no open model: left out; 0.05-0.30 are crossed by A, the first
+    # closed model evaluated (censored), and 0.05-0.20 by X as well
+    assert by_thr.index.max() == pytest.approx(0.70)
+    assert not by_thr.loc[[0.05, 0.1, 0.2, 0.25, 0.3], "used"].any()
+    used = lags[lags["used"]]
+    assert list(used["threshold"].round(2)) == [0.35, 0.50, 0.55]
+    # B (2023-07-01) -> Y (2023-10-01): 92 days; B -> Z (2024-04-01): 275; C -> Z: 91
+    assert list(used["lag_months"]) == pytest.approx([92 / DAYS_PER_MONTH, 275 / DAYS_PER_MONTH,
+                                                      91 / DAYS_PER_MONTH])
+    assert list(used["open_model"]) == ["Y", "Z", "Z"]
+    # 0.40 and 0.45 repeat the (B, Y) pair, counted once
+    assert by_thr.loc[0.4, "note"] == "same model pair as a lower threshold"
+    assert by_thr.loc[0.35, "open_date"] == date(2023, 10, 1)  # dated at the open crossing
+    (b,) = benches(scores_of(hand_case()))
+    assert window_lag(b, -np.inf, np.inf) == pytest.approx((92 + 275 + 91) / 3 / DAYS_PER_MONTH)
+    # a window holding only the 2024-04-01 crossings
+    s, e = window_days((date(2024, 1, 1), None))
+    assert window_lag(b, s, e) == pytest.approx((275 + 91) / 2 / DAYS_PER_MONTH)
+
+
+def test_frontier_and_gap_steps():
+    (b,) = benches(scores_of(hand_case()))
+    fr = frontier_table([b])
+    assert list(fr[fr["access"] == "open"]["model_id"]) == ["X", "Y", "Z"]
+    gaps = gap_table([b])
+    # gap starts when both sides exist (2023-03-01: A 0.30 vs X 0.20)
+    first = gaps.iloc[0]
+    assert first["date"] == date(2023, 3, 1) and first["gap"] == pytest.approx(0.10)
+    last = gaps.iloc[-1]
+    assert last["date"] == date(2024, 4, 1) and last["gap"] == pytest.approx(-0.02)
+    assert last["gap_logit"] == pytest.approx(np.log(0.7 / 0.3) - np.log(0.72 / 0.28))
+
+
+@pytest.mark.parametrize("lag", [0.0, 2.5, 7.0, -3.0])
+def test_planted_lag_is_recovered(lag):
+    (b,) = benches(scores_of(synth.frame(synth.lagged_benchmark("p", "standard", lag))))
+    lags = lag_table([b])
+    used = lags[lags["used"]]
+    assert len(used) >= 10
+    # day rounding of release dates only
+    assert used["lag_months"].to_numpy() == pytest.approx(lag, abs=0.05)
+    cu = catchup_table([b])
+    assert cu.loc[0, "catchup_months"] == pytest.approx(lag, abs=0.6)  # monthly release grid
+
+
+def test_horizon_scale_uses_log_spaced_thresholds():
+    rows = []
+    for k in range(12):
+        minutes = 2.0 ** (k / 2)
+        rows.append(synth.row(f"c{k}", "closed", synth.month(k), "metr", "agentic", minutes))
+        rows.append(synth.row(f"o{k}", "open", synth.month(k + 4), "metr", "agentic", minutes))
+    (b,) = benches(scores_of(synth.frame(rows)))
+    assert b.scale == "horizon"
+    thr = thresholds_for(b)
+    assert np.diff(np.log2(thr)) == pytest.approx(0.5)
+    used = lag_table([b]).query("used")
+    assert used["lag_months"].to_numpy() == pytest.approx(4.0, abs=0.05)
+    gaps = gap_table([b])
+    # once the open side has a model, it trails by 4 releases = 2 doublings (log2 ratio)
+    assert gaps["gap_logit"].iloc[0] == pytest.approx(2.0)

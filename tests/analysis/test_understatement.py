@@ -1,0 +1,96 @@
+"""The understatement test: planted D (positive, zero, negative), CI coverage, task resampling."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from harness.analysis import benches, understatement
+from harness.analysis.scores import task_matrix
+from tests.analysis import synth
+
+
+def run(df: pd.DataFrame, measures=("lag_months",), n_boot=1000, seed=0, **kw) -> pd.DataFrame:
+    return understatement(benches(df.assign(benchmark=df["suite"])), measures=measures,
+                          n_boot=n_boot, seed=seed, **kw)
+
+
+@pytest.mark.parametrize(("lag_a", "lag_s"), [(8.0, 3.0), (4.0, 4.0), (2.0, 6.0)])
+def test_planted_d_is_recovered(rng, lag_a, lag_s):
+    df = synth.gap_benchmarks(rng, n_per_kind=8, lag_agentic=lag_a, lag_standard=lag_s, spread=1.0)
+    r = run(df, measures=("lag_months", "catchup_months", "score_gap")).set_index("measure")
+    d_true = lag_a - lag_s
+    for m in ("lag_months", "catchup_months"):
+        assert r.loc[m, "status"] == "ok"
+        assert r.loc[m, "ci_low"] <= d_true <= r.loc[m, "ci_high"]
+    # score gap on a linear curve: slope (0.8 / 60 per month) times the lag, up to end effects
+    sg = r.loc["score_gap"]
+    assert sg["d"] == pytest.approx(0.8 / 60 * d_true, abs=0.02)
+    p = r.loc["lag_months", "p_value"]
+    if d_true > 0:
+        assert p < 0.01 and r.loc["lag_months", "ratio"] > 1
+    elif d_true < 0:
+        assert p > 0.99
+    else:
+        assert 0.02 < p < 0.98
+
+
+def coverage(n_seeds: int, n_boot: int) -> float:
+    hits = 0
+    for seed in range(n_seeds):
+        g = np.random.default_rng(1000 + seed)
+        df = synth.gap_benchmarks(g, n_per_kind=10, lag_agentic=6.0, lag_standard=3.0, spread=2.0)
+        r = run(df, n_boot=n_boot, seed=seed).iloc[0]
+        hits += r["ci_low"] <= 3.0 <= r["ci_high"]
+    return hits / n_seeds
+
+
+def test_d_ci_coverage_near_nominal():
+    # percentile bootstrap over 10 benchmarks per kind: nominal 95%, slightly under in theory
+    assert 0.8 <= coverage(40, 400) <= 1.0
+
+
+@pytest.mark.slow
+def test_d_ci_coverage_near_nominal_many_seeds():
+    assert 0.88 <= coverage(300, 1000) <= 0.99
+
+
+def test_too_few_benchmarks_is_insufficient(rng):
+    df = synth.gap_benchmarks(rng, n_per_kind=1, lag_agentic=6, lag_standard=3, spread=0)
+    r = run(df).iloc[0]
+    assert r["status"] == "insufficient" and np.isnan(r["d"])
+    assert "1 agentic and 1 standard" in r["reason"]
+
+
+def test_window_with_no_datapoints_is_insufficient(rng):
+    df = synth.gap_benchmarks(rng, n_per_kind=3, lag_agentic=6, lag_standard=3, spread=0)
+    r = run(df, window=("2030-01-01", None)).iloc[0]
+    assert r["status"] == "insufficient" and r["n_agentic"] == 0
+
+
+def own_run(rng, gaps: dict[str, float], n_tasks: int) -> pd.DataFrame:
+    """One closed and one open model per benchmark, released the same day, per-task Bernoulli."""
+    rows = []
+    for name, gap in gaps.items():
+        kind = "agentic" if name.startswith("a") else "standard"
+        for model, access, p in ((f"{name}-c", "closed", 0.5 + gap / 2), (f"{name}-o", "open", 0.5 - gap / 2)):
+            for t in range(n_tasks):
+                y = float(rng.random() < p)
+                rows.append(synth.row(model, access, synth.month(0), name, kind, y, sample_id=f"t{t}"))
+    return synth.frame(rows)
+
+
+def test_task_resampling_carries_task_noise(rng):
+    # identical true gaps within each kind: all spread between benchmarks is task noise
+    df = own_run(rng, {"a1": 0.3, "a2": 0.3, "s1": 0.1, "s2": 0.1}, n_tasks=150)
+    bl = benches(df.groupby(["model_id", "suite"], as_index=False).agg(
+        score=("score", "mean"), access=("access", "first"), release_date=("release_date", "first"),
+        kind=("kind", "first")).assign(benchmark=lambda d: d["suite"]))
+    tms = {name: task_matrix(g) for name, g in df.groupby("suite")}
+    with_tasks = understatement(bl, measures=("score_gap",), task_matrices=tms, n_boot=1000).iloc[0]
+    without = understatement(bl, measures=("score_gap",), n_boot=1000).iloc[0]
+    assert with_tasks["d"] == without["d"]
+    assert with_tasks["ci_low"] <= 0.2 <= with_tasks["ci_high"]
+    # the task level adds real width: binomial se of D here is about 0.08
+    width = with_tasks["ci_high"] - with_tasks["ci_low"]
+    assert width > 1.5 * (without["ci_high"] - without["ci_low"])
+    assert 0.15 < width < 0.5
