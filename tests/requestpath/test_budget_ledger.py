@@ -1,0 +1,114 @@
+"""Budget projection and the ledger's bookkeeping, without a server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from harness.serve.proxy_cache import CachedResponse, ResponseCache, request_key
+from harness.serve.proxy_ledger import CallRecord, Ledger, usage_from_json, usage_from_sse
+from harness.sweep.budget import Budget
+
+
+def _call(cost: float | None, outcome: str = "ok", snapshot: str = "m-1") -> CallRecord:
+    return CallRecord(
+        "d",
+        "/chat/completions",
+        outcome,
+        200,
+        datetime.now(UTC),
+        0.1,  # type: ignore[arg-type]
+        snapshot,
+        100,
+        10,
+        0,
+        cost,
+    )
+
+
+def test_budget_projects_from_the_average_finished_sample() -> None:
+    ledger = Ledger([_call(5.0)])  # spent before the budget started: not counted
+    budget = Budget(1.0, ledger)
+    assert budget.spent_usd == 0 and budget.may_start(100, 0)  # nothing known yet
+    for _ in range(4):
+        ledger.record(_call(0.05))
+    budget.finished(2)  # 0.20 over 2 samples: 0.10 each
+    assert budget.projected_usd(3, 2) == pytest.approx(0.20 + 0.10 * 5)
+    assert budget.may_start(3, 2)  # 0.70 <= 1.00
+    assert not budget.may_start(7, 2)  # 1.10 > 1.00
+    assert "projected" in budget.message(7, 2)
+
+
+def test_budget_stops_once_spent_even_without_an_average() -> None:
+    ledger = Ledger()
+    budget = Budget(0.10, ledger)
+    ledger.record(_call(0.11))
+    assert not budget.may_start(1, 0)
+    with pytest.raises(ValueError):
+        Budget(0, ledger)
+
+
+def test_cache_hits_and_unpriced_calls_cost_nothing_but_are_counted(tmp_path: Path) -> None:
+    ledger = Ledger([_call(0.5), _call(0.0, "cache_hit"), _call(None), _call(None, "http_error")])
+    t = ledger.totals()
+    assert t.spent_usd == 0.5 and t.n_upstream_calls == 3 and t.n_cache_hits == 1
+    assert t.n_unpriced_calls == 1 and t.n_upstream_errors == 1 and t.snapshots == {"m-1": 2}
+    path = tmp_path / "run" / "ledger.json"
+    ledger.save(path)
+    data = json.loads(path.read_text())
+    assert data["spent_usd"] == 0.5 and len(data["calls"]) == 4
+    assert Ledger.load(path).totals() == t
+
+
+def test_usage_parsing_follows_each_protocol() -> None:
+    o = usage_from_json(
+        "openai",
+        {
+            "model": "gpt-x-1",
+            "usage": {
+                "prompt_tokens": 100,
+                "completion_tokens": 7,
+                "prompt_tokens_details": {"cached_tokens": 40},
+            },
+        },
+    )
+    assert (o.input_tokens, o.output_tokens, o.cached_tokens, o.snapshot) == (100, 7, 40, "gpt-x-1")
+    a = usage_from_json(
+        "anthropic",
+        {
+            "model": "claude-x",
+            "usage": {"input_tokens": 60, "output_tokens": 7, "cache_read_input_tokens": 40},
+        },
+    )
+    assert (a.input_tokens, a.cached_tokens) == (100, 40)  # cache reads added back
+    sse = (
+        b'event: message_start\ndata: {"type":"message_start","message":{"model":"claude-x",'
+        b'"usage":{"input_tokens":5,"output_tokens":1}}}\n\n'
+        b'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":9}}\n\n'
+    )
+    s = usage_from_sse("anthropic", sse)
+    assert (s.input_tokens, s.output_tokens, s.snapshot) == (5, 9, "claude-x")
+    assert usage_from_json("openai", ["not", "a", "dict"]).input_tokens is None
+
+
+def test_cache_keys_ignore_json_key_order_and_slots_are_reused_after_failures(
+    tmp_path: Path,
+) -> None:
+    k1 = request_key("d", "POST", "/x", b'{"a": 1, "b": [1, 2]}')
+    assert k1 == request_key("d", "POST", "/x", b'{"b":[1,2],"a":1}')
+    assert k1 != request_key("other", "POST", "/x", b'{"a": 1, "b": [1, 2]}')
+    assert k1 != request_key("d", "POST", "/x", b'{"a": 1, "b": [1, 2]}', scope="epoch-2")
+    cache = ResponseCache(tmp_path / "c")
+    assert cache.claim(k1) == (0, None)
+    assert cache.claim(k1) == (1, None)  # a concurrent identical request: its own slot
+    cache.release(k1, 0)  # the first failed
+    assert cache.claim(k1) == (0, None)  # its retry takes the same slot
+    cache.store(k1, 0, CachedResponse("application/json", b"{}"))
+    cache.close()
+    again = ResponseCache(tmp_path / "c")  # a new session (rerun) counts from 0 again
+    assert again.claim(k1) == (0, CachedResponse("application/json", b"{}"))
+    assert again.claim(k1) == (1, None)
+    again.close()

@@ -1,0 +1,104 @@
+"""With a fifth of calls failing in every way an API fails, every request ends exactly once:
+answered wherever the SDK's retries sufficed, an error only where they ran out."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import anthropic
+import openai
+import pytest
+
+from harness._types import Protocol
+from tests.fakeapi import FAULT_KINDS, FakeAPI, body_hash
+from tests.fixtures.fakeapi import FAKE_API_KEY
+from tests.requestpath.conftest import proxied
+
+N = 300
+MAX_RETRIES = 1  # small, so that some requests really run out of retries
+CLIENT_TIMEOUT_S = 0.5
+SEED = 7
+
+
+def _body(protocol: Protocol, i: int) -> dict[str, Any]:
+    messages = [{"role": "user", "content": f"request number {i}"}]
+    if protocol == "openai":
+        return {"messages": messages, "model": "fake-gpt"}
+    return {"max_tokens": 32, "messages": messages, "model": "fake-claude"}
+
+
+def _expected(fake: FakeAPI, protocol: Protocol) -> dict[int, tuple[bool, int]]:
+    """request -> (answered?, attempts reaching the server), from the fault schedule."""
+    faults = fake.set_faults(0.2, seed=SEED, delay_s=3 * CLIENT_TIMEOUT_S, retry_after_s=0.01)
+    out = {}
+    for i in range(N):
+        h = body_hash(json.dumps(_body(protocol, i)).encode())
+        kinds = [faults.fault_for(h, a) for a in range(MAX_RETRIES + 1)]
+        ok_at = next((a for a, k in enumerate(kinds) if k is None), None)
+        out[i] = (ok_at is not None, MAX_RETRIES + 1 if ok_at is None else ok_at + 1)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
+def test_300_requests_with_20pct_faults_end_exactly_once(
+    fake_api: FakeAPI, tmp_path: Path, protocol: Protocol
+) -> None:
+    expected = _expected(fake_api, protocol)
+    n_errors = sum(not ok for ok, _ in expected.values())
+    assert 0 < n_errors < N // 10  # the schedule exercises both outcomes
+    assert any(ok and tries > 1 for ok, tries in expected.values())  # retries that sufficed
+
+    with proxied(fake_api, protocol, tmp_path / "cache", timeout_s=CLIENT_TIMEOUT_S) as (
+        ep,
+        ledger,
+    ):
+        kw = {
+            "base_url": ep.base_url,
+            "api_key": FAKE_API_KEY,
+            "max_retries": MAX_RETRIES,
+            "timeout": CLIENT_TIMEOUT_S,
+        }
+        client: Any = openai.OpenAI(**kw) if protocol == "openai" else anthropic.Anthropic(**kw)
+
+        def one(i: int) -> tuple[int, str, str]:
+            body = _body(protocol, i)
+            try:
+                if protocol == "openai":
+                    r = client.chat.completions.create(**body)
+                    return i, "ok", r.choices[0].message.content
+                r = client.messages.create(**body)
+                return i, "ok", r.content[0].text
+            except (openai.APIError, anthropic.APIError) as exc:
+                return i, "error", f"{type(exc).__name__}: {exc}"
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            results = list(pool.map(one, range(N)))
+
+        # Slow answers ("timeout" faults) still land upstream after the client gave up;
+        # wait for them so the ledger is complete, then compare it with the server's count.
+        deadline = time.monotonic() + 30
+        while ledger.n_upstream_calls < fake_api.n_requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    assert len(results) == N and {i for i, _, _ in results} == set(range(N))
+    for i, status, text in results:
+        answered, _ = expected[i]
+        assert (status == "ok") == answered, (i, status, text)
+        if status == "ok":
+            assert text == f"You said: request number {i}\nANSWER: 42"
+    tries: dict[str, int] = {}
+    for a in fake_api.attempts:
+        tries[a.body_hash] = tries.get(a.body_hash, 0) + 1
+    for i, (_, n_tries) in expected.items():
+        assert tries[body_hash(json.dumps(_body(protocol, i)).encode())] == n_tries, i
+    seen = fake_api.outcomes()
+    assert set(seen) == {"ok", *FAULT_KINDS}  # every fault kind really happened
+    totals = ledger.totals()
+    assert totals.n_upstream_calls == fake_api.n_requests  # the proxy never retried on its own
+    # Every answer the API produced is paid for, including slow ones the client abandoned.
+    assert totals.n_upstream_calls - totals.n_upstream_errors == seen["ok"] + seen["timeout"]
