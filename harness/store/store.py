@@ -214,8 +214,12 @@ class Store:
         mode = on_bad or self.on_bad
         for _ in range(5):
             listing = self._listing(suite)
-            con = self.connect(mode, suite)
+            con = duckdb.connect()
             try:
+                # Views bind their file list when created: a file removed meanwhile by a
+                # concurrent compaction fails here or in the query, and the loop retries.
+                for table in SCHEMAS:
+                    self._define_view(con, table, mode, suite)
                 return _to_arrow(con.sql(sql, params=list(params)))
             except duckdb.Error as exc:
                 message = str(exc).splitlines()[0]

@@ -32,7 +32,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
 from harness._loading import load_model
-from harness._types import Access, Kind, SampleRecord
+from harness._types import Access, Kind
 from harness.errors import ConfigError, OfflineError
 from harness.store.importers._common import (
     AGGREGATE_ID,
@@ -298,7 +298,3 @@ def _downloaded(url: str, timeout_s: float) -> Iterator[Path]:
         yield target
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def collect_records(path: Path) -> list[SampleRecord]:
-    return collect_epoch(path).records
