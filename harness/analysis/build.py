@@ -104,10 +104,12 @@ def build_report_tables(
     bench_list = benches(ok_scores, dict(scales or {}))
     lags = lag_table(bench_list)
     start, end = window_days(window)
-    saturated = {b.name for b in bench_list if saturation(b)}
+    # score gaps in points need a 0..1 scale away from floor and ceiling: saturated and
+    # horizon-scale (minutes) benchmarks enter the lag measures only
+    no_points = {b.name for b in bench_list if saturation(b) or b.scale == "horizon"}
     tests = understatement(
         bench_list, window=window, task_matrices=_task_matrices(samples, scores),
-        exclude={"score_gap": saturated, "score_gap_logit": saturated},
+        exclude={"score_gap": no_points, "score_gap_logit": no_points},
         n_boot=n_boot, seed=seed,
     )
     hz, hz_gap = horizons(samples, n_boot=min(n_boot, 500), seed=seed)

@@ -31,12 +31,15 @@ def passk(samples: pd.DataFrame, *, max_k: int | None = None) -> pd.DataFrame:
     if samples.empty:
         return empty(PASSK_COLUMNS)
     sc = scored_rows(samples)
+    sc = sc[["model_id", "suite", "sample_id"]].assign(_y=success_of(sc))
+    per_task = sc.groupby(["model_id", "suite", "sample_id"])["_y"].agg(["size", "sum"])
+    # one epoch everywhere: pass^k is pass@1, nothing to add (cheap filter before the loop)
+    most = per_task["size"].groupby(level=["model_id", "suite"]).transform("max")
+    per_task = per_task[most >= 2]
     rows = []
-    for (model, suite), g in sc.groupby(["model_id", "suite"], sort=True):
-        g = g.assign(_y=success_of(g))
-        per_task = g.groupby("sample_id")["_y"].agg(["size", "sum"])
-        n = per_task["size"].to_numpy()
-        c = per_task["sum"].to_numpy()
+    for (model, suite), g in per_task.groupby(level=["model_id", "suite"], sort=True):
+        n = g["size"].to_numpy()
+        c = g["sum"].to_numpy()
         if n.max() < 2:
             continue  # one epoch: pass^k is pass@1, nothing to add
         pass1 = float(np.mean(c / n))

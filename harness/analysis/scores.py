@@ -74,9 +74,9 @@ def task_matrix(rows: pd.DataFrame) -> TaskMatrix:
     )
 
 
-def _aggregate_ci(group: pd.DataFrame, score: float) -> tuple[float, float]:
+def _aggregate_ci(extra: object, score: float) -> tuple[float, float]:
     """CI of a published aggregate from its reported standard error, when the importer kept one."""
-    se = extra_field(group["extra"].iloc[0], "stderr") if "extra" in group else None
+    se = extra_field(extra, "stderr")
     try:
         s = float(se) if se is not None else float("nan")
     except ValueError:
@@ -99,63 +99,68 @@ def model_scores(
 
     score is the mean over samples of each sample's mean over its scored epochs; the CI is a
     percentile bootstrap over samples. Imported aggregates (sample_id "__aggregate__") keep
-    their published value, with a CI only when a standard error came with it.
+    their published value (the best, where a model has several rows), with a CI only when a
+    standard error came with it.
     """
     cols = SCORES_COLUMNS + SCORES_EXTRA
     if samples.empty:
         return empty(cols)
     rng = np.random.default_rng(seed)
-    df = with_benchmark(samples)
+    keep = [c for c in ("model_id", "access", "release_date", "suite", "suite_version", "kind",
+                        "source", "sample_id", "status", "score", "extra") if c in samples]
+    df = with_benchmark(samples[keep])
+    keys = ["model_id", "suite", "suite_version"]
+    grouped = df.groupby(keys, sort=True, dropna=False)
+    meta = grouped.first()
+    counts = grouped["status"].value_counts().unstack(fill_value=0)
+    is_agg = (df["sample_id"] == AGGREGATE_ID).groupby([df[k] for k in keys], dropna=False).all()
+    sc = scored_rows(df)
+    per_task = {k: g.groupby("sample_id")["score"].mean().to_numpy(dtype=float)
+                for k, g in sc[sc["sample_id"] != AGGREGATE_ID].groupby(keys, dropna=False)}
+    agg_rows = sc[sc["sample_id"] == AGGREGATE_ID]
+    top = agg_rows.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
+    extras = top["extra"] if "extra" in top else pd.Series([None] * len(top), index=top.index)
+    best = {tuple(k): (float(sc_), ex) for k, sc_, ex in
+            zip(top[keys].itertuples(index=False), top["score"], extras, strict=True)}
+    count_of = {k: dict(zip(counts.columns, v, strict=True))
+                for k, v in zip(counts.index, counts.to_numpy(), strict=True)}
+    agg_of = dict(zip(is_agg.index, is_agg.to_numpy(), strict=True))
     baselines = dict(null_baselines or {})
     out = []
-    keys = ["model_id", "suite", "suite_version"]
-    for (model, suite, version), g in df.groupby(keys, sort=True, dropna=False):
-        status_counts = g["status"].value_counts()
-        n_rows = len(g)
-        n_scored = int(status_counts.get("scored", 0))
-        n_error = int(status_counts.get("error", 0))
-        n_limit = int(status_counts.get("limit", 0))
-        sc = scored_rows(g)
-        is_agg = bool((g["sample_id"] == AGGREGATE_ID).all())
+    meta = meta.reset_index()
+    for m in meta.to_dict("records"):
+        key = (m["model_id"], m["suite"], m["suite_version"])
+        c = count_of.get(key, {})
+        n_scored, n_error, n_limit = (int(c.get(x, 0)) for x in ("scored", "error", "limit"))
+        n_rows = int(sum(c.values()))
         score = ci_lo = ci_hi = float("nan")
         status, reason = "ok", ""
-        n_samples = int(sc["sample_id"].nunique())
-        if sc.empty:
-            status, reason = "insufficient", "no scored samples"
-        elif is_agg:
-            score = float(sc["score"].mean())
-            ci_lo, ci_hi = _aggregate_ci(sc, score)
-        elif n_samples < min_samples:
-            status, reason = "insufficient", f"{n_samples} scored samples (< {min_samples})"
+        if bool(agg_of.get(key)) and key in best:
+            # several published rows for one model (agents, scaffolds, harness variants): the
+            # best one, as a frontier is a best score; the others stay in n_rows
+            score, extra = best[key]
+            ci_lo, ci_hi = _aggregate_ci(extra, score)
+            n_samples = 1
+        elif key not in per_task:
+            status, reason, n_samples = "insufficient", "no scored samples", 0
         else:
-            per_task = sc.groupby("sample_id")["score"].mean().to_numpy(dtype=float)
-            score = float(per_task.mean())
-            w = cluster_weights(rng, per_task.size, n_boot)
-            ci_lo, ci_hi = percentile_ci(w @ per_task / per_task.size, level)
-        first = g.iloc[0]
-        out.append(
-            {
-                "model_id": model,
-                "access": first["access"],
-                "release_date": to_date(first["release_date"]),
-                "suite": suite,
-                "suite_version": version,
-                "kind": first["kind"],
-                "source": first["source"],
-                "n_rows": n_rows,
-                "n_scored": n_scored,
-                "n_error": n_error,
-                "n_limit": n_limit,
-                # share of rows that could not be scored (errors and limits), never counted as wrong
-                "error_rate": (n_error + n_limit) / n_rows if n_rows else float("nan"),
-                "score": score,
-                "ci_low": ci_lo,
-                "ci_high": ci_hi,
-                "null_baseline": baselines.get(str(suite), float("nan")),
-                "benchmark": first["benchmark"],
-                "n_samples": n_samples,
-                "status": status,
-                "reason": reason,
-            }
-        )
+            tasks = per_task[key]
+            n_samples = int(tasks.size)
+            if n_samples < min_samples:
+                status, reason = "insufficient", f"{n_samples} scored samples (< {min_samples})"
+            else:
+                score = float(tasks.mean())
+                w = cluster_weights(rng, tasks.size, n_boot)
+                ci_lo, ci_hi = percentile_ci(w @ tasks / tasks.size, level)
+        model, suite, version = key
+        out.append({
+            "model_id": model, "access": m["access"], "release_date": to_date(m["release_date"]),
+            "suite": suite, "suite_version": version, "kind": m["kind"], "source": m["source"],
+            "n_rows": n_rows, "n_scored": n_scored, "n_error": n_error, "n_limit": n_limit,
+            # share of rows that could not be scored (errors and limits), never counted as wrong
+            "error_rate": (n_error + n_limit) / n_rows if n_rows else float("nan"),
+            "score": score, "ci_low": ci_lo, "ci_high": ci_hi,
+            "null_baseline": baselines.get(str(suite), float("nan")),
+            "benchmark": m["benchmark"], "n_samples": n_samples, "status": status, "reason": reason,
+        })
     return pd.DataFrame(out, columns=cols)
