@@ -288,6 +288,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler stuck on a slow upstream never blocks shutdown
     block_on_close = False
+    # socketserver's default backlog of 5 resets connections when many clients connect at
+    # once; a reset before the request is sent would cost the client a retry for nothing.
+    request_queue_size = 128
 
     def __init__(self, state: _State) -> None:
         self.state = state
