@@ -216,7 +216,32 @@ class OpenAIChat(ChatCompletions, OpenAIChatCompletion):
 
 
 class AnthropicMessages(_Instrumented, AnthropicChat):
-    """lm-eval's `anthropic-chat` (POST {base}/v1/messages with x-api-key)."""
+    """lm-eval's `anthropic-chat` (POST {base}/v1/messages with x-api-key).
+
+    Limits of lm-eval's Anthropic model, as used here: one user message (no system prompt),
+    no `seed`, temperature as given, and its default stop sequence "\n\nHuman:" when the
+    suite sets none (without a tokenizer lm-eval would send [null], which the API rejects).
+    """
+
+    def _create_payload(
+        self,
+        messages: Any,
+        generate: bool = True,
+        gen_kwargs: dict[str, Any] | None = None,
+        eos: Any = "\n\nHuman:",
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = super()._create_payload(
+            messages,
+            generate=generate,
+            gen_kwargs=gen_kwargs or {},
+            eos=eos or "\n\nHuman:",
+            **kwargs,
+        )
+        payload.pop("seed", None)
+        stops = [s for s in payload.get("stop_sequences") or [] if isinstance(s, str) and s.strip()]
+        payload["stop_sequences"] = stops or ["\n\nHuman:"]
+        return payload
 
     @property
     def api_key(self) -> str:
