@@ -96,7 +96,7 @@ class LmEvalRunner:
         scorer = get_scorer(suite.scorer)
         version = self.engine_version()
         model = make_model(ctx.endpoint, suite.limits.max_tokens, ctx.max_connections)
-        scores: dict[str, Score] = {}
+        scores: dict[str, Score | str] = {}  # a str: the scorer failed (message)
 
         def process_results(doc: dict[str, Any], results: list[str]) -> dict[str, float | None]:
             key = str(doc["key"])
@@ -105,10 +105,9 @@ class LmEvalRunner:
                 return {_SCORE_METRIC: None}  # errored call: no score, not a wrong answer
             try:
                 score = scorer(results[0] if results else "", _doc_from_row(doc))
-            except Exception as exc:  # a scorer bug must not pass as a wrong answer
-                raise RunnerError(
-                    f"{suite.name}: scorer {suite.scorer} failed on {doc['id']}: {exc}"
-                ) from exc
+            except Exception as exc:  # a scorer bug is an error, never a wrong answer
+                scores[key] = f"scorer {suite.scorer} failed: {type(exc).__name__}: {exc}"[:500]
+                return {_SCORE_METRIC: None}
             scores[key] = score
             return {_SCORE_METRIC: score.value}
 
@@ -187,7 +186,7 @@ class LmEvalRunner:
         version: str,
         logged: list[dict[str, Any]],
         calls: dict[str, CallOutcome],
-        scores: dict[str, Score],
+        scores: dict[str, Score | str],
         docs: dict[str, StandardDoc],
     ) -> None:
         pricing = ctx.deployment.pricing
@@ -221,10 +220,11 @@ class LmEvalRunner:
                             call.cached_tokens or 0,
                             seconds=call.latency_s,
                         )
-                if call is None or call.error is not None or score is None:
-                    message = (
-                        call.error if call is not None and call.error else "no response recorded"
-                    )
+                if call is None or call.error is not None or not isinstance(score, Score):
+                    if call is not None and call.error:
+                        message = call.error
+                    else:
+                        message = score if isinstance(score, str) else "no response recorded"
                     record = make_record(
                         ctx, ENGINE, version, sid, epoch, status="error", error=message, **fields
                     )

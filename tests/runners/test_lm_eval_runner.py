@@ -165,3 +165,20 @@ def test_chat_url(protocol: str, base: str | None, url: str | None) -> None:
         facts=DeploymentFacts(deployment_id="d", provider="openai"),
     )
     assert chat_url(ep) == url
+
+
+def test_a_scorer_crash_is_an_error_not_a_wrong_answer(
+    fake_api: FakeAPI, key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import harness.runners.lm_eval_runner as mod
+
+    def broken(output: str, doc: object) -> object:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(mod, "get_scorer", lambda name: broken)
+    suite = load_suite(LADDER)
+    ctx = make_ctx(suite, _endpoint(fake_api), [(suite.smoke[0], 1)], tmp_path)
+    [record] = _run(ctx)
+    assert record.status == "error" and record.score is None
+    assert "boom" in (record.error or "")
+    assert record.output_tokens  # the call itself succeeded and is accounted for
