@@ -195,11 +195,12 @@ def usage_from_json(protocol: Protocol, body: Any) -> Usage:
     usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
     if protocol == "anthropic":
         return _anthropic_usage(usage, snapshot)
-    details = usage.get("prompt_tokens_details")
+    names = ("prompt_tokens", "completion_tokens", "prompt_tokens_details")
+    if "prompt_tokens" not in usage and "input_tokens" in usage:  # the Responses API's names
+        names = ("input_tokens", "output_tokens", "input_tokens_details")
+    details = usage.get(names[2])
     cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
-    return Usage(
-        _int(usage.get("prompt_tokens")), _int(usage.get("completion_tokens")), cached, snapshot
-    )
+    return Usage(_int(usage.get(names[0])), _int(usage.get(names[1])), cached, snapshot)
 
 
 def _anthropic_usage(usage: dict[str, Any], snapshot: str | None) -> Usage:

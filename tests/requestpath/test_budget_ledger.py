@@ -91,6 +91,18 @@ def test_usage_parsing_follows_each_protocol() -> None:
     )
     s = usage_from_sse("anthropic", sse)
     assert (s.input_tokens, s.output_tokens, s.snapshot) == (5, 9, "claude-x")
+    r = usage_from_json(
+        "openai",
+        {
+            "model": "gpt-r",
+            "usage": {
+                "input_tokens": 50,
+                "output_tokens": 5,
+                "input_tokens_details": {"cached_tokens": 10},
+            },
+        },
+    )
+    assert (r.input_tokens, r.output_tokens, r.cached_tokens) == (50, 5, 10)  # Responses API
     assert usage_from_json("openai", ["not", "a", "dict"]).input_tokens is None
 
 
