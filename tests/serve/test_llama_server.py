@@ -14,6 +14,7 @@ from pathlib import Path
 import openai
 import psutil
 import pytest
+from openai.types.chat import ChatCompletionToolParam
 
 from harness._types import Endpoint
 from harness.config import load_settings
@@ -26,7 +27,7 @@ from harness.serve.weights import resolve_weights
 
 pytestmark = pytest.mark.slow
 
-_TOOLS = [
+_TOOLS: list[ChatCompletionToolParam] = [
     {
         "type": "function",
         "function": {
