@@ -55,10 +55,21 @@ def signed(value: Any, digits: int = 3) -> str:
 
 
 def ci(low: Any, high: Any, digits: int = 3) -> str:
-    lo, hi = _float(low), _float(high)
-    if lo is None or hi is None:
-        return MISSING
-    return f"{lo:.{digits}f} – {hi:.{digits}f}".replace("-", "−")
+    """'lo – hi'; an unbounded side (a horizon CI that never closes) shows as ∞."""
+
+    def bound(v: Any) -> str | None:
+        if is_missing(v):
+            return None
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return None
+        if math.isinf(f):
+            return "∞" if f > 0 else "−∞"
+        return f"{f:.{digits}f}".replace("-", "−")
+
+    lo, hi = bound(low), bound(high)
+    return MISSING if lo is None or hi is None else f"{lo} – {hi}"
 
 
 def pct(value: Any, digits: int = 1) -> str:

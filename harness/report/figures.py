@@ -82,7 +82,8 @@ def _styled(fn: Callable[P, R]) -> Callable[P, R]:
 def _save(fig: Figure, root: Path, rel: str) -> None:
     target = root / rel
     target.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(target, format="svg", bbox_inches="tight", metadata={"Date": None})
+    # constrained layout already fits everything; "tight" would draw the figure twice
+    fig.savefig(target, format="svg", metadata={"Date": None})
 
 
 def _grid(n: int, panel_w: float, panel_h: float) -> tuple[Figure, list[Axes]]:
@@ -334,14 +335,12 @@ def horizons_figure(horizons: pd.DataFrame, root: Path, rel: str) -> FigureFile 
             df[df["suite"].astype(str) == suite].sort_values("_h", ascending=False).head(MAX_BARS)
         )
         colours = [ACCESS_STYLE.get(str(a), (OTHER_COLOUR, "o"))[0] for a in part["access"]]
-        _forest(
-            ax,
-            [_label(m) for m in part["model_id"]],
-            part["_h"].to_numpy(),
-            _floats(part["h50_ci_low"]),
-            _floats(part["h50_ci_high"]),
-            colours.__getitem__,
-        )
+        # an unbounded CI (the fit never reaches 50% within reach) is drawn to 8x the largest
+        # horizon on the panel rather than to infinity, which no log axis can hold
+        h = part["_h"].to_numpy()
+        ci_lo = np.clip(_floats(part["h50_ci_low"]), h.min() / 8, None)
+        ci_hi = np.clip(_floats(part["h50_ci_high"]), None, h.max() * 8)
+        _forest(ax, [_label(m) for m in part["model_id"]], h, ci_lo, ci_hi, colours.__getitem__)
         ax.set_xscale("log", base=2)
         ax.set_xlabel("50% horizon (required steps)")
         ax.set_title(_label(suite, 60), loc="left")

@@ -47,7 +47,11 @@ def _table_fields() -> dict[str, list[str]]:
 
 _COLUMNS = _table_fields()
 TABLE_NAMES: tuple[str, ...] = tuple(_COLUMNS)
-INDEX_ROW_LIMIT = 50  # long tables (frontier, gaps, lags) are shown in full on suite pages
+INDEX_ROW_LIMIT = 50
+# Imported leaderboards bring hundreds of models: the index then shows own runs first and
+# leaves the full lists to the suite pages and data/scores.csv.
+INDEX_SCORES_LIMIT = 200
+MATRIX_MAX_MODELS = 60  # long tables (frontier, gaps, lags) are shown in full on suite pages
 
 
 def render_report(
@@ -78,12 +82,20 @@ def _environment() -> jinja2.Environment:
         day=fmt.day,
         text=fmt.text,
     )
-    env.globals.update(ci=fmt.ci, missing=fmt.is_missing, insufficient=_insufficient)
+    env.globals.update(
+        ci=fmt.ci, missing=fmt.is_missing, insufficient=_insufficient, unused=_unused
+    )
     return env
 
 
 def _insufficient(row: dict[str, Any]) -> bool:
     return str(row.get("status") or "") == "insufficient"
+
+
+def _unused(row: dict[str, Any]) -> bool:
+    """A row analysis computed but left out of an estimate (optional `used` column)."""
+    used = row.get("used")
+    return used is not None and not bool(used)
 
 
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -172,6 +184,8 @@ class _Site:
         self.suite_pages = {
             s: f"suites/{fmt.slug(s)}.html" for s in sorted({str(s) for s in suite_ids})
         }
+        self.rows = self._records()
+        self._groups: dict[tuple[str, tuple[str, ...]], dict[str, list[dict[str, Any]]]] = {}
 
     # -- output -----------------------------------------------------------------------------
     def write(self) -> None:
@@ -210,21 +224,38 @@ class _Site:
         return files
 
     # -- page contexts ---------------------------------------------------------------------
+    # Every table is turned into records once, in display order; pages take their rows from
+    # these lists (filtering keeps the order), which keeps a report with hundreds of models
+    # to a few seconds.
+    def _records(self) -> dict[str, list[dict[str, Any]]]:
+        t = self.t
+        order: dict[str, tuple[list[str], list[bool] | bool]] = {
+            "understatement": (["measure", "window_start"], True),
+            "frontier": (["kind", "benchmark", "access", "date"], True),
+            "gaps": (["kind", "benchmark", "date"], True),
+            "lags": (["kind", "benchmark", "threshold"], True),
+            "horizons": (["suite", "h50"], [True, False]),
+            "passk": (["suite", "model_id", "k"], True),
+            "ladder": (["closed_model", "open_model", "h"], True),
+            "catchup": (["kind", "benchmark", "scale", "level_low"], True),
+            "horizon_gap": (["suite", "closed_model", "open_model"], True),
+            "flags": (["scope", "item"], True),
+        }
+        out = {"scores": records(self.scores)}
+        for name in _COLUMNS:
+            if name != "scores":
+                by, asc = order.get(name, ([], True))
+                out[name] = records(_sorted(getattr(t, name), by, asc))
+        return out
+
     def _index(self) -> dict[str, Any]:
         t = self.t
+        own_first = sorted(self.rows["scores"], key=lambda r: r.get("source") != "own")
         return {
-            "scores": records(self.scores),
+            **self.rows,
+            "scores": own_first,
+            "scores_limit": INDEX_SCORES_LIMIT,
             "matrix": self._matrix(),
-            "understatement": records(_sorted(t.understatement, ["measure", "window_start"])),
-            "frontier": records(_sorted(t.frontier, ["kind", "benchmark", "access", "date"])),
-            "gaps": records(_sorted(t.gaps, ["kind", "benchmark", "date"])),
-            "lags": records(_sorted(t.lags, ["kind", "benchmark", "threshold"])),
-            "horizons": records(_sorted(t.horizons, ["suite", "h50"], [True, False])),
-            "passk": records(_sorted(t.passk, ["suite", "model_id", "k"])),
-            "ladder": records(_sorted(t.ladder, ["closed_model", "open_model", "h"])),
-            "catchup": records(_sorted(t.catchup, ["kind", "benchmark", "scale", "level_low"])),
-            "horizon_gap": records(_sorted(t.horizon_gap, ["suite", "closed_model", "open_model"])),
-            "flags": records(_sorted(t.flags, ["scope", "item"])),
             "fig": {
                 "scores": figs.scores_figure(t.scores, self.root, "figures/scores.svg"),
                 "understatement": figs.understatement_figure(
@@ -238,77 +269,79 @@ class _Site:
         }
 
     def _matrix(self) -> dict[str, Any]:
-        """Model x suite overview: one cell per pair; pairs with several rows say so."""
-        df = self.scores
-        if df.empty:
-            return {"suites": [], "rows": []}
-        suites = sorted({str(s) for s in df["suite"]})
-        models = _sorted(
-            df[["model_id", "access"]].drop_duplicates("model_id"), ["access", "model_id"]
-        )
+        """Model x suite overview: one cell per pair; pairs with several rows say so.
+
+        Built from own runs when there are any (imported leaderboards make it sparse), and
+        left out when it would list more than MATRIX_MAX_MODELS models.
+        """
+        rows = [r for r in self.rows["scores"] if r.get("source") == "own"] or self.rows["scores"]
+        n_models = len({str(r["model_id"]) for r in rows})
+        if n_models > MATRIX_MAX_MODELS:
+            return {"suites": [], "rows": [], "omitted": n_models}
+        suites = sorted({str(r["suite"]) for r in rows})
         cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for row in records(df):
-            cells.setdefault((str(row["model_id"]), str(row["suite"])), []).append(row)
-        rows = []
-        for m in records(models):
-            mid = str(m["model_id"])
-            rows.append(
+        access: dict[str, Any] = {}
+        for r in rows:
+            cells.setdefault((str(r["model_id"]), str(r["suite"])), []).append(r)
+            access.setdefault(str(r["model_id"]), r["access"])
+        models = sorted(access, key=lambda m: (str(access[m] or ""), m))
+        return {
+            "omitted": 0,
+            "suites": suites,
+            "rows": [
                 {
-                    "model_id": mid,
-                    "access": m["access"],
-                    "cells": [cells.get((mid, s), []) for s in suites],
+                    "model_id": m,
+                    "access": access[m],
+                    "cells": [cells.get((m, s), []) for s in suites],
                 }
-            )
-        return {"suites": suites, "rows": rows}
+                for m in models
+            ],
+        }
+
+    def _pick(self, table: str, value: str, *columns: str) -> list[dict[str, Any]]:
+        """Rows of `table` where any of `columns` equals `value` (as text)."""
+        key = (table, columns)
+        if key not in self._groups:
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for r in self.rows[table]:
+                for v in {str(r[c]) for c in columns if r.get(c) is not None}:
+                    groups.setdefault(v, []).append(r)
+            self._groups[key] = groups
+        return self._groups[key].get(value, [])
 
     def _model(self, model_id: str) -> dict[str, Any]:
-        t = self.t
-        scores = _where(self.scores, "model_id", model_id)
-        first = records(scores.head(1)) or records(_where(t.horizons, "model_id", model_id).head(1))
-        ladder = t.ladder
-        if not ladder.empty:
-            ladder = ladder[
-                (ladder["closed_model"].astype(str) == model_id)
-                | (ladder["open_model"].astype(str) == model_id)
-            ]
+        scores = self._pick("scores", model_id, "model_id")
+        horizons = self._pick("horizons", model_id, "model_id")
+        first = scores[:1] or horizons[:1]
         return {
             "model_id": model_id,
             "card": first[0] if first else {},
-            "scores": records(scores),
-            "horizons": records(_where(t.horizons, "model_id", model_id)),
-            "passk": records(_sorted(_where(t.passk, "model_id", model_id), ["suite", "k"])),
-            "ladder": records(ladder),
-            "frontier": records(
-                _sorted(_where(t.frontier, "model_id", model_id), ["benchmark", "date"])
-            ),
+            "scores": scores,
+            "horizons": horizons,
+            "passk": self._pick("passk", model_id, "model_id"),
+            "ladder": self._pick("ladder", model_id, "closed_model", "open_model"),
+            "frontier": self._pick("frontier", model_id, "model_id"),
         }
 
     def _suite(self, suite: str, rel: str) -> dict[str, Any]:
-        t = self.t
-        scores = _where(self.scores, "suite", suite)
-        kinds = sorted(
-            {
-                str(k)
-                for df in (scores, _where(t.frontier, "benchmark", suite))
-                for k in df.get("kind", [])
-            }
-        )
-        fig_rel = f"figures/suite-{Path(rel).stem}.svg"
+        scores = self._pick("scores", suite, "suite")
+        frontier = self._pick("frontier", suite, "benchmark")
+        kinds = sorted({str(r["kind"]) for r in [*scores, *frontier] if r.get("kind") is not None})
+        fig = None
+        if scores:
+            fig_rel = f"figures/suite-{Path(rel).stem}.svg"
+            fig = figs.scores_figure(_where(self.scores, "suite", suite), self.root, fig_rel)
         return {
             "suite": suite,
             "kinds": kinds,
-            "scores": records(scores),
-            "fig": figs.scores_figure(scores, self.root, fig_rel) if not scores.empty else None,
-            "frontier": records(
-                _sorted(_where(t.frontier, "benchmark", suite), ["access", "date"])
-            ),
-            "gaps": records(_sorted(_where(t.gaps, "benchmark", suite), ["date"])),
-            "lags": records(_sorted(_where(t.lags, "benchmark", suite), ["threshold"])),
-            "horizons": records(_sorted(_where(t.horizons, "suite", suite), ["h50"], False)),
-            "passk": records(_sorted(_where(t.passk, "suite", suite), ["model_id", "k"])),
-            "catchup": records(
-                _sorted(_where(t.catchup, "benchmark", suite), ["scale", "level_low"])
-            ),
-            "horizon_gap": records(_where(t.horizon_gap, "suite", suite)),
-            "flags": records(_where(t.flags, "item", suite)),
+            "scores": scores,
+            "fig": fig,
+            "frontier": frontier,
+            "gaps": self._pick("gaps", suite, "benchmark"),
+            "lags": self._pick("lags", suite, "benchmark"),
+            "horizons": self._pick("horizons", suite, "suite"),
+            "passk": self._pick("passk", suite, "suite"),
+            "catchup": self._pick("catchup", suite, "benchmark"),
+            "horizon_gap": self._pick("horizon_gap", suite, "suite"),
+            "flags": self._pick("flags", suite, "item"),
         }

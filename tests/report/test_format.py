@@ -13,7 +13,12 @@ from harness.report import _format as fmt
 def test_missing_values_never_print_as_numbers(missing: object) -> None:
     for f in (fmt.num, fmt.signed, fmt.pct, fmt.integer, fmt.pvalue, fmt.months):
         assert f(missing) == "—"
-    assert fmt.ci(missing, 0.5) == "—"
+    if missing is not math.inf:
+        assert fmt.ci(missing, 0.5) == "—"
+
+
+def test_unbounded_ci_shows_infinity() -> None:
+    assert fmt.ci(19.396, math.inf, 1) == "19.4 – ∞"
 
 
 def test_numbers() -> None:

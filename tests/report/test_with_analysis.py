@@ -1,0 +1,51 @@
+"""The report renders what harness.analysis really returns (extra columns, inf CIs, flags)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness.analysis import build_report_tables, headline
+from harness.report import _format as fmt
+from harness.report import render_report
+from tests.analysis import synth
+from tests.report._html import read
+
+
+@pytest.mark.slow
+def test_render_real_analysis_tables(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    samples = synth.gap_benchmarks(rng, n_per_kind=2, lag_agentic=6, lag_standard=2, spread=0.0)
+    rows = samples.to_dict("records")
+    rows += synth.horizon_samples(rng, "C", "closed", 16.0, per_h=10, epochs=2)
+    rows += synth.horizon_samples(rng, "O", "open", 4.0, per_h=10, epochs=2)
+    tables = build_report_tables(synth.frame(rows), n_boot=200, title="integration")
+
+    site = tmp_path / "report"
+    index = read(render_report(tables, site, headline=headline(tables)))
+
+    # every understatement row is shown: its D as a number, or its reason as a flag
+    shown = index.table("Understatement test")
+    for r in tables.understatement.to_dict("records"):
+        cells = shown.row(str(r["measure"]))
+        if r["status"] == "insufficient":
+            assert f"insufficient data: {r['reason']}" in cells
+        else:
+            assert fmt.signed(r["d"]) in cells and fmt.ci(r["ci_low"], r["ci_high"]) in cells
+    # hundreds of imported models: the index keeps to a readable size
+    assert len(tables.scores) > 200
+    assert "The model × suite overview is left out" in index.text
+    assert len(index.table("Scores by model and suite").rows) == 200
+    assert "Showing the first 200 of" in index.text
+    assert "nan" not in index.text.lower().replace("nano", "")
+    for h in headline(tables):
+        assert " ".join(h.split()) in index.text
+    # horizons fitted on the ladder suite appear on its page
+    ladder = read(site / "suites" / "ladder_agentic.html")
+    assert {r[0] for r in ladder.table("50% horizon").rows} == {"C", "O"}
+    for page in site.rglob("*.html"):
+        for href in read(page).links:
+            if not href.startswith("#"):
+                assert (page.parent / href.split("#")[0]).resolve().is_file(), (page, href)
