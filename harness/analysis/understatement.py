@@ -3,7 +3,7 @@
 Each benchmark contributes one number per measure for the chosen window (its mean lag, or
 its time-averaged score gap); gap(kind) is the mean over that kind's benchmarks. The CI
 resamples benchmarks within each kind (a stratified bootstrap, so both kinds keep their
-size), and, for benchmarks run by gapbench itself, the tasks within each benchmark too: a
+size; each kind's spread widened for its small size, an expanded percentile interval), and, for benchmarks run by gapbench itself, the tasks within each benchmark too: a
 replicate first redraws the tasks (paired across models), recomputes every model's score,
 frontier and gap, then redraws the benchmarks. The one-sided p-value for H0: D <= 0 is
 (1 + #{D* <= 0}) / (B + 1).
@@ -17,6 +17,8 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
+from scipy.stats import t as student_t
 
 from harness.analysis._common import cluster_weights, percentile_ci, to_date, to_days
 from harness.analysis.frontier import Bench, window_gap
@@ -105,6 +107,14 @@ def understatement(
     return pd.DataFrame(rows, columns=UNDERSTATEMENT_COLUMNS) if rows else empty(UNDERSTATEMENT_COLUMNS)
 
 
+def expansion(n: int, level: float = 0.95) -> float:
+    """Factor sqrt(n/(n-1)) * t_{n-1} / z that widens a percentile interval over n units."""
+    if n < 2:
+        return 1.0
+    q = 0.5 + level / 2
+    return float(np.sqrt(n / (n - 1)) * student_t.ppf(q, n - 1) / norm.ppf(q))
+
+
 def _test_row(measure: str, vals: dict[str, list[float]], reps: dict[str, list[np.ndarray]],
               rng: np.random.Generator, n_boot: int, level: float, min_benchmarks: int,
               w_start: date | None, w_end: date | None) -> dict[str, object]:
@@ -130,6 +140,11 @@ def _test_row(measure: str, vals: dict[str, list[float]], reps: dict[str, list[n
         warnings.simplefilter("ignore", RuntimeWarning)
         da = np.nanmean(ra[ia, cols[:, None]], axis=1)
         ds = np.nanmean(rs[is_, cols[:, None]], axis=1)
+    # expanded percentile bootstrap (Hesterberg 2015): with few benchmarks per kind the plain
+    # bootstrap spread is too narrow by sqrt((n-1)/n) and ignores the t tail; widen each
+    # kind's replicate spread around its estimate accordingly
+    da = a + expansion(na, level) * (da - a)
+    ds = s + expansion(ns, level) * (ds - s)
     d_star = da - ds
     d_star = d_star[np.isfinite(d_star)]
     lo, hi = percentile_ci(d_star, level)

@@ -34,24 +34,27 @@ def test_planted_d_is_recovered(rng, lag_a, lag_s):
         assert 0.02 < p < 0.98
 
 
-def coverage(n_seeds: int, n_boot: int) -> float:
+def coverage(n_seeds: int, n_boot: int, n_per_kind: int = 10) -> float:
     hits = 0
     for seed in range(n_seeds):
         g = np.random.default_rng(1000 + seed)
-        df = synth.gap_benchmarks(g, n_per_kind=10, lag_agentic=6.0, lag_standard=3.0, spread=2.0)
+        df = synth.gap_benchmarks(g, n_per_kind=n_per_kind, lag_agentic=6.0, lag_standard=3.0,
+                                  spread=2.0)
         r = run(df, n_boot=n_boot, seed=seed).iloc[0]
         hits += r["ci_low"] <= 3.0 <= r["ci_high"]
     return hits / n_seeds
 
 
 def test_d_ci_coverage_near_nominal():
-    # percentile bootstrap over 10 benchmarks per kind: nominal 95%, slightly under in theory
-    assert 0.8 <= coverage(40, 400) <= 1.0
+    # expanded percentile bootstrap, 10 benchmarks per kind, nominal 95% (measured: 0.95 over
+    # 300 seeds; the plain percentile interval gave 0.91)
+    assert 0.85 <= coverage(40, 400) <= 1.0
 
 
 @pytest.mark.slow
-def test_d_ci_coverage_near_nominal_many_seeds():
-    assert 0.88 <= coverage(300, 1000) <= 0.99
+@pytest.mark.parametrize("n_per_kind", [4, 10])
+def test_d_ci_coverage_near_nominal_many_seeds(n_per_kind):
+    assert 0.91 <= coverage(300, 1000, n_per_kind) <= 0.99
 
 
 def test_too_few_benchmarks_is_insufficient(rng):
@@ -81,7 +84,8 @@ def own_run(rng, gaps: dict[str, float], n_tasks: int) -> pd.DataFrame:
 
 def test_task_resampling_carries_task_noise(rng):
     # identical true gaps within each kind: all spread between benchmarks is task noise
-    df = own_run(rng, {"a1": 0.3, "a2": 0.3, "s1": 0.1, "s2": 0.1}, n_tasks=150)
+    names = {f"a{i}": 0.3 for i in range(4)} | {f"s{i}": 0.1 for i in range(4)}
+    df = own_run(rng, names, n_tasks=150)
     bl = benches(df.groupby(["model_id", "suite"], as_index=False).agg(
         score=("score", "mean"), access=("access", "first"), release_date=("release_date", "first"),
         kind=("kind", "first")).assign(benchmark=lambda d: d["suite"]))
@@ -90,7 +94,9 @@ def test_task_resampling_carries_task_noise(rng):
     without = understatement(bl, measures=("score_gap",), n_boot=1000).iloc[0]
     assert with_tasks["d"] == without["d"]
     assert with_tasks["ci_low"] <= 0.2 <= with_tasks["ci_high"]
-    # the task level adds real width: binomial se of D here is about 0.08
+    assert with_tasks["ci_low"] > 0
+    # the task level adds width. D's binomial se here is about 0.04; resampling both levels
+    # counts task noise twice (it is also in the spread between benchmarks): conservative
     width = with_tasks["ci_high"] - with_tasks["ci_low"]
-    assert width > 1.5 * (without["ci_high"] - without["ci_low"])
-    assert 0.15 < width < 0.5
+    assert width > 1.2 * (without["ci_high"] - without["ci_low"])
+    assert 0.1 < width < 0.6, width
