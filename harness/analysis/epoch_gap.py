@@ -94,6 +94,19 @@ def bench_table(t: ReportTables, borderline: set[str]) -> list[str]:
     return out
 
 
+def pooled_lags(t: ReportTables) -> list[str]:
+    lags = t.lags[t.lags["used"].astype(bool)].copy()
+    lags["year"] = pd.to_datetime(lags["open_date"]).dt.year
+    out = ["| open crossing year | agentic: mean lag (n) | standard: mean lag (n) |", "|---|---|---|"]
+    for year, g in lags.groupby("year"):
+        cells = []
+        for kind in ("agentic", "standard"):
+            k = g[g["kind"] == kind]["lag_months"]
+            cells.append(f"{k.mean():.1f} ({k.size})" if k.size else "-")
+        out.append(f"| {year} | {cells[0]} | {cells[1]} |")
+    return out
+
+
 def render(samples: pd.DataFrame, note: str, dump: Path) -> str:
     borderline = set(samples.loc[samples["extra"].map(lambda e: extra_field(e, "borderline_kind") == "true"),
                                  "suite"])
@@ -112,6 +125,10 @@ def render(samples: pd.DataFrame, note: str, dump: Path) -> str:
         "### The understatement test, D = gap(agentic) - gap(standard)",
         "",
         *test_table(runs),
+        "",
+        "### Datapoint-weighted mean lag (Ihle's pooling: every counted threshold one point)",
+        "",
+        *pooled_lags(main),
         "",
         "### Per benchmark (all dates, borderline kinds included)",
         "",
