@@ -147,3 +147,17 @@ def test_budgeted_handler_wraps_only_when_max_tokens_given() -> None:
     assert wrapped(llama=llama, messages=[], max_tokens=None) == "ok"
     assert seen[-1] is llama
     assert llama.calls[-1]["max_tokens"] is None
+
+
+def test_child_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from harness.serve.llama import _child_env
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    env = _child_env()
+    assert env["GAPBENCH_PARENT_PID"] == str(os.getpid())  # the child's watchdog checks it
+    assert env["OMP_WAIT_POLICY"] == "PASSIVE"  # no spinning threads on a shared CPU
+    assert env["HF_HUB_OFFLINE"] == "1"  # the server never needs the network
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert _child_env()["OMP_WAIT_POLICY"] == "ACTIVE"  # the user's choice wins
