@@ -72,6 +72,12 @@ def ci(low: Any, high: Any, digits: int = 3) -> str:
     return MISSING if lo is None or hi is None else f"{lo} – {hi}"
 
 
+def digits_for(measure: Any) -> int:
+    """Decimals for a gap measure: months to 0.1, logits to 0.01, score points to 0.001."""
+    m = str(measure)
+    return 1 if "month" in m else 2 if "logit" in m else 3
+
+
 def pct(value: Any, digits: int = 1) -> str:
     v = _float(value)
     return MISSING if v is None else f"{100 * v:.{digits}f}%"

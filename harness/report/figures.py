@@ -134,7 +134,9 @@ def scores_figure(
         part = df[df["suite"].astype(str) == suite].sort_values("_score", ascending=True)
         if len(part) > MAX_BARS:
             part, truncated = part.tail(MAX_BARS), True
-        y = np.arange(len(part))
+        # every panel has `most` slots, filled from the top, so bars keep one thickness
+        y = np.arange(len(part)) + (most - len(part))
+        ax.set_ylim(-0.6, most - 0.4)
         s = part["_score"].to_numpy()
         lo = np.clip(s - _floats(part["ci_low"]), 0, None)
         hi = np.clip(_floats(part["ci_high"]) - s, 0, None)
@@ -298,7 +300,7 @@ def understatement_figure(und: pd.DataFrame, root: Path, rel: str) -> FigureFile
     for ax, measure in zip(axes, measures, strict=True):
         part = df[df["measure"].astype(str) == measure]
         labels = [
-            _label(f"{_day(a)} to {_day(b)}")
+            _label("all dates" if pd.isna(a) and pd.isna(b) else f"{_day(a)} to {_day(b)}")
             for a, b in zip(part["window_start"], part["window_end"], strict=True)
         ]
         _forest(

@@ -82,6 +82,7 @@ def _environment() -> jinja2.Environment:
         day=fmt.day,
         text=fmt.text,
     )
+    env.globals.update(digits_for=fmt.digits_for)
     env.globals.update(
         ci=fmt.ci, missing=fmt.is_missing, insufficient=_insufficient, unused=_unused
     )

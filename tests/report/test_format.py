@@ -55,3 +55,9 @@ def test_slug_is_safe_and_collision_free() -> None:
         assert s and len(s) <= 100
         assert all(c.isascii() and (c.isalnum() or c in "._-") for c in s)
         assert not s.startswith(".")
+
+
+def test_gap_measures_get_their_own_precision() -> None:
+    assert fmt.signed(3.9989, fmt.digits_for("lag_months")) == "+4.0"
+    assert fmt.signed(0.43154, fmt.digits_for("score_gap_logit")) == "+0.43"
+    assert fmt.signed(0.0896, fmt.digits_for("score_gap")) == "+0.090"

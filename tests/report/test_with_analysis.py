@@ -33,7 +33,10 @@ def test_render_real_analysis_tables(tmp_path: Path) -> None:
         if r["status"] == "insufficient":
             assert f"insufficient data: {r['reason']}" in cells
         else:
-            assert fmt.signed(r["d"]) in cells and fmt.ci(r["ci_low"], r["ci_high"]) in cells
+            dg = fmt.digits_for(r["measure"])  # months to 0.1, logits to 0.01, scores to 0.001
+            assert fmt.signed(r["d"], dg) in cells
+            assert fmt.ci(r["ci_low"], r["ci_high"], dg) in cells
+            assert cells[1] == "all dates"
     # hundreds of imported models: the index keeps to a readable size
     assert len(tables.scores) > 200
     assert "The model × suite overview is left out" in index.text
