@@ -17,7 +17,7 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 
 from harness.analysis._common import cluster_weights, percentile_ci
-from harness.analysis.scores import scored_rows
+from harness.analysis.scores import sample_rows
 from harness.analysis.tables import HORIZON_COLUMNS, HORIZON_GAP_COLUMNS, empty
 
 MIN_ROWS = 20
@@ -107,7 +107,7 @@ def horizons(samples: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, level: 
     """(per-model horizons, open-closed horizon gap per suite) over suites whose rows carry h."""
     if samples.empty:
         return empty(HORIZON_COLUMNS), empty(HORIZON_GAP_COLUMNS)
-    sc = scored_rows(samples)
+    sc = sample_rows(samples)
     sc = sc[sc["h"].notna()]
     rng = np.random.default_rng(seed)
     fits: list[HorizonFit] = []

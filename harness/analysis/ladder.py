@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import cluster_weights, percentile_ci
-from harness.analysis.scores import scored_rows
+from harness.analysis.scores import sample_rows
 from harness.analysis.tables import LADDER_COLUMNS, empty
 
 LADDER_EXTRA = ["status", "reason"]
@@ -35,7 +35,7 @@ def ladder(
     cols = LADDER_COLUMNS + LADDER_EXTRA
     if samples.empty:
         return empty(cols)
-    sc = scored_rows(samples[samples["suite"].isin([standard_suite, agentic_suite])])
+    sc = sample_rows(samples[samples["suite"].isin([standard_suite, agentic_suite])])
     if sc.empty:
         return empty(cols)
     per_item = sc.groupby(["suite", "model_id", "sample_id"])["score"].mean()

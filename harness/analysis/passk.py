@@ -13,7 +13,7 @@ import pandas as pd
 from scipy.special import comb
 
 from harness.analysis.horizon import success_of
-from harness.analysis.scores import scored_rows
+from harness.analysis.scores import sample_rows
 from harness.analysis.tables import PASSK_COLUMNS, empty
 
 
@@ -30,7 +30,7 @@ def passk(samples: pd.DataFrame, *, max_k: int | None = None) -> pd.DataFrame:
     """Rows (model, suite, k) for k = 1 .. the largest epoch count, where any task has 2+ epochs."""
     if samples.empty:
         return empty(PASSK_COLUMNS)
-    sc = scored_rows(samples)
+    sc = sample_rows(samples)
     sc = sc[["model_id", "suite", "sample_id"]].assign(_y=success_of(sc))
     per_task = sc.groupby(["model_id", "suite", "sample_id"])["_y"].agg(["size", "sum"])
     # one epoch everywhere: pass^k is pass@1, nothing to add (cheap filter before the loop)

@@ -36,6 +36,16 @@ def scored_rows(samples: pd.DataFrame) -> pd.DataFrame:
     return samples.loc[mask]
 
 
+def sample_rows(samples: pd.DataFrame) -> pd.DataFrame:
+    """Scored per-sample rows: imported aggregates (one number per model) left out.
+
+    pass^k, horizons and the ladder need per-sample outcomes; a published aggregate's
+    several rows are variants of one model, not epochs.
+    """
+    sc = scored_rows(samples)
+    return sc if sc.empty else sc[sc["sample_id"] != AGGREGATE_ID]
+
+
 def with_benchmark(samples: pd.DataFrame) -> pd.DataFrame:
     out = samples.copy()
     out["benchmark"] = benchmark_names(out)

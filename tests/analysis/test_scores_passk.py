@@ -87,3 +87,10 @@ def test_passk_table():
     assert t.loc[2, "pass_hat_k"] == pytest.approx(7 / 18)
     assert t.loc[1, "pass_at_1"] == pytest.approx(2 / 3)
     assert t.loc[3, "n_tasks"] == 2
+
+
+def test_imported_aggregates_give_no_pass_k():
+    # several published rows of one model are variants, not epochs
+    rows = [synth.row("m", "closed", synth.month(0), "tb", "agentic", s) for s in (0.2, 0.4, 0.3)]
+    assert passk(synth.frame(rows)).empty
+    assert model_scores(synth.frame(rows)).iloc[0]["score"] == 0.4  # the best row
