@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -108,13 +108,14 @@ def llama_cpp_server(
     safe_id = deployment.id.replace("/", "_")
 
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # Hash the weights while the server loads them (cached after the first time).
-        sha = pool.submit(weights_sha256, weights.path, cache_dir)
+        sha: Future[str] | None = None
         for attempt in range(_PORT_TRIES):
             port = free_port(HOST)
             log_path = log_dir / f"{safe_id}-{port}.log"
             cmd = llama_cpp_command(deployment, weights.path, port=port, model_alias=model_alias)
             proc = start_process(cmd, log_path=log_path, env=_child_env())
+            if sha is None:  # hash the weights while the server loads them (cached later)
+                sha = pool.submit(weights_sha256, weights.path, cache_dir)
             try:
                 wait_healthy(
                     proc,
@@ -143,7 +144,7 @@ def llama_cpp_server(
                 server="llama-cpp-python",
                 server_version=llama_cpp_version(),
                 quantization=deployment.weights.quantization if deployment.weights else "",
-                model_sha256=sha.result(),
+                model_sha256=sha.result() if sha is not None else "",
                 chat_template_hash=chat_template_hash(weights.path),
                 tool_call_format=deployment.tool_call_format,
                 context_length=n_ctx,

@@ -45,12 +45,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return port
 
 
-def _set_pdeathsig() -> None:  # runs in the child between fork and exec
+def _load_prctl() -> Callable[..., int] | None:
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
     except (OSError, AttributeError):  # not Linux: the other safety nets still apply
-        pass
+        return None
+    return prctl
+
+
+# Resolved once in the parent: between fork and exec the child should only make the call
+# (looking symbols up there could deadlock on a lock another parent thread held at fork).
+_PRCTL = _load_prctl()
+
+
+def _set_pdeathsig() -> None:  # runs in the child between fork and exec
+    if _PRCTL is not None:
+        _PRCTL(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
 
 
 def _kill_all_live() -> None:
@@ -83,7 +93,7 @@ def start_process(
     """Start `cmd` in its own session with stdout+stderr to `log_path`; registered for cleanup."""
     _install_safety_net()
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    in_main = threading.current_thread() is threading.main_thread()
+    in_main = threading.current_thread() is threading.main_thread() and _PRCTL is not None
     with open(log_path, "ab") as log:
         try:
             proc = subprocess.Popen(

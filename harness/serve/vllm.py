@@ -125,8 +125,9 @@ def vllm_server(
     if is_offline():
         env.update(offline_env())
     with ThreadPoolExecutor(max_workers=1) as pool:
-        sha = pool.submit(weights_sha256, local, cache_dir) if local is not None else None
         proc = start_process(cmd, log_path=log_path, env=env)
+        # Hash the weights while vLLM loads them (fork first: no thread is running then).
+        sha = pool.submit(weights_sha256, local, cache_dir) if local is not None else None
         try:
             wait_healthy(
                 proc,
