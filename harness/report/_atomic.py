@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +22,7 @@ from harness.errors import UserError
 # Written into every report. Only a directory carrying it (or an empty one) is ever replaced,
 # so a mistyped output path can never wipe an unrelated directory.
 MARKER = ".gapbench-report"
+STALE_AFTER_S = 3600.0
 
 
 def _umask() -> int:
@@ -36,6 +38,7 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     _check_replaceable(target)
     parent = target.parent
     parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(target)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=parent))
     try:
         # mkdtemp makes 0700; a published report must be readable by a web server like any
@@ -50,6 +53,21 @@ def atomic_dir(target: Path) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _remove_stale(target: Path, max_age_s: float = STALE_AFTER_S) -> None:
+    """Delete temp/backup siblings left by a render that was killed (SIGKILL, power loss).
+
+    Only old ones: a young one may belong to a render running right now in another process.
+    """
+    now = time.time()
+    for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):
+        for leftover in target.parent.glob(pattern):
+            try:
+                if now - leftover.stat().st_mtime > max_age_s:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            except FileNotFoundError:
+                pass  # another render cleaned it first
 
 
 def _check_replaceable(target: Path) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -67,3 +69,13 @@ def test_refuses_to_replace_a_directory_that_is_not_a_report(tmp_path: Path) -> 
 def test_empty_existing_directory_is_fine(tmp_path: Path) -> None:
     (tmp_path / "demo").mkdir()
     assert render_report(ReportTables(), tmp_path / "demo").is_file()
+
+
+def test_leftovers_of_a_killed_render_are_cleaned_when_old(tmp_path: Path) -> None:
+    old_tmp, young_tmp = tmp_path / ".demo.tmp-abc", tmp_path / ".demo.tmp-xyz"
+    for d in (old_tmp, young_tmp):
+        d.mkdir()
+        (d / "index.html").write_text("half")
+    os.utime(old_tmp, (time.time() - 7200, time.time() - 7200))
+    render_report(ReportTables(), tmp_path / "demo")
+    assert _siblings(tmp_path) == [".demo.tmp-xyz", "demo"]  # a young one may be a live render
