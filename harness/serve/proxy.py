@@ -7,8 +7,8 @@ needs to know the upstream URL. The proxy:
 - forwards OpenAI (/v1/chat/completions, /v1/models) and Anthropic (/v1/messages, /v1/models)
   requests to the upstream API, passing the client's headers (and so its key) through in
   transit only: headers are never logged, cached or written to the ledger;
-- caches successful POST answers on disk keyed on (deployment, path, canonical body, slot)
-  -- see proxy_cache.py -- so a rerun or resumed run makes no upstream call for anything
+- caches the successful POST answers clients received, on disk, keyed on (deployment, path,
+  canonical body) with one entry per delivery (see proxy_cache.py for why), so a rerun or resumed run makes no upstream call for anything
   already answered (streamed answers are cached and replayed as well);
 - never retries. 429 (with its Retry-After), 5xx, timeouts and dropped connections go back
   to the client as they came (a timeout as 504, an unreachable host as 502, a connection
@@ -27,6 +27,8 @@ import contextlib
 import dataclasses
 import json
 import logging
+import select
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -97,6 +99,7 @@ class _Dropped(Exception):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the SDKs' connection pools expect
     server: _Server
+    _client_lost = False  # set when writing to the client failed or it had gone
 
     def setup(self) -> None:
         super().setup()
@@ -115,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         st = self.server.state
+        self._client_lost = False
         body = self.rfile.read(int(self.headers.get("content-length") or 0))
         path = self.path
         if not path.startswith(st.prefix + "/"):
@@ -122,41 +126,27 @@ class _Handler(BaseHTTPRequestHandler):
             return
         rest = path[len(st.prefix) :]
         if method == "GET":
-            self._forward(method, rest, body, key=None, slot=0)
+            self._forward(method, rest, body, key=None)
             return
         key = request_key(st.deployment_id, method, rest, body, self.headers.get(SCOPE_HEADER, ""))
-        slot, hit = st.cache.claim(key)
+        hit = st.cache.lookup(key)
         if hit is not None:
             self._answer_from_cache(rest, hit)
             return
-        try:
-            self._forward(method, rest, body, key=key, slot=slot)
-        except BaseException:
-            st.cache.release(key, slot)
-            raise
+        self._forward(method, rest, body, key=key)
 
     def _answer_from_cache(self, path: str, hit: CachedResponse) -> None:
         st = self.server.state
-        started = datetime.now(UTC)
         usage = _usage(st.protocol, hit.content_type, hit.body)
         st.ledger.record(
             CallRecord(
-                st.deployment_id,
-                path,
-                "cache_hit",
-                200,
-                started,
-                0.0,
-                usage.snapshot,
-                usage.input_tokens,
-                usage.output_tokens,
-                usage.cached_tokens,
-                0.0,
+                st.deployment_id, path, "cache_hit", 200, datetime.now(UTC), 0.0,
+                usage.snapshot, usage.input_tokens, usage.output_tokens, usage.cached_tokens, 0.0,
             )
-        )
+        )  # fmt: skip
         self._send_bytes(200, [("content-type", hit.content_type), (CACHE_HEADER, "hit")], hit.body)
 
-    def _forward(self, method: str, path: str, body: bytes, *, key: str | None, slot: int) -> None:
+    def _forward(self, method: str, path: str, body: bytes, *, key: str | None) -> None:
         st = self.server.state
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP]
         request = st.client.build_request(method, st.upstream + path, headers=headers, content=body)
@@ -168,35 +158,24 @@ class _Handler(BaseHTTPRequestHandler):
             cost = call_cost(st.pricing, usage) if outcome == "ok" else None
             st.ledger.record(
                 CallRecord(
-                    st.deployment_id,
-                    path,
-                    outcome,
-                    status,
-                    started,
-                    time.monotonic() - t0,
-                    usage.snapshot,
-                    usage.input_tokens,
-                    usage.output_tokens,
-                    usage.cached_tokens,
+                    st.deployment_id, path, outcome, status, started, time.monotonic() - t0,
+                    usage.snapshot, usage.input_tokens, usage.output_tokens, usage.cached_tokens,
                     cost,
                 )
-            )
+            )  # fmt: skip
 
         try:
             response = st.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
             record("timeout", None)
-            self._fail(key, slot)
             self._send_json(504, {"error": {"message": f"upstream timed out: {exc!r}"}})
             return
         except httpx.ConnectError as exc:
             record("dropped", None)
-            self._fail(key, slot)
             self._send_json(502, {"error": {"message": f"upstream unreachable: {exc!r}"}})
             return
         except httpx.TransportError:
             record("dropped", None)
-            self._fail(key, slot)
             self._drop()
             return
         try:
@@ -211,27 +190,24 @@ class _Handler(BaseHTTPRequestHandler):
                     raw = response.read()
                 except (httpx.TransportError, httpx.StreamError) as exc:
                     raise _Dropped() from exc
-                self._send_bytes(response.status_code, out_headers, raw)
+                if self._client_gone():  # it timed out and (likely) retried already
+                    self._client_lost = True
+                else:
+                    self._send_bytes(response.status_code, out_headers, raw)
         except _Dropped as exc:
             timed_out = isinstance(exc.__cause__, httpx.TimeoutException)
             record("timeout" if timed_out else "dropped", None)
-            self._fail(key, slot)
             self._drop()
             return
         finally:
             response.close()
         ok = 200 <= response.status_code < 300
-        record(
-            "ok" if ok else "http_error",
-            response.status_code,
-            _usage(st.protocol, content_type, raw) if ok else _NO_USAGE,
-        )
-        if key is None:
-            return
-        if response.status_code == 200:
-            st.cache.store(key, slot, CachedResponse(content_type, raw))
-        else:
-            st.cache.release(key, slot)
+        record("ok" if ok else "http_error", response.status_code,
+               _usage(st.protocol, content_type, raw) if ok else _NO_USAGE)  # fmt: skip
+        # Cache only what the client received: an answer nobody saw must not be replayed in
+        # place of the one the client got from its retry.
+        if key is not None and response.status_code == 200 and not self._client_lost:
+            st.cache.store(key, CachedResponse(content_type, raw))
 
     def _relay_stream(self, response: httpx.Response, headers: list[tuple[str, str]]) -> bytes:
         """Pass server-sent events through as they arrive (chunked), keeping a copy."""
@@ -252,13 +228,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     # --- writing --------------------------------------------------------------------------
 
-    def _fail(self, key: str | None, slot: int) -> None:
-        if key is not None:
-            self.server.state.cache.release(key, slot)
-
     def _drop(self) -> None:
         """Close the client's connection without (the rest of) an answer, as upstream did."""
         self.close_connection = True
+
+    def _client_gone(self) -> bool:
+        """True when the client has closed its side (an SDK timeout closes the connection)."""
+        try:
+            readable, _, _ = select.select([self.connection], [], [], 0)
+            return bool(readable) and self.connection.recv(1, socket.MSG_PEEK) == b""
+        except OSError:
+            return True
 
     def _write(self, data: bytes) -> None:
         try:
@@ -266,6 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
         except OSError:  # the client gave up (its own timeout): nothing left to tell it
             self.close_connection = True
+            self._client_lost = True
 
     def _send_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
         try:
@@ -276,6 +257,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         except OSError:
             self.close_connection = True
+            self._client_lost = True
             return
         self._write(body)
 

@@ -1,12 +1,16 @@
-"""The proxy's response cache: successful answers on disk (diskcache, sqlite), one per slot.
+"""The proxy's response cache: the answers clients received, on disk (diskcache, sqlite).
 
-Why slots: identical requests are not interchangeable in an eval. Epoch 2 of a sample sends
-exactly the bytes epoch 1 sent, and must get a fresh answer, or pass^k would just repeat
-pass@1. So the k-th identical request (same deployment, path and canonical body) within one
-proxy session gets slot k, and the cache holds one answer per (request, slot). A rerun opens a
-new session and counts again from slot 0, so it replays the same answers in the same order and
-makes no upstream call for any of them. A request that fails gives its slot back, so retries
-and failures do not shift the numbering between the first run and the rerun.
+Identical requests are not interchangeable in an eval: epoch 2 of a sample sends exactly the
+bytes epoch 1 sent and must get a fresh answer, or pass^k would just repeat pass@1. So each
+request key (deployment, path, canonical body) holds a LIST of answers, in the order they were
+delivered, and each proxy session replays them in order: the k-th identical request of a
+session gets the k-th stored answer, and once the list is used up, requests go upstream and
+their answers are appended. A rerun (a new session) therefore replays exactly what the first
+run's clients received, in the same order, with no upstream call; an extra epoch is new work.
+
+Only answers a client actually received are appended: a slow answer that lands after its
+client gave up (and retried) is paid for but not cached, so that the rerun follows the same
+conversation as the first run did. Failed attempts store nothing and consume nothing.
 
 Clients that know better (a runner that can tag each sample's epoch) may send the header
 ``x-gapbench-cache-scope``; its value joins the key and it is never forwarded upstream.
@@ -17,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import diskcache
@@ -45,39 +49,47 @@ def request_key(deployment_id: str, method: str, path: str, body: bytes, scope: 
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@dataclass
-class _Slots:
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    taken: dict[str, set[int]] = field(default_factory=dict)
-
-
 class ResponseCache:
-    """Disk cache of answers plus this session's slot bookkeeping (in memory)."""
+    """Disk cache of delivered answers plus this session's replay positions (in memory)."""
 
     def __init__(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         # eviction_policy "none": an evicted answer would be paid for again on the rerun.
         self._disk = diskcache.Cache(str(directory), eviction_policy="none")
-        self._slots = _Slots()
+        self._lock = threading.Lock()
+        self._stored: dict[str, int] = {}  # key -> answers on disk (as far as we know)
+        self._replayed: dict[str, int] = {}  # key -> answers this session has handed out
 
-    def claim(self, key: str) -> tuple[int, CachedResponse | None]:
-        """Take the lowest free slot for `key`; return it and its cached answer, if any."""
-        with self._slots.lock:
-            taken = self._slots.taken.setdefault(key, set())
-            slot = next(i for i in range(len(taken) + 1) if i not in taken)
-            taken.add(slot)
-        value = self._disk.get(f"{key}:{slot}")
+    def _count(self, key: str) -> int:
+        """Answers stored for key (probed once per session, then kept up to date)."""
+        if key not in self._stored:
+            n = 0
+            while f"{key}:{n}" in self._disk:
+                n += 1
+            self._stored[key] = n
+        return self._stored[key]
+
+    def lookup(self, key: str) -> CachedResponse | None:
+        """The next stored answer for key that this session has not handed out yet, if any."""
+        with self._lock:
+            index = self._replayed.get(key, 0)
+            if index >= self._count(key):
+                return None
+            self._replayed[key] = index + 1
+        value = self._disk.get(f"{key}:{index}")
         if isinstance(value, tuple) and len(value) == 2:
-            return slot, CachedResponse(content_type=str(value[0]), body=bytes(value[1]))
-        return slot, None
+            return CachedResponse(content_type=str(value[0]), body=bytes(value[1]))
+        return None  # unreadable entry: treated as a miss (the answer is fetched again)
 
-    def store(self, key: str, slot: int, response: CachedResponse) -> None:
-        self._disk.set(f"{key}:{slot}", (response.content_type, response.body))
-
-    def release(self, key: str, slot: int) -> None:
-        """Give a slot back after a failed attempt, so the retry takes the same slot."""
-        with self._slots.lock:
-            self._slots.taken.get(key, set()).discard(slot)
+    def store(self, key: str, response: CachedResponse) -> None:
+        """Append an answer a client received; this session will not hand it out again."""
+        with self._lock:
+            index = self._count(key)
+            # add() refuses an index another process sharing the directory took meanwhile.
+            while not self._disk.add(f"{key}:{index}", (response.content_type, response.body)):
+                index += 1
+            self._stored[key] = index + 1
+            self._replayed[key] = index + 1
 
     def close(self) -> None:
         self._disk.close()

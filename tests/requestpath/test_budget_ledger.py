@@ -106,21 +106,34 @@ def test_usage_parsing_follows_each_protocol() -> None:
     assert usage_from_json("openai", ["not", "a", "dict"]).input_tokens is None
 
 
-def test_cache_keys_ignore_json_key_order_and_slots_are_reused_after_failures(
+def test_cache_keys_ignore_json_key_order_and_identical_requests_get_successive_answers(
     tmp_path: Path,
 ) -> None:
     k1 = request_key("d", "POST", "/x", b'{"a": 1, "b": [1, 2]}')
     assert k1 == request_key("d", "POST", "/x", b'{"b":[1,2],"a":1}')
     assert k1 != request_key("other", "POST", "/x", b'{"a": 1, "b": [1, 2]}')
     assert k1 != request_key("d", "POST", "/x", b'{"a": 1, "b": [1, 2]}', scope="epoch-2")
+    first, second = CachedResponse("application/json", b"1"), CachedResponse("text/plain", b"2")
     cache = ResponseCache(tmp_path / "c")
-    assert cache.claim(k1) == (0, None)
-    assert cache.claim(k1) == (1, None)  # a concurrent identical request: its own slot
-    cache.release(k1, 0)  # the first failed
-    assert cache.claim(k1) == (0, None)  # its retry takes the same slot
-    cache.store(k1, 0, CachedResponse("application/json", b"{}"))
+    assert cache.lookup(k1) is None  # nothing yet: go upstream
+    cache.store(k1, first)
+    assert cache.lookup(k1) is None  # this session produced it: the next epoch is new work
+    cache.store(k1, second)
     cache.close()
-    again = ResponseCache(tmp_path / "c")  # a new session (rerun) counts from 0 again
-    assert again.claim(k1) == (0, CachedResponse("application/json", b"{}"))
-    assert again.claim(k1) == (1, None)
-    again.close()
+    rerun = ResponseCache(tmp_path / "c")  # a new session replays in delivery order
+    assert [rerun.lookup(k1), rerun.lookup(k1), rerun.lookup(k1)] == [first, second, None]
+    third = CachedResponse("application/json", b"3")
+    rerun.store(k1, third)
+    rerun.close()
+    # Two sessions sharing the directory both run past the stored answers and append: the
+    # second's index is taken, so it appends after the first instead of overwriting.
+    a, b = ResponseCache(tmp_path / "c"), ResponseCache(tmp_path / "c")
+    assert [a.lookup(k1) for _ in range(4)] == [first, second, third, None]
+    assert [b.lookup(k1) for _ in range(4)] == [first, second, third, None]
+    x, y = CachedResponse("application/json", b"x"), CachedResponse("application/json", b"y")
+    a.store(k1, x)
+    b.store(k1, y)
+    c = ResponseCache(tmp_path / "c")
+    assert [c.lookup(k1) for _ in range(6)] == [first, second, third, x, y, None]
+    for cache in (a, b, c):
+        cache.close()

@@ -14,6 +14,7 @@ import openai
 import pytest
 
 from harness._types import Protocol
+from harness.serve.proxy_ledger import Ledger
 from tests.fakeapi import FAULT_KINDS, FakeAPI, body_hash
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import proxied
@@ -21,7 +22,7 @@ from tests.requestpath.conftest import proxied
 N = 300
 MAX_RETRIES = 1  # small, so that some requests really run out of retries
 # Generous, so that only injected delays time out even on a loaded machine.
-CLIENT_TIMEOUT_S = 2.0
+CLIENT_TIMEOUT_S = 3.0
 SEED = 7
 
 
@@ -44,21 +45,12 @@ def _expected(fake: FakeAPI, protocol: Protocol) -> dict[int, tuple[bool, int]]:
     return out
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
-def test_300_requests_with_20pct_faults_end_exactly_once(
-    fake_api: FakeAPI, tmp_path: Path, protocol: Protocol
-) -> None:
-    expected = _expected(fake_api, protocol)
-    n_errors = sum(not ok for ok, _ in expected.values())
-    assert 0 < n_errors < N // 10  # the schedule exercises both outcomes
-    assert any(ok and tries > 1 for ok, tries in expected.values())  # retries that sufficed
-
-    with proxied(fake_api, protocol, tmp_path / "cache", timeout_s=CLIENT_TIMEOUT_S) as (
-        ep,
-        ledger,
-    ):
-        kw = {
+def _run_all(
+    fake: FakeAPI, protocol: Protocol, cache: Path, ledger: Ledger
+) -> list[tuple[int, str, str]]:
+    """All N requests through a fresh proxy session, 16 at a time; (i, ok|error, text)."""
+    with proxied(fake, protocol, cache, ledger, timeout_s=CLIENT_TIMEOUT_S) as (ep, _):
+        kw: dict[str, Any] = {
             "base_url": ep.base_url,
             "api_key": FAKE_API_KEY,
             "max_retries": MAX_RETRIES,
@@ -83,9 +75,23 @@ def test_300_requests_with_20pct_faults_end_exactly_once(
         # Slow answers ("timeout" faults) still land upstream after the client gave up;
         # wait for them so the ledger is complete, then compare it with the server's count.
         deadline = time.monotonic() + 30
-        while ledger.n_upstream_calls < fake_api.n_requests and time.monotonic() < deadline:
+        while ledger.n_upstream_calls < fake.n_requests and time.monotonic() < deadline:
             time.sleep(0.1)
+    return results
 
+
+@pytest.mark.slow
+@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
+def test_300_requests_with_20pct_faults_end_exactly_once_and_rerun_free(
+    fake_api: FakeAPI, tmp_path: Path, protocol: Protocol
+) -> None:
+    expected = _expected(fake_api, protocol)
+    n_errors = sum(not ok for ok, _ in expected.values())
+    assert 0 < n_errors < N // 10  # the schedule exercises both outcomes
+    assert any(ok and tries > 1 for ok, tries in expected.values())  # retries that sufficed
+
+    ledger = Ledger()
+    results = _run_all(fake_api, protocol, tmp_path / "cache", ledger)
     seen_by_body: dict[str, list[str]] = {}
     for a in fake_api.attempts:
         seen_by_body.setdefault(a.body_hash, []).append(a.outcome)
@@ -105,3 +111,14 @@ def test_300_requests_with_20pct_faults_end_exactly_once(
     assert (
         totals.n_upstream_calls - totals.n_upstream_errors == outcomes["ok"] + outcomes["timeout"]
     )
+
+    # The rerun (API healthy now): answered requests replay from the cache; only the ones
+    # that ran out of retries reach the API again. No paid call is repeated.
+    fake_api.set_faults(0.0)
+    paid = fake_api.n_requests
+    again = _run_all(fake_api, protocol, tmp_path / "cache", Ledger())
+    assert all(status == "ok" for _, status, _ in again)
+    assert fake_api.n_requests - paid == n_errors
+    assert [t for _, s, t in results if s == "ok"] == [
+        t for (_, _, t), (_, s, _) in zip(again, results, strict=True) if s == "ok"
+    ]
