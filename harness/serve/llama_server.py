@@ -129,10 +129,15 @@ def _watch_parent(parent: int) -> None:
         time.sleep(0.5)
 
 
-def main() -> None:
+def main_watchdog_only() -> None:
+    """Start the parent watchdog (if GAPBENCH_PARENT_PID is set) and return."""
     parent = os.environ.get(_PARENT_ENV)
     if parent and parent.isdigit():
         threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
+
+
+def main() -> None:
+    main_watchdog_only()
     sys.argv[1:], extra_bufts = take_extra_bufts_flag(sys.argv[1:])
     set_extra_bufts(extra_bufts)
     patch_chatml_function_calling()

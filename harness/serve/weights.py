@@ -84,7 +84,15 @@ def hf_snapshot(repo: str, pattern: str, dep_id: str, *, offline: bool | None = 
             "and offline mode is on (HF_HUB_OFFLINE); download it once while online"
         )
     try:
-        folder = Path(snapshot_download(repo, allow_patterns=[pattern], etag_timeout=10))
+        folder = Path(
+            snapshot_download(
+                repo,
+                allow_patterns=[pattern],
+                etag_timeout=float(_HUB_TIMEOUT_S),
+                cache_dir=_hub_cache(),
+                endpoint=os.environ.get("HF_ENDPOINT") or None,
+            )
+        )
     except Exception as exc:  # connection, auth, missing repo: all end the same way here
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise OfflineError(
@@ -96,12 +104,25 @@ def hf_snapshot(repo: str, pattern: str, dep_id: str, *, offline: bool | None = 
     return folder
 
 
+def _hub_cache() -> str | None:
+    # Read at call time: huggingface_hub reads these variables once, at its import.
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.environ["HF_HUB_CACHE"]
+    if os.environ.get("HF_HOME"):
+        return os.path.join(os.environ["HF_HOME"], "hub")
+    return None
+
+
 def cached_snapshot(repo: str, pattern: str) -> Path | None:
     """The snapshot of `repo` in the local Hugging Face cache if it holds `pattern`; no network."""
     from huggingface_hub import snapshot_download
 
     try:
-        folder = Path(snapshot_download(repo, allow_patterns=[pattern], local_files_only=True))
+        folder = Path(
+            snapshot_download(
+                repo, allow_patterns=[pattern], local_files_only=True, cache_dir=_hub_cache()
+            )
+        )
     except Exception:  # not cached (the exact exception type varies across hub versions)
         return None
     return folder if any(folder.rglob(pattern)) else None

@@ -171,3 +171,46 @@ def test_child_stopped_when_parent_gets_sigterm(tmp_path: Path) -> None:
     finally:
         if parent.poll() is None:
             parent.kill()
+
+
+_THREADED_PARENT = textwrap.dedent(
+    """
+    import os, sys, threading, time
+    from pathlib import Path
+    from harness.serve.process import start_process
+    # The llama.cpp wrapper's watchdog, without loading a model.
+    child_code = (
+        "import os, time\\n"
+        "from harness.serve.llama_server import main_watchdog_only\\n"
+        "main_watchdog_only()\\n"
+        "time.sleep(600)\\n"
+    )
+    env = dict(os.environ, GAPBENCH_PARENT_PID=str(os.getpid()))
+    out = []
+    def spawn():  # from a worker thread: PR_SET_PDEATHSIG is not used here
+        out.append(start_process([sys.executable, "-c", child_code],
+                                 log_path=Path(sys.argv[1]), env=env))
+    t = threading.Thread(target=spawn)
+    t.start(); t.join()
+    print(out[0].pid, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_watchdog_covers_servers_started_from_threads(tmp_path: Path) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _THREADED_PARENT, str(tmp_path / "c.log")],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.send_signal(signal.SIGKILL)
+        parent.wait(timeout=10)
+        assert _wait_dead(child, within_s=30), "child outlived its parent: watchdog missing"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
