@@ -47,11 +47,13 @@ def _table_fields() -> dict[str, list[str]]:
 
 _COLUMNS = _table_fields()
 TABLE_NAMES: tuple[str, ...] = tuple(_COLUMNS)
+# Long tables (frontier, gaps, lags, catch-up) are cut on the index and shown whole on the
+# suite pages and in data/.
 INDEX_ROW_LIMIT = 50
 # Imported leaderboards bring hundreds of models: the index then shows own runs first and
 # leaves the full lists to the suite pages and data/scores.csv.
 INDEX_SCORES_LIMIT = 200
-MATRIX_MAX_MODELS = 60  # long tables (frontier, gaps, lags) are shown in full on suite pages
+MATRIX_MAX_MODELS = 60
 
 
 def render_report(
@@ -82,9 +84,12 @@ def _environment() -> jinja2.Environment:
         day=fmt.day,
         text=fmt.text,
     )
-    env.globals.update(digits_for=fmt.digits_for)
     env.globals.update(
-        ci=fmt.ci, missing=fmt.is_missing, insufficient=_insufficient, unused=_unused
+        ci=fmt.ci,
+        digits_for=fmt.digits_for,
+        missing=fmt.is_missing,
+        insufficient=_insufficient,
+        unused=_unused,
     )
     return env
 
