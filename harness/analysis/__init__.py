@@ -4,7 +4,7 @@ Public API (all return DataFrames with the columns in analysis/tables.py, plus e
     build_report_tables(samples, *, window, null_baselines, title, scales, n_boot, seed)
     headline(tables) -> list[str]
     model_scores, benches, frontier_table, gap_table, lag_table, catchup_table,
-    understatement, ladder, horizons, passk, pass_hat_k
+    understatement, kind_trend, ladder, horizons, passk, pass_hat_k
 """
 
 from harness.analysis.build import build_report_tables, headline
@@ -14,6 +14,7 @@ from harness.analysis.ladder import ladder
 from harness.analysis.lag import catchup_table, lag_points, lag_table
 from harness.analysis.passk import pass_hat_k, passk
 from harness.analysis.scores import model_scores
+from harness.analysis.trend import kind_trend
 from harness.analysis.understatement import understatement
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "gap_table",
     "headline",
     "horizons",
+    "kind_trend",
     "ladder",
     "lag_points",
     "lag_table",

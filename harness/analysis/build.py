@@ -26,6 +26,7 @@ from harness.analysis.scores import (
     with_benchmark,
 )
 from harness.analysis.tables import FLAG_COLUMNS, ReportTables, empty
+from harness.analysis.trend import kind_trend
 from harness.analysis.understatement import Window, understatement, window_days, window_label
 
 SATURATED_HIGH = 0.9
@@ -125,6 +126,7 @@ def build_report_tables(
         flags=_flags(scores, bench_list, lags, tests),
         catchup=catchup_table(bench_list, start, end),
         horizon_gap=hz_gap,
+        trend=kind_trend(bench_list, lags, no_points=no_points),
         generated_at=datetime.now(UTC),
         title=title,
     )

@@ -32,11 +32,14 @@ LADDER_COLUMNS = [
     "closed_model", "open_model", "h", "standard_gap", "agentic_gap", "d", "ci_low", "ci_high", "n_items",
 ]
 FLAG_COLUMNS = ["scope", "item", "reason"]
-# Added by the analysis engineer (issue 6): Epoch-style catch-up times and the open-closed
-# horizon gap. Analysis tables may also carry extra columns after the ones listed above
+# Added by the analysis engineer (issue 6): Epoch-style catch-up times, the per-kind gap
+# trend by quarter and the open-closed horizon gap. Analysis tables may also carry extra columns after the ones listed above
 # (e.g. scores: benchmark, n_samples, status, reason; lags: closed_model, open_model, used).
 CATCHUP_COLUMNS = [
     "benchmark", "kind", "scale", "level_low", "level_high", "catchup_months", "status", "reason",
+]
+TREND_COLUMNS = [
+    "kind", "period_end", "n_benchmarks", "score_gap", "score_gap_logit", "lag_months", "n_lag_points",
 ]
 HORIZON_GAP_COLUMNS = [
     "suite", "closed_model", "open_model", "closed_h50", "open_h50", "log2_ratio",
@@ -61,5 +64,6 @@ class ReportTables:
     flags: pd.DataFrame = field(default_factory=lambda: empty(FLAG_COLUMNS))
     catchup: pd.DataFrame = field(default_factory=lambda: empty(CATCHUP_COLUMNS))
     horizon_gap: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_GAP_COLUMNS))
+    trend: pd.DataFrame = field(default_factory=lambda: empty(TREND_COLUMNS))
     generated_at: datetime | None = None
     title: str = "gapbench report"

@@ -92,3 +92,20 @@ def test_horizon_scale_uses_log_spaced_thresholds():
     gaps = gap_table([b])
     # once the open side has a model, it trails by 4 releases = 2 doublings (log2 ratio)
     assert gaps["gap_logit"].iloc[0] == pytest.approx(2.0)
+
+
+def test_kind_trend_by_quarter():
+    from harness.analysis.trend import kind_trend
+
+    df = synth.frame(synth.lagged_benchmark("a", "agentic", 6.0) + synth.lagged_benchmark("s", "standard", 2.0))
+    bl = benches(scores_of(df))
+    t = kind_trend(bl, lag_table(bl))
+    assert {d.month for d in t["period_end"]} <= {3, 6, 9, 12}
+    used = t[t["n_lag_points"] > 0].groupby("kind")["lag_months"].mean()
+    assert used["agentic"] == pytest.approx(6.0, abs=0.05)
+    assert used["standard"] == pytest.approx(2.0, abs=0.05)
+    # mid-curve the point gap is slope x lag: 0.8 / 60 per month
+    mid = t[(t["period_end"] > synth.month(12)) & (t["period_end"] < synth.month(48))]
+    gaps = mid.groupby("kind")["score_gap"].mean()
+    assert gaps["agentic"] == pytest.approx(0.8 / 60 * 6, abs=0.01)
+    assert gaps["standard"] == pytest.approx(0.8 / 60 * 2, abs=0.01)
