@@ -28,7 +28,8 @@ class Side:
 
     @property
     def best(self) -> np.ndarray:
-        return np.maximum.accumulate(self.scores) if self.scores.size else self.scores
+        # fmax: a model whose resampled score is undefined (no task drawn) is skipped
+        return np.fmax.accumulate(self.scores) if self.scores.size else self.scores
 
     def at(self, t: np.ndarray) -> np.ndarray:
         """Best score among models released on or before each day in t (NaN before the first)."""

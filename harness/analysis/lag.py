@@ -76,9 +76,11 @@ def lag_points(b: Bench, *, dedupe_pairs: bool = True) -> LagPoints:
     notes = [""] * thr.size
     seen: set[tuple[int, int]] = set()
     for i in range(thr.size):
-        if ci[i] == 0 or oi[i] == 0:
+        # "first evaluated" includes models released the same day as the first one
+        c_first, o_first = cday[i] <= b.closed.days[0], oday[i] <= b.open.days[0]
+        if c_first or o_first:
             used[i] = False
-            side = "closed" if ci[i] == 0 else "open"
+            side = "closed" if c_first else "open"
             notes[i] = f"censored: {side} side's first evaluated model"
         elif dedupe_pairs and (ci[i], oi[i]) in seen:
             used[i] = False
@@ -129,7 +131,10 @@ def _catchup(b: Bench, start: float, end: float) -> tuple[float, float, float]:
     Only levels whose open crossing falls in [start, end] are averaged.
     """
     cl, ol = _levels(b, b.closed), _levels(b, b.open)
-    lo, hi = max(cl[0], ol[0]), min(cl[-1], ol[-1])
+    # the level each side had reached on its first evaluated day (same-day models included)
+    c0 = cl[np.searchsorted(b.closed.days, b.closed.days[0], side="right") - 1]
+    o0 = ol[np.searchsorted(b.open.days, b.open.days[0], side="right") - 1]
+    lo, hi = max(c0, o0), min(cl[-1], ol[-1])
     if not hi > lo:
         return float("nan"), float(lo), float(hi)
     y = lo + (np.arange(_LEVELS) + 0.5) * (hi - lo) / _LEVELS

@@ -109,3 +109,21 @@ def test_kind_trend_by_quarter():
     gaps = mid.groupby("kind")["score_gap"].mean()
     assert gaps["agentic"] == pytest.approx(0.8 / 60 * 6, abs=0.01)
     assert gaps["standard"] == pytest.approx(0.8 / 60 * 2, abs=0.01)
+
+
+def test_same_day_first_models_are_censored_together():
+    r = synth.row
+    df = synth.frame([
+        r("A1", "closed", date(2023, 1, 1), "b", "standard", 0.20),
+        r("A2", "closed", date(2023, 1, 1), "b", "standard", 0.40),  # same day as A1
+        r("B", "closed", date(2023, 6, 1), "b", "standard", 0.60),
+        r("X", "open", date(2023, 2, 1), "b", "standard", 0.10),
+        r("Y", "open", date(2023, 9, 1), "b", "standard", 0.65),
+    ])
+    lags = lag_table(benches(scores_of(df)))
+    used = lags[lags["used"]]
+    # 0.25-0.40 reached by A2 on the first day: censored like A1's thresholds
+    assert list(used["threshold"].round(2)) == [0.45]
+    assert used["closed_model"].iloc[0] == "B"
+    cu = catchup_table(benches(scores_of(df)))
+    assert cu.loc[0, "level_low"] == pytest.approx(-np.log(0.6))
