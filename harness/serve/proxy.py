@@ -119,7 +119,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self, method: str) -> None:
         st = self.server.state
         self._client_lost = False
-        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = self._read_body()
         path = self.path
         if not path.startswith(st.prefix + "/"):
             self._send_json(404, {"error": {"message": f"no such path {path}"}})
@@ -134,6 +134,17 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer_from_cache(rest, hit)
             return
         self._forward(method, rest, body, key=key)
+
+    def _read_body(self) -> bytes:
+        if "chunked" not in self.headers.get("transfer-encoding", "").lower():
+            return self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = bytearray()  # chunked uploads (some HTTP clients stream JSON bodies)
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            body += self.rfile.read(size)
+            self.rfile.readline()
+        while self.rfile.readline().strip():  # trailers, up to the blank line
+            pass
+        return bytes(body)
 
     def _answer_from_cache(self, path: str, hit: CachedResponse) -> None:
         st = self.server.state

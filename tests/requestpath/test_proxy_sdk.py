@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import anthropic
+import httpx
 import openai
 import pytest
 
@@ -262,3 +263,16 @@ def test_models_listing_and_errors_pass_through_uncached(fake_api: FakeAPI, tmp_
             )
     outcomes = [c.outcome for c in ledger.calls]
     assert outcomes == ["http_error"] * 3 and ledger.spent_usd == 0.0
+
+
+def test_chunked_request_bodies_are_read_whole(fake_api: FakeAPI, tmp_path: Path) -> None:
+    body = json.dumps({"model": "fake-gpt", "messages": [{"role": "user", "content": "chunky"}]})
+    with proxied(fake_api, "openai", tmp_path / "c") as (ep, ledger), httpx.Client() as http:
+        r = http.post(
+            f"{ep.base_url}/chat/completions",
+            content=iter([body[:10].encode(), body[10:].encode()]),  # no length: chunked
+            headers={"authorization": f"Bearer {FAKE_API_KEY}", "content-type": "application/json"},
+        )
+    assert r.status_code == 200, r.text
+    assert r.json()["choices"][0]["message"]["content"].startswith("You said: chunky")
+    assert ledger.n_upstream_calls == 1
