@@ -17,8 +17,9 @@ class Budget:
     """A USD limit on what this command spends, measured by the ledger.
 
     Only spend recorded after the Budget was made counts (a resumed run gets a fresh limit;
-    its cached replays cost nothing). Calls to deployments without pricing cost is unknown
-    and counts as 0 here; `unpriced_calls` says how many there were.
+    its cached replays cost nothing). A call to a deployment without pricing has an unknown
+    cost and counts as 0 here; `unpriced_calls` says how many there were, so the executor
+    can warn that the budget cannot bound them.
     """
 
     def __init__(self, limit_usd: float, ledger: Ledger) -> None:
