@@ -15,12 +15,13 @@ import pandas as pd
 
 from harness.analysis.tables import ReportTables
 from harness.config import Settings, load_settings
-from harness.errors import ConfigError
+from harness.errors import ConfigError, UserError
 from harness.models import Registry, load_registry
 from harness.store import Store
 from harness.suites import SuiteRegistry, load_suites
 
 if TYPE_CHECKING:
+    from harness.store.importers import ImportSummary
     from harness.sweep.execute import Reporter, SweepOutcome
 from harness.sweep.plan import Plan, plan_sweep
 from harness.sweep.spec import SweepSpec, load_sweep
@@ -107,3 +108,25 @@ def build_report(name: str, *, ws: Workspace | None = None, sweep: str | None = 
     tables = analyze(ws, sweep=sweep, title=f"gapbench: {name}")
     target = out_dir or ws.settings.reports_dir / name
     return render_report(tables, target, headline=headline(tables), name=name)
+
+
+def import_results(source: str, path: Path | None, *, ws: Workspace | None = None,
+                   access: str | None = None, model_id: str | None = None,
+                   release_date: str | None = None, kind: str | None = None) -> ImportSummary:
+    """Import results made elsewhere: 'epoch' (Epoch AI hub dump), 'lm-eval' or 'inspect'."""
+    from harness.store import importers
+
+    ws = ws or workspace()
+    if source == "epoch":
+        return importers.import_epoch(path, ws.store)
+    if path is None:
+        raise UserError(f"import {source}: --from PATH is required")
+    if access not in ("open", "closed"):
+        raise UserError(f"import {source}: --access open|closed is required (a log does not say)")
+    if source == "lm-eval":
+        return importers.import_lm_eval(path, ws.store, access=access, kind=kind or "standard",
+                                        model_id=model_id, release_date=release_date)
+    if source == "inspect":
+        return importers.import_inspect(path, ws.store, access=access, kind=kind or "agentic",
+                                        model_id=model_id, release_date=release_date)
+    raise UserError(f"unknown import source '{source}' (epoch, lm-eval, inspect)")

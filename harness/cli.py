@@ -101,7 +101,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         reporter.stop()
     console.print(
         f"stored in {ws.settings.results_dir} | model calls: {outcome.upstream_calls} "
-        f"(cache hits {outcome.cache_hits}) | spent ${outcome.spent_usd:.4f}"
+        f"(cache hits {outcome.cache_hits}) | cost ${outcome.cost_usd:.4f}"
     )
     if args.report:
         path = api.build_report(args.report, ws=ws, sweep=plan.sweep.name)
@@ -126,12 +126,25 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     tables = api.analyze(ws, sweep=args.sweep)
     for line in headline(tables):
         console.print(line)
-    for name in ("scores", "understatement", "lags", "horizons", "passk", "flags"):
-        df = getattr(tables, name)
+    own = tables.scores[tables.scores["source"] == "own"] if len(tables.scores) else tables.scores
+    sections = {
+        "scores (own runs)": own[[c for c in SCORE_VIEW if c in own.columns]],
+        "understatement test": tables.understatement,
+        "horizons": tables.horizons,
+        "pass^k": tables.passk,
+        "paired ladder": tables.ladder,
+        "flags": tables.flags,
+    }
+    for title, df in sections.items():
         if len(df):
-            console.rule(name)
-            console.print(df.to_string(index=False, max_rows=40))
+            console.rule(title)
+            console.print(df.to_string(index=False, max_rows=args.max_rows), markup=False, highlight=False)
+    console.print(f"full tables: `gapbench report` writes them as CSV next to the HTML (showing at most {args.max_rows} rows each here)")
     return 0
+
+
+SCORE_VIEW = ["model_id", "access", "suite", "suite_version", "kind", "n_rows", "n_scored", "n_error",
+              "n_limit", "score", "ci_low", "ci_high", "null_baseline"]
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -150,11 +163,16 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from harness.store.importers import import_source
+    from harness import api
 
     ws = _ws(args)
-    summary = import_source(args.source, Path(args.path) if args.path else None, ws.store)
-    console.print(str(summary))
+    summary = api.import_results(
+        args.source, Path(args.path) if args.path else None, ws=ws, access=args.access,
+        model_id=args.model, release_date=args.release_date, kind=args.kind,
+    )
+    console.print(summary.line())
+    for warning in summary.warnings:
+        console.print(f"warning: {warning}")
     return 0
 
 
@@ -209,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("analyze", help="print the headline gap tables")
     a.add_argument("--sweep", help="only rows from this sweep")
+    a.add_argument("--max-rows", type=int, default=30, help="rows shown per table (default 30)")
     a.set_defaults(func=cmd_analyze)
 
     res = sub.add_parser("results", help="summarise stored results, or export them")
@@ -217,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     im = sub.add_parser("import", help="import results made elsewhere (marked source=imported:<name>)")
     im.add_argument("source", choices=["epoch", "lm-eval", "inspect"])
-    im.add_argument("--from", dest="path", metavar="PATH", help="file, folder or zip to import")
+    im.add_argument("--from", dest="path", metavar="PATH",
+                    help="file, folder or zip to import (epoch without --from downloads Epoch's public zip when online)")
+    im.add_argument("--access", choices=["open", "closed"], help="lm-eval/inspect: the model's access (required)")
+    im.add_argument("--model", help="lm-eval/inspect: model id to record (default: the name in the log)")
+    im.add_argument("--release-date", metavar="YYYY-MM-DD", help="lm-eval/inspect: the model's release date")
+    im.add_argument("--kind", choices=["standard", "agentic"], help="lm-eval/inspect: suite kind (default standard / agentic)")
     im.set_defaults(func=cmd_import)
 
     d = sub.add_parser("demo", help="run the embedded default (SmolLM2, offline) and render reports/demo")

@@ -54,6 +54,7 @@ class RunOutcome:
     status: RunStatus
     n_written: int = 0
     message: str | None = None
+    cost_usd: float | None = None
 
 
 @dataclass
@@ -62,7 +63,8 @@ class SweepOutcome:
     runs: list[RunOutcome] = field(default_factory=list)
     upstream_calls: int = 0
     cache_hits: int = 0
-    spent_usd: float = 0.0
+    spent_usd: float = 0.0  # API spend through the request path (ledger)
+    cost_usd: float = 0.0  # cost of the rows written: API prices and local $/hour alike
 
     @property
     def complete(self) -> bool:
@@ -168,12 +170,13 @@ def execute(plan: Plan, settings: Settings, *, reporter: Reporter | None = None,
                 continue
             result = _execute_run(run, plan, settings, store, ledger, budget, user, reporter, chunk_size)
             outcome.runs.append(result)
-            if result.message and "budget" in result.message:
+            if result.status == "partial" and result.message and result.message.startswith("budget"):
                 stopped_for_budget = True
 
     outcome.upstream_calls = ledger.n_upstream_calls
     outcome.cache_hits = ledger.n_cache_hits
     outcome.spent_usd = ledger.spent_usd
+    outcome.cost_usd = sum(r.cost_usd or 0.0 for r in outcome.runs)
     return outcome
 
 
@@ -195,7 +198,8 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
         with _reach((run.card, run.deployment), settings, ledger) as endpoint:
             for chunk in _chunks(run.todo, size):
                 if budget is not None and not budget.may_start(n_new=len(chunk), in_flight=0):
-                    status, message = "partial", f"budget of ${budget.limit_usd:.2f} reached"
+                    status, message = "partial", budget.message(n_new=len(chunk), in_flight=0)
+                    reporter.note(f"stopping {run.card.id} x {run.suite.name}: {message}")
                     break
                 sink = _Sink(reporter)
                 ctx = RunContext(
@@ -208,7 +212,7 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
                 store.append_samples(sink.records)
                 written.extend(sink.records)
                 if budget is not None:
-                    budget.samples_finished(len(sink.records))
+                    budget.finished(len(sink.records))
     except RunnerError as exc:
         status, message = "failed", str(exc)
         reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
@@ -218,7 +222,8 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
         raise
     store.append_run(_run_record(run, plan, attempt, started, status, written, message, datetime.now(UTC)))
     reporter.run_finished(run, status, message)
-    return RunOutcome(run, status, len(written), message)
+    costs = [r.cost_usd for r in written if r.cost_usd is not None]
+    return RunOutcome(run, status, len(written), message, sum(costs) if costs else None)
 
 
 def raw_dir_for(settings: Settings, sweep: str) -> Path:

@@ -5,7 +5,6 @@ A plan is pure data: printing it (`gapbench run --dry-run`) spends nothing.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from harness.runners import get_runner
 from harness.store import Store
 from harness.store.keys import sample_key, stable_hash
 from harness.suites import SuiteRegistry, SuiteSpec
+from harness.sweep.preflight import preflight
 from harness.sweep.spec import SweepSpec
 
 # Deployment fields that cannot change results (price, client concurrency, timeouts) stay out
@@ -131,10 +131,17 @@ def plan_sweep(sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: S
     skipped: list[Skipped] = []
     runs: list[PlannedRun] = []
     ids_cache: dict[str, list[str] | str] = {}
+    # Before any spend: keys present (a closed model without one is skipped with a line),
+    # endpoints reachable and models known (otherwise PreflightError, exit 2).
+    checks = [*models, *([user] if user else [])]
+    report = preflight(checks)
+    for item in report.skipped:
+        skipped.append(Skipped(item.card.id, f"{item.reason} (deployment {item.deployment.id})"))
+    if user and user[1].id in {i.deployment.id for i in report.skipped}:
+        user = None
+    runnable = {dep.id for _, dep in report.runnable}
     for card, dep in models:
-        key_env = dep.key_env
-        if key_env and not os.environ.get(key_env):
-            skipped.append(Skipped(card.id, f"{key_env} is not set (deployment {dep.id})"))
+        if dep.id not in runnable:
             continue
         for suite in specs:
             what = f"{card.id} x {suite.name}"
