@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import os
 import sys
 import threading
@@ -94,6 +95,12 @@ class _Instrumented:
         self.key_of: Callable[[Any], str] = lambda inst: str(inst.doc["key"])
         self.calls: dict[str, CallOutcome] = {}
         self._lock = threading.Lock()
+
+    @property
+    def eos_string(self) -> str | None:
+        # No tokenizer, so no EOS text to add as a stop sequence (and no warning about it):
+        # the server stops at the model's own end of turn.
+        return None
 
     def _api_key_now(self) -> str:
         if not self._key_env:
@@ -298,9 +305,21 @@ def engine_env(extra: dict[str, str]) -> Iterator[None]:
         if module is not None and hasattr(module, attr):
             flags.append((module, attr, getattr(module, attr)))
             setattr(module, attr, True)
+    # Quiet: lm-eval's per-task tqdm bar and datasets' progress bars would interleave with
+    # the CLI's own progress display (both are read at import, hence patched, then restored).
+    import datasets
+    import lm_eval.api.task as lm_task
+    from tqdm import tqdm
+
+    bars_were_on = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    flags.append((lm_task, "tqdm", lm_task.tqdm))
+    lm_task.tqdm = functools.partial(tqdm, disable=True)
     try:
         yield
     finally:
+        if bars_were_on:
+            datasets.enable_progress_bars()
         for module, attr, value in flags:
             setattr(module, attr, value)
         for k, v in saved.items():
