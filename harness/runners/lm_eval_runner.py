@@ -59,7 +59,9 @@ def _doc_from_row(row: dict[str, Any]) -> StandardDoc:
 
 class LmEvalRunner:
     engine: Engine = ENGINE
-    chunk_size = 16  # docs per lm-eval evaluate() call (x max_connections)
+    # Docs per lm-eval evaluate() call (x max_connections): small, so records reach the store
+    # (and a resume) within a few generations; the task and its data are built once.
+    chunk_size = 4
 
     def engine_version(self) -> str:
         return metadata.version("lm_eval")

@@ -182,3 +182,20 @@ def test_a_scorer_crash_is_an_error_not_a_wrong_answer(
     assert record.status == "error" and record.score is None
     assert "boom" in (record.error or "")
     assert record.output_tokens  # the call itself succeeded and is accounted for
+
+
+def test_records_reach_the_sink_chunk_by_chunk(
+    fake_api: FakeAPI, key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    suite = load_suite(LADDER)
+    ids = LmEvalRunner().sample_ids(suite)[:5]
+    runner = LmEvalRunner()
+    monkeypatch.setattr(runner, "chunk_size", 2)
+    seen_at_call: list[int] = []
+
+    def sink(record: SampleRecord) -> None:
+        seen_at_call.append(fake_api.n_requests)
+
+    runner.run(make_ctx(suite, _endpoint(fake_api), [(i, 1) for i in ids], tmp_path), sink)
+    assert len(seen_at_call) == 5
+    assert seen_at_call[0] == 2  # the first records arrive before the later requests are sent
