@@ -108,7 +108,7 @@ def frontier_table(bench_list: list[Bench]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=FRONTIER_COLUMNS) if rows else empty(FRONTIER_COLUMNS)
 
 
-def _gap_values(b: Bench, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def gap_values(b: Bench, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if b.scale == "horizon":
         # minutes: the raw difference grows with the frontier itself, so the second measure
         # is the gap in doublings (log2 ratio) rather than a logit
@@ -131,7 +131,7 @@ def gap_table(bench_list: list[Bench]) -> pd.DataFrame:
         days = np.unique(np.concatenate([b.closed.days, b.open.days]))
         days = days[days >= start]
         c, o = b.closed.at(days), b.open.at(days)
-        gap, gap2 = _gap_values(b, c, o)
+        gap, gap2 = gap_values(b, c, o)
         for i, d in enumerate(days):
             rows.append({"benchmark": b.name, "kind": b.kind, "date": from_days(d),
                          "closed_best": float(c[i]), "open_best": float(o[i]),
@@ -153,7 +153,7 @@ def window_gap(b: Bench, start: float, end: float, *, on_logit: bool = False) ->
     if hi < lo:
         return float("nan")
     grid = np.arange(lo, hi + 1e-9, DAYS_PER_MONTH)
-    gap, gap2 = _gap_values(b, b.closed.at(grid), b.open.at(grid))
+    gap, gap2 = gap_values(b, b.closed.at(grid), b.open.at(grid))
     vals = gap2 if on_logit else gap
     vals = vals[np.isfinite(vals)]
     return float(vals.mean()) if vals.size else float("nan")

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, to_days
-from harness.analysis.frontier import Bench, _gap_values
+from harness.analysis.frontier import Bench, gap_values
 from harness.analysis.tables import TREND_COLUMNS, empty
 
 
@@ -41,7 +41,7 @@ def kind_trend(bench_list: list[Bench], lags: pd.DataFrame, *,
                 live = max(b.closed.days[0], b.open.days[0]) <= d <= max(b.closed.days[-1], b.open.days[-1])
                 if b.name in skip or b.scale != "fraction" or not live:
                     continue
-                g, lg = _gap_values(b, b.closed.at(np.array([d])), b.open.at(np.array([d])))
+                g, lg = gap_values(b, b.closed.at(np.array([d])), b.open.at(np.array([d])))
                 gaps.append(float(g[0]))
                 logits.append(float(lg[0]))
             in_q = k_lags & (lag_days > d - 3 * DAYS_PER_MONTH) & (lag_days <= d) \
