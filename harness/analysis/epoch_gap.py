@@ -53,7 +53,7 @@ def _fmt(x: object, unit: str) -> str:
     return f"{100 * v:.1f}" if unit == "points" else f"{v:.2f}" if unit == "logits" else f"{v:.1f}"
 
 
-def test_table(runs: list[tuple[str, ReportTables]]) -> list[str]:
+def d_table(runs: list[tuple[str, ReportTables]]) -> list[str]:
     out = ["| variant | measure | agentic | standard | D | 95% CI | one-sided p | ratio | benchmarks (a/s) |",
            "|---|---|---|---|---|---|---|---|---|"]
     for label, t in runs:
@@ -124,7 +124,7 @@ def render(samples: pd.DataFrame, note: str, dump: Path) -> str:
         "",
         "### The understatement test, D = gap(agentic) - gap(standard)",
         "",
-        *test_table(runs),
+        *d_table(runs),
         "",
         "### Datapoint-weighted mean lag (Ihle's pooling: every counted threshold one point)",
         "",
