@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import psutil
@@ -20,12 +21,21 @@ REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
+TAG = f"e2e-{uuid.uuid4().hex}"
+
+
 def llama_servers() -> set[int]:
+    """Model servers started by this test's commands: they inherit its environment tag."""
     out = set()
     for proc in psutil.process_iter(["pid", "cmdline"]):
         cmd = " ".join(proc.info.get("cmdline") or [])
-        if "llama_cpp.server" in cmd or "harness.serve" in cmd and "llama" in cmd:
-            out.add(proc.info["pid"])
+        if "llama" not in cmd:
+            continue
+        try:
+            if proc.environ().get("GAPBENCH_TEST_TAG") == TAG:
+                out.add(proc.info["pid"])
+        except (psutil.AccessDenied, psutil.NoSuchProcess):
+            continue
     return out
 
 
@@ -38,6 +48,7 @@ def env_for(tmp_path: Path) -> dict[str, str]:
         # Air-gapped: any attempt to reach the network through a proxy-aware client fails fast.
         "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost",
         "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+        "GAPBENCH_TEST_TAG": TAG,
     }
 
 
@@ -49,7 +60,6 @@ def gapbench(tmp_path: Path, *args: str, timeout: int = 900) -> subprocess.Compl
 
 
 def test_demo_runs_end_to_end_offline(tmp_path: Path) -> None:
-    before = llama_servers()
     proc = gapbench(tmp_path, "demo")
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
@@ -73,7 +83,7 @@ def test_demo_runs_end_to_end_offline(tmp_path: Path) -> None:
     assert "smollm2-135m-instruct" in html and "ladder_agentic" in html
 
     time.sleep(1)
-    assert llama_servers() - before == set(), "a llama.cpp server outlived the command"
+    assert llama_servers() == set(), "a llama.cpp server outlived the command"
 
 
 def test_sigkill_mid_sweep_then_resume_completes_exactly(tmp_path: Path) -> None:
@@ -81,7 +91,6 @@ def test_sigkill_mid_sweep_then_resume_completes_exactly(tmp_path: Path) -> None
     sweep.write_text(
         "name: kill\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\nlimit: 6\nchunk: 2\n"
     )
-    before = llama_servers()
     proc = subprocess.Popen(
         [sys.executable, "-m", "harness.cli", "run", str(sweep)], cwd=tmp_path, env=env_for(tmp_path),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -99,7 +108,7 @@ def test_sigkill_mid_sweep_then_resume_completes_exactly(tmp_path: Path) -> None
     assert 0 < len(partial) < 6
 
     time.sleep(2)  # the server dies with its parent (PR_SET_PDEATHSIG)
-    assert llama_servers() - before == set(), "server orphaned by SIGKILL"
+    assert llama_servers() == set(), "server orphaned by SIGKILL"
 
     second = gapbench(tmp_path, "run", str(sweep))
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
