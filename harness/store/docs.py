@@ -15,6 +15,8 @@ from harness.store import migrations
 from harness.store.schema import SCHEMA_VERSION, TABLE_MEANING, TABLES
 
 DOC_PATH = REPO_ROOT / "docs" / "schema.md"
+IMPORTERS_PATH = REPO_ROOT / "docs" / "importers.md"
+_START, _END = "<!-- epoch-mapping:start -->", "<!-- epoch-mapping:end -->"
 
 _HEADER = """# Results store schema (version {version})
 
@@ -57,22 +59,51 @@ def render() -> str:
     return "\n".join(out) + "\n"
 
 
+def render_mapping() -> str:
+    """The Epoch benchmark mapping as a Markdown table (the YAML is the source)."""
+    from harness.store.importers.epoch import load_mapping
+
+    out = [
+        "| suite | file | score column (scale) | kind | reason |",
+        "|---|---|---|---|---|",
+    ]
+    for b in load_mapping().benchmarks:
+        kind = (b.kind + (" (borderline)" if b.borderline else "")) if b.include else "left out"
+        reason = b.reason.replace("|", "\\|")
+        out.append(f"| `{b.suite}` | `{b.file}` | {b.score} ({b.scale}) | {kind} | {reason} |")
+    return "\n".join(out)
+
+
+def with_mapping(text: str) -> str:
+    """`text` (docs/importers.md) with its generated block replaced by the current mapping."""
+    if _START not in text or _END not in text:
+        return text
+    head, rest = text.split(_START, 1)
+    _, tail = rest.split(_END, 1)
+    return f"{head}{_START}\n{render_mapping()}\n{_END}{tail}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the doc is out of date")
     parser.add_argument("--path", type=Path, default=DOC_PATH)
+    parser.add_argument("--importers", type=Path, default=IMPORTERS_PATH)
     args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.path.read_text(encoding="utf-8") if args.path.is_file() else ""
-        if current != text:
-            print(f"{args.path}: out of date; run `python -m harness.store.docs`", file=sys.stderr)
-            return 1
-        return 0
-    args.path.parent.mkdir(parents=True, exist_ok=True)
-    args.path.write_text(text, encoding="utf-8")
-    print(f"wrote {args.path}")
-    return 0
+    importers = args.importers.read_text(encoding="utf-8") if args.importers.is_file() else ""
+    wanted = {args.path: render(), args.importers: with_mapping(importers)}
+    stale = 0
+    for path, text in wanted.items():
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current == text:
+            continue
+        if args.check:
+            print(f"{path}: out of date; run `python -m harness.store.docs`", file=sys.stderr)
+            stale += 1
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path}")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from typing import Any, Literal
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from harness._types import RunRecord, SampleRecord
 from harness.errors import StoreError
@@ -28,6 +29,7 @@ from harness.store.files import (
     BadFile,
     StoreFile,
     check_file,
+    conform,
     list_parts,
     part_name,
     part_time,
@@ -37,17 +39,21 @@ from harness.store.files import (
     verify_readable,
     write_atomic,
 )
-from harness.store.rows import runs_table, samples_table
+from harness.store.rows import check_table, runs_table, samples_table
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
 
 OnBad = Literal["raise", "skip"]
 
-_ORDER = "parse_filename(filename), file_row_number"
-_VIEW_SQL: dict[TableName, str] = {
-    "samples": f"QUALIFY row_number() OVER (PARTITION BY sample_key ORDER BY {_ORDER}) = 1",
-    "runs": "QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY started_at DESC, "
-    "parse_filename(filename) DESC, file_row_number DESC) = 1",
-}
+Suites = tuple[str, ...] | None  # partitions to read (None: all)
+
+_FIRST_WRITTEN = (
+    "QUALIFY row_number() OVER (PARTITION BY sample_key "
+    "ORDER BY parse_filename(filename), file_row_number) = 1"
+)
+_RUNS_LATEST = (
+    "QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY started_at DESC, "
+    "parse_filename(filename) DESC, file_row_number DESC) = 1"
+)
 
 
 # Nullable pandas dtypes for integers and booleans, so a column's dtype does not depend on
@@ -82,6 +88,8 @@ class Store:
         # One line per file left out in on_bad="skip" mode (for reports to show).
         self.warnings: list[str] = []
         self._skipped: set[Path] = set()
+        self._check_cache: dict[Path, tuple[tuple[int, int], StoreFile]] = {}
+        self._dups_cache: dict[tuple[Any, ...], frozenset[str]] = {}
 
     # ---- layout -------------------------------------------------------------------------
 
@@ -113,23 +121,29 @@ class Store:
         """
         if not records:
             return 0
-        run_ids = {r.run_id for r in records}
-        known = self.done_keys(next(iter(run_ids))) if len(run_ids) == 1 else self.all_keys()
-        seen: set[str] = set()
-        fresh = []
-        for rec in records:
-            if rec.sample_key in known or rec.sample_key in seen:
-                continue
-            seen.add(rec.sample_key)
-            fresh.append(rec)
-        by_suite: dict[str, list[SampleRecord]] = {}
-        for rec in fresh:
-            by_suite.setdefault(rec.suite, []).append(rec)
+        return self.append_table(samples_table(records))
+
+    def append_table(self, tbl: pa.Table) -> int:
+        """Bulk form of append_samples: an Arrow table with the samples columns."""
+        if tbl.num_rows == 0:
+            return 0
+        tbl = conform(tbl, "samples")
+        check_table(tbl)
+        tbl = _first_per_key(tbl)
+        # A sample_key hashes its run, and a run has one suite: only the batch's runs in the
+        # batch's suite partitions can already hold its keys.
+        known = self._keys(
+            pc.unique(tbl.column("run_id")).to_pylist(),
+            tuple(pc.unique(tbl.column("suite")).to_pylist()),
+        )
+        if known:
+            stored = pc.is_in(tbl.column("sample_key"), pa.array(list(known), pa.string()))
+            tbl = tbl.filter(pc.invert(stored))
         day = datetime.now(UTC).date().isoformat()
-        for suite, recs in by_suite.items():
-            directory = self.samples_dir / f"suite={safe_name(suite)}" / f"date={day}"
-            write_atomic(samples_table(recs), directory)
-        return len(fresh)
+        for suite in pc.unique(tbl.column("suite")).to_pylist():
+            part = tbl.filter(pc.equal(tbl.column("suite"), suite))
+            write_atomic(part, self.samples_dir / f"suite={safe_name(suite)}" / f"date={day}")
+        return tbl.num_rows
 
     def append_run(self, record: RunRecord) -> None:
         day = datetime.now(UTC).date().isoformat()
@@ -144,25 +158,42 @@ class Store:
             self._skipped.add(err.path)
             self.warnings.append(f"skipped {err}")
 
-    def _checked(
-        self, table: TableName, on_bad: OnBad, suite: str | None = None
-    ) -> list[StoreFile]:
+    def _checked(self, table: TableName, on_bad: OnBad, suites: Suites) -> list[StoreFile]:
         out = []
-        for path in self.files(table, suite):
+        for path in self._paths(table, suites):
             if path in self._skipped:
                 continue
             try:
-                out.append(check_file(path, table))
+                stat = path.stat()
+                sig = (stat.st_size, stat.st_mtime_ns)
+                cached = self._check_cache.get(path)
+                if cached is None or cached[0] != sig:
+                    # Published files never change (atomic rename), so a footer checked
+                    # once needs no second read while its size and mtime are the same.
+                    cached = (sig, check_file(path, table))
+                    self._check_cache[path] = cached
+                out.append(cached[1])
             except FileNotFoundError:  # removed by a concurrent compaction
                 continue
             except BadFile as err:
                 self._bad(err, on_bad)
         return out
 
-    def _define_view(
-        self, con: duckdb.DuckDBPyConnection, table: TableName, on_bad: OnBad, suite: str | None
+    def _paths(self, table: TableName, suites: Suites) -> list[Path]:
+        if table != "samples" or suites is None:
+            return self.files(table)
+        return [p for suite in sorted(set(suites)) for p in self.files(table, suite)]
+
+    def _define_views(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: TableName,
+        on_bad: OnBad,
+        suites: Suites,
+        dedup: bool,
     ) -> None:
-        checked = self._checked(table, on_bad, suite)
+        """`<table>_all`: every stored row; `<table>`: one per key (samples) / run (runs)."""
+        checked = self._checked(table, on_bad, suites)
         current = [f.path for f in checked if f.version == SCHEMA_VERSION]
         older: list[pa.Table] = []
         for sf in checked:
@@ -184,22 +215,53 @@ class Store:
             # Migrated rows (or an empty table) go in as Arrow, ordered as if written at
             # their file's time, so first-written still wins across versions.
             base = _with_file_columns(SCHEMAS[table].empty_table(), "")
-            arrow = pa.concat_tables([base, *older])
-            con.register(f"_{table}_migrated", arrow)
+            con.register(f"_{table}_migrated", pa.concat_tables([base, *older]))
             sources.append(f"SELECT {cols}, filename, file_row_number FROM _{table}_migrated")
         union = " UNION ALL BY NAME ".join(sources)
+        con.execute(f"CREATE OR REPLACE VIEW {table}_all AS {union}")
+        if not dedup:
+            return
+        if table == "runs":
+            con.execute(
+                f"CREATE OR REPLACE VIEW runs AS SELECT {cols} FROM runs_all {_RUNS_LATEST}"
+            )
+            return
+        # A window over every row costs seconds at a million rows, and duplicates are rare
+        # (two writers racing, a crash mid-compaction): find the duplicated keys first (one
+        # hash aggregate, cached per file set) and order only those rows.
+        signature = tuple((sf.path, self._check_cache.get(sf.path, ((0, 0),))[0]) for sf in checked)
+        dups = self._dups_cache.get(signature)
+        if dups is None:
+            rows = con.execute(
+                "SELECT sample_key FROM samples_all GROUP BY sample_key HAVING count(*) > 1"
+            ).fetchall()
+            dups = frozenset(r[0] for r in rows)
+            self._dups_cache = {signature: dups}
+        if not dups:
+            con.execute(f"CREATE OR REPLACE VIEW samples AS SELECT {cols} FROM samples_all")
+            return
+        con.register("_samples_dups", pa.table({"k": pa.array(sorted(dups), pa.string())}))
         con.execute(
-            f"CREATE OR REPLACE VIEW {table} AS SELECT {cols} FROM ({union}) {_VIEW_SQL[table]}"
+            f"CREATE OR REPLACE VIEW samples AS "
+            f"SELECT {cols} FROM samples_all WHERE sample_key NOT IN (SELECT k FROM _samples_dups) "
+            f"UNION ALL SELECT {cols} FROM (SELECT * FROM samples_all "
+            f"WHERE sample_key IN (SELECT k FROM _samples_dups) {_FIRST_WRITTEN})"
         )
 
     def connect(
-        self, on_bad: OnBad | None = None, suite: str | None = None
+        self, on_bad: OnBad | None = None, suites: Suites = None, dedup: bool = True
     ) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with views `samples` and `runs` over the store (see module doc)."""
+        """A DuckDB connection with views over the store: `samples` (one row per
+        sample_key, first written) and `runs` (latest attempt per run_id), plus
+        `samples_all` / `runs_all` (every stored row). The caller closes it."""
         mode = on_bad or self.on_bad
         con = duckdb.connect()
-        for table in SCHEMAS:
-            self._define_view(con, table, mode, suite)
+        try:
+            for table in SCHEMAS:
+                self._define_views(con, table, mode, suites, dedup)
+        except BaseException:
+            con.close()
+            raise
         return con
 
     def query(
@@ -207,36 +269,37 @@ class Store:
         sql: str,
         params: Sequence[Any] = (),
         on_bad: OnBad | None = None,
-        suite: str | None = None,
+        suites: Suites = None,
+        dedup: bool = True,
     ) -> pa.Table:
-        """Run SQL over the `samples` and `runs` views; a file broken beyond its footer is
-        found, reported (or skipped) and the query retried."""
+        """Run SQL over the views of `connect()`; a file broken beyond its footer is found,
+        reported (or skipped) and the query retried, as is one removed meanwhile."""
         mode = on_bad or self.on_bad
         for _ in range(5):
-            listing = self._listing(suite)
-            con = duckdb.connect()
+            listing = self._listing(suites)
+            con: duckdb.DuckDBPyConnection | None = None
             try:
                 # Views bind their file list when created: a file removed meanwhile by a
                 # concurrent compaction fails here or in the query, and the loop retries.
-                for table in SCHEMAS:
-                    self._define_view(con, table, mode, suite)
+                con = self.connect(mode, suites, dedup)
                 return _to_arrow(con.sql(sql, params=list(params)))
             except duckdb.Error as exc:
                 message = str(exc).splitlines()[0]
-                if not self._find_broken(mode, suite) and self._listing(suite) == listing:
+                if not self._find_broken(mode, suites) and self._listing(suites) == listing:
                     raise StoreError(f"{self.root}: query failed: {message}") from None
             finally:
-                con.close()
+                if con is not None:
+                    con.close()
         raise StoreError(f"{self.root}: query failed repeatedly (files changing underneath?)")
 
-    def _listing(self, suite: str | None) -> list[Path]:
-        return self.files("samples", suite) + self.files("runs")
+    def _listing(self, suites: Suites) -> list[Path]:
+        return self._paths("samples", suites) + self.files("runs")
 
-    def _find_broken(self, on_bad: OnBad, suite: str | None) -> bool:
+    def _find_broken(self, on_bad: OnBad, suites: Suites) -> bool:
         """After a failed query: was a file corrupt past its footer? Report or skip it."""
         found = False
         for table in SCHEMAS:
-            for path in self.files(table, suite if table == "samples" else None):
+            for path in self._paths(table, suites):
                 if path in self._skipped:
                     continue
                 try:
@@ -254,10 +317,10 @@ class Store:
         where: list[str],
         params: list[Any],
         on_bad: OnBad | None,
-        suite: str | None,
+        suites: Suites,
     ) -> pd.DataFrame:
         sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
-        tbl = self.query(sql, params, on_bad, suite)
+        tbl = self.query(sql, params, on_bad, suites)
         schema = SCHEMAS[table]
         tbl = tbl.select(schema.names).cast(schema)
         return tbl.to_pandas(date_as_object=False, types_mapper=_PANDAS_TYPES.get)
@@ -283,21 +346,28 @@ class Store:
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        return self._frame("samples", where, params, on_bad, suite)
+        return self._frame("samples", where, params, on_bad, None if suite is None else (suite,))
 
     def runs(self, on_bad: OnBad | None = None) -> pd.DataFrame:
         """Latest attempt per run_id."""
         return self._frame("runs", [], [], on_bad, None)
 
-    def _keys(self, run_id: str | None) -> set[str]:
-        where = " WHERE run_id = ?" if run_id is not None else ""
-        params = [run_id] if run_id is not None else []
-        tbl = self.query(f"SELECT sample_key FROM samples{where}", params)
+    def _keys(self, run_ids: Sequence[str] | None, suites: Suites = None) -> set[str]:
+        # Keys need no dedup (a set) and no window: read the raw rows.
+        if run_ids is None:
+            tbl = self.query("SELECT sample_key FROM samples_all", suites=suites, dedup=False)
+        else:
+            tbl = self.query(
+                "SELECT sample_key FROM samples_all WHERE run_id IN (SELECT unnest(?))",
+                [list(run_ids)],
+                suites=suites,
+                dedup=False,
+            )
         return set(tbl.column("sample_key").to_pylist())
 
     def done_keys(self, run_id: str) -> set[str]:
         """sample_keys already stored for a run: the resume set."""
-        return self._keys(run_id)
+        return self._keys([run_id])
 
     def all_keys(self) -> set[str]:
         return self._keys(None)
@@ -362,10 +432,14 @@ def _with_file_columns(tbl: pa.Table, filename: str) -> pa.Table:
 
 
 def _first_per_key(tbl: pa.Table) -> pa.Table:
-    seen: set[str] = set()
-    keep = []
-    for i, key in enumerate(tbl.column("sample_key").to_pylist()):
-        if key not in seen:
-            seen.add(key)
-            keep.append(i)
-    return tbl if len(keep) == len(tbl) else tbl.take(keep)
+    """Keep the first row of each sample_key (rows are in write order)."""
+    if pc.count_distinct(tbl.column("sample_key")).as_py() == tbl.num_rows:
+        return tbl
+    idx = pa.array(range(tbl.num_rows), pa.int64())
+    firsts = (
+        pa.table({"k": tbl.column("sample_key"), "i": idx})
+        .group_by("k", use_threads=False)
+        .aggregate([("i", "min")])
+        .column("i_min")
+    )
+    return tbl.take(pc.take(firsts, pc.sort_indices(firsts)))

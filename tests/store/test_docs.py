@@ -15,3 +15,11 @@ def test_every_column_is_documented() -> None:
     for columns in TABLES.values():
         for col in columns:
             assert f"| `{col.name}` |" in text
+
+
+def test_importers_doc_lists_every_mapped_benchmark() -> None:
+    from harness.store.importers.epoch import load_mapping
+
+    text = docs.IMPORTERS_PATH.read_text(encoding="utf-8")
+    for b in load_mapping().benchmarks:
+        assert f"| `{b.suite}` | `{b.file}` |" in text

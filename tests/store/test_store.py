@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -117,3 +119,21 @@ def test_bad_records_are_rejected_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="access"):
         store.append_samples([sample(access="semi-open")])
     assert not store.files("samples")
+
+
+def test_append_table_keeps_first_of_duplicate_keys_in_order(tmp_path: Path) -> None:
+    store = Store(tmp_path)
+    recs = [sample(sample_id=f"s{i % 4}", score=i / 10) for i in range(10)]  # s0..s3 repeat
+    assert store.append_table(samples_table(recs)) == 4
+    df = store.samples().sort_values("sample_id")
+    assert list(df.score) == [0.0, 0.1, 0.2, 0.3]
+
+
+def test_append_table_checks_columns(tmp_path: Path) -> None:
+    errored = dataclasses.replace(sample(sample_id="s2", status="error"), score=0.5)
+    tbl = samples_table([sample(), errored])
+    with pytest.raises(ValueError, match="status is not scored"):
+        Store(tmp_path).append_table(tbl)
+    horizon = sample(source="imported:epoch", score=None, extra={"unit": "minutes"})
+    ok = samples_table([horizon]).set_column(13, "score", pa.array([42.0]))
+    assert Store(tmp_path).append_table(ok) == 1
