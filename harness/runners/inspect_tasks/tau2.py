@@ -133,10 +133,22 @@ def expected_actions(metadata: dict[str, Any]) -> list[dict[str, Any]]:
     return [a if isinstance(a, dict) else a.model_dump() for a in actions]
 
 
+# inspect selects samples by fnmatch pattern, so "[" and "]" in an id (telecom's ids look
+# like "[service_issue]airplane_mode_on|...[PERSONA:None]") would be read as a character class
+# and match nothing. gapbench's id swaps them for parentheses; metadata keeps tau2's own id.
+_GLOB_FREE = str.maketrans({"[": "(", "]": ")"})
+
+
+def sample_id(tau2_id: str) -> str:
+    """gapbench's stable sample id for a tau2 task id (identical unless it has brackets)."""
+    return tau2_id.translate(_GLOB_FREE)
+
+
 def _with_h(sample: Sample) -> Sample:
     metadata = dict(sample.metadata or {})
     metadata["h"] = len(expected_actions(metadata))
-    return sample.model_copy(update={"metadata": metadata})
+    metadata["tau2_id"] = str(sample.id)
+    return sample.model_copy(update={"id": sample_id(str(sample.id)), "metadata": metadata})
 
 
 def _dataset(upstream: Task, domain: str) -> MemoryDataset:
