@@ -1,0 +1,250 @@
+"""The inspect-ai runner: agentic suites (tool use, simulated users) against an Endpoint.
+
+One `eval()` per call of `run`, on exactly the samples in ctx.todo. Each finished sample is
+turned into a SampleRecord and handed to the sink from inspect's on_sample_end hook, so a
+crash or Ctrl-C loses at most the samples in flight; samples the hook did not deliver (none,
+normally) are delivered from the returned log. Raw .eval logs stay in ctx.raw_dir for
+`inspect view`.
+
+Epochs: inspect runs epochs 1..n for every selected sample. ctx.todo may ask for other
+epoch numbers (a resumed run whose epoch 1 is already stored asks only for epoch 2), so
+samples are grouped by how many epochs they still need, each group runs with epochs=n, and
+inspect's j-th epoch of a sample is reported as the j-th epoch that sample asked for.
+Repeats are exchangeable, so this relabelling changes nothing but the number.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from inspect_ai import Task
+from inspect_ai import eval as inspect_eval
+from inspect_ai.log import EvalLog, EvalSample
+from inspect_ai.model import GenerateConfig, Model, get_model
+
+from harness._types import Endpoint, Engine
+from harness.config import load_settings
+from harness.errors import GapbenchError, RunnerError
+from harness.offline import ensure_tiktoken_offline, offline_env
+from harness.runners.base import RunContext, SampleSink
+from harness.runners.inspect_hooks import route_samples
+from harness.runners.inspect_records import to_record
+from harness.runners.inspect_tasks import build_task
+from harness.suites.spec import SuiteLimits, SuiteSpec
+
+log = logging.getLogger(__name__)
+
+# Service names for inspect's OpenAI-compatible provider (`openai-api/<service>/<model>`).
+# Agent and simulated user get different ones so their usage stays apart in inspect's logs.
+AGENT_SERVICE = "gapbench"
+USER_SERVICE = "gapbench-user"
+# llama.cpp and other local servers ignore the key, but the OpenAI SDK insists on one.
+_DUMMY_KEY = "gapbench-no-key"
+
+
+def _inspect_version() -> str:
+    try:
+        return version("inspect-ai")
+    except PackageNotFoundError:  # pragma: no cover - inspect_ai imported above, so present
+        return "unknown"
+
+
+def _api_key(endpoint: Endpoint) -> str:
+    """The key VALUE, read from the environment only now (never stored on a record)."""
+    if endpoint.api_key_env is None:
+        return _DUMMY_KEY
+    value = os.environ.get(endpoint.api_key_env)
+    if not value:
+        raise RunnerError(
+            f"environment variable {endpoint.api_key_env} is not set (API key for {endpoint.model_name})"
+        )
+    return value
+
+
+def generate_config(
+    endpoint: Endpoint, limits: SuiteLimits, max_connections: int
+) -> GenerateConfig:
+    return GenerateConfig(
+        max_tokens=limits.max_tokens,
+        temperature=limits.temperature,
+        max_connections=max(1, min(max_connections, endpoint.max_connections)),
+        max_retries=endpoint.max_retries,
+        # per attempt, so that a hung request is retried rather than waited on forever
+        attempt_timeout=math.ceil(endpoint.timeout_s),
+    )
+
+
+def make_model(
+    endpoint: Endpoint, limits: SuiteLimits, max_connections: int, service: str = AGENT_SERVICE
+) -> Model:
+    """An inspect Model for `endpoint`; base URL and key are arguments, not os.environ."""
+    config = generate_config(endpoint, limits, max_connections)
+    key = _api_key(endpoint)
+    if endpoint.protocol == "anthropic":
+        return get_model(
+            f"anthropic/{endpoint.model_name}",
+            config=config,
+            base_url=endpoint.base_url,
+            api_key=key,
+            memoize=False,
+        )
+    if endpoint.base_url is None:  # api.openai.com itself
+        return get_model(f"openai/{endpoint.model_name}", config=config, api_key=key, memoize=False)
+    return get_model(
+        f"openai-api/{service}/{endpoint.model_name}",
+        config=config,
+        base_url=endpoint.base_url,
+        api_key=key,
+        memoize=False,
+        # local servers (llama.cpp) reject OpenAI's "strict" tool schemas
+        strict_tools=False,
+    )
+
+
+def epoch_groups(todo: tuple[tuple[str, int], ...]) -> list[tuple[list[str], dict[str, list[int]]]]:
+    """[(sample ids, sample id -> requested epochs)] grouped by number of epochs needed."""
+    wanted: dict[str, list[int]] = {}
+    for sample_id, epoch in todo:
+        epochs = wanted.setdefault(sample_id, [])
+        if epoch not in epochs:
+            epochs.append(epoch)
+    by_n: dict[int, list[str]] = {}
+    for sample_id, epochs in wanted.items():
+        epochs.sort()
+        by_n.setdefault(len(epochs), []).append(sample_id)
+    return [(ids, {i: wanted[i] for i in ids}) for _, ids in sorted(by_n.items())]
+
+
+@contextmanager
+def _env(extra: Mapping[str, str]) -> Iterator[None]:
+    """Set env vars for the engine (offline switches, ctx.env) and restore them afterwards."""
+    saved = {k: os.environ.get(k) for k in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+class InspectRunner:
+    engine: Engine = "inspect"
+
+    def engine_version(self) -> str:
+        return _inspect_version()
+
+    def sample_ids(self, suite: SuiteSpec) -> list[str]:
+        task = build_task(suite, None)
+        return [str(s.id) for s in task.dataset]
+
+    def run(self, ctx: RunContext, sink: SampleSink) -> None:
+        if not ctx.todo:
+            return
+        ensure_tiktoken_offline(load_settings().cache_dir)
+        try:
+            task = build_task(ctx.suite, ctx)
+        except GapbenchError:
+            raise
+        except Exception as exc:  # a task module failing to import or build
+            raise RunnerError(
+                f"inspect task '{ctx.suite.task}': {type(exc).__name__}: {exc}"
+            ) from exc
+        known = {str(s.id) for s in task.dataset}
+        unknown = sorted({sid for sid, _ in ctx.todo} - known)
+        if unknown:
+            raise RunnerError(f"suite {ctx.suite.name} has no samples {', '.join(unknown[:5])}")
+        model = make_model(ctx.endpoint, ctx.suite.limits, ctx.max_connections)
+        roles: dict[str, str | Model] | None = None
+        if ctx.user is not None:
+            roles = {
+                "user": make_model(
+                    ctx.user.endpoint, ctx.suite.limits, ctx.max_connections, USER_SERVICE
+                )
+            }
+        ctx.raw_dir.mkdir(parents=True, exist_ok=True)
+        with _env({**offline_env(), **ctx.env}):
+            for ids, epochs in epoch_groups(ctx.todo):
+                self._eval_group(ctx, task, model, roles, ids, epochs, sink)
+
+    def _eval_group(
+        self,
+        ctx: RunContext,
+        task: Task,
+        model: Model,
+        roles: dict[str, str | Model] | None,
+        ids: list[str],
+        epochs: dict[str, list[int]],
+        sink: SampleSink,
+    ) -> None:
+        engine_version = self.engine_version()
+        delivered: set[tuple[str, int]] = set()
+        failures: list[BaseException] = []
+        lock = threading.Lock()
+
+        def deliver(sample: EvalSample) -> None:
+            sid = str(sample.id)
+            wanted = epochs.get(sid)
+            if wanted is None or not 1 <= sample.epoch <= len(wanted):
+                return
+            epoch = wanted[sample.epoch - 1]
+            with lock:
+                if (sid, epoch) in delivered:
+                    return
+                delivered.add((sid, epoch))
+            try:
+                sink(to_record(ctx, engine_version, sample, epoch))
+            except BaseException as exc:  # inspect would swallow it inside a hook
+                failures.append(exc)
+
+        limits = ctx.suite.limits
+        n_epochs = len(next(iter(epochs.values())))
+        logs: list[EvalLog] = []
+        with route_samples(deliver) as route:
+            try:
+                logs = inspect_eval(
+                    task,
+                    model=model,
+                    model_roles=roles,
+                    sample_id=list(ids),
+                    epochs=n_epochs,
+                    log_dir=str(ctx.raw_dir),
+                    log_format="eval",
+                    display="none",
+                    log_level="warning",
+                    fail_on_error=False,
+                    retry_on_error=0,
+                    message_limit=limits.message_limit,
+                    token_limit=limits.token_limit,
+                    time_limit=math.ceil(limits.time_limit_s) if limits.time_limit_s else None,
+                    max_samples=max(1, ctx.max_connections),
+                    metadata={**route, "gapbench_run_id": ctx.run_id},
+                    score_display=False,
+                )
+            except Exception as exc:
+                raise RunnerError(
+                    f"inspect eval failed for {ctx.suite.name}: {type(exc).__name__}: {_first_line(exc)}"
+                ) from exc
+        if failures:
+            raise failures[0]
+        for eval_log in logs:
+            for sample in eval_log.samples or []:
+                deliver(sample)
+            if failures:
+                raise failures[0]
+            if eval_log.status == "error":
+                msg = eval_log.error.message if eval_log.error else "unknown error"
+                raise RunnerError(f"inspect eval failed for {ctx.suite.name}: {_first_line(msg)}")
+
+
+def _first_line(exc: BaseException | str) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
