@@ -10,7 +10,9 @@ Conventions (documented here because every agentic row depends on them):
 - tokens: the AGENT's usage only: the simulated user's (model role "user") is subtracted.
   input_tokens includes cache reads/writes; cached_tokens is the cache reads.
 - steps: the number of tool calls the agent made (comparable with h, the number of required
-  actions); assistant turns go to extra "assistant_turns".
+  actions), counted on the sample's messages; a task whose messages are not the agent's own
+  (e.g. a simulated-user loop) sets `state.metadata["steps"]` and that wins. Assistant turns
+  go to extra "assistant_turns".
 - latency_s: inspect's total_time for the sample (wall clock, including tool execution).
 """
 
@@ -87,7 +89,10 @@ def _time(value: str | datetime | None) -> datetime | None:
 
 
 def _h(metadata: dict[str, Any]) -> int | None:
-    h = metadata.get("h")
+    return _int(metadata.get("h"))
+
+
+def _int(h: Any) -> int | None:
     if isinstance(h, bool):
         return None
     if isinstance(h, int):
@@ -125,7 +130,9 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
     cache_read = usage.input_tokens_cache_read or 0
     input_tokens = usage.input_tokens + cache_read + (usage.input_tokens_cache_write or 0)
     assistant = [m for m in sample.messages if isinstance(m, ChatMessageAssistant)]
-    tool_calls = sum(len(m.tool_calls or []) for m in assistant)
+    steps = _int(sample.metadata.get("steps"))
+    if steps is None:
+        steps = sum(len(m.tool_calls or []) for m in assistant)
     extra["assistant_turns"] = str(len(assistant))
     latency = sample.total_time
     cost = None
@@ -151,7 +158,7 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
         cached_tokens=usage.input_tokens_cache_read,
         cost_usd=cost,
         latency_s=latency,
-        steps=tool_calls,
+        steps=steps,
         started_at=_time(sample.started_at),
         finished_at=_time(sample.completed_at),
         model_snapshot=sample.output.model or None,
