@@ -24,6 +24,20 @@ ROUTE_KEY = "gapbench_route"
 
 SampleCallback = Callable[[EvalSample], None]
 
+
+def _quiet_hook_banner() -> None:
+    """inspect announces registered hooks on stdout once per process, at its first model or
+    eval; running that one-time start-up before our hook exists keeps gapbench's CLI output
+    free of it. Private API, so only best effort: a missing function just means a banner."""
+    try:
+        from inspect_ai.hooks._startup import init_hooks
+    except ImportError:  # pragma: no cover - inspect moved it
+        return
+    init_hooks()
+
+
+_quiet_hook_banner()
+
 _lock = threading.Lock()
 _routes: dict[str, SampleCallback] = {}
 _evals: dict[str, str] = {}  # inspect eval_id -> route token
