@@ -307,3 +307,24 @@ def test_user_simulator_is_passed_as_model_role(
     [r] = _run(_ctx(tmp_path, [("ladder-h01-000", 1)], user=user))
     assert set(seen["model_roles"]) == {"user"}
     assert r.user_simulator == CARD.id
+
+
+def test_records_stream_from_the_hook_before_eval_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    returned = {"eval": False}
+    real_eval = inspect_runner.inspect_eval
+
+    def spy_eval(*args: Any, **kwargs: Any) -> Any:
+        logs = real_eval(*args, **kwargs)
+        returned["eval"] = True
+        return logs
+
+    monkeypatch.setattr(inspect_runner, "inspect_eval", spy_eval)
+    _use_mock(monkeypatch, _oracle)
+    seen: list[bool] = []
+    InspectRunner().run(
+        _ctx(tmp_path, [("ladder-h01-000", 1), ("ladder-h02-000", 1)]),
+        lambda r: seen.append(returned["eval"]),
+    )
+    assert seen == [False, False]  # each delivered while inspect was still running
