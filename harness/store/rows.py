@@ -10,6 +10,7 @@ import dataclasses
 import gc
 import json
 import math
+import operator
 from collections.abc import Sequence
 from typing import Any, get_args
 
@@ -93,17 +94,34 @@ def samples_table(records: Sequence[SampleRecord]) -> pa.Table:
             gc.enable()
 
 
+_DIRECT = tuple(
+    f.name
+    for f in SAMPLES_SCHEMA
+    if f.name not in _FACT_NAMES and f.name not in ("extra", "schema_version")
+)
+_FACTS = tuple(f.name for f in SAMPLES_SCHEMA if f.name in _FACT_NAMES)
+
+
+def _columns(rows: list[tuple[Any, ...]], names: tuple[str, ...]) -> dict[str, Sequence[Any]]:
+    # One attrgetter call per record and one transpose beat a getattr per cell by ~3x.
+    if not rows:
+        return {n: [] for n in names}
+    return dict(zip(names, zip(*rows, strict=True), strict=True))
+
+
 def _samples_table(records: Sequence[SampleRecord]) -> pa.Table:
+    get_direct = operator.attrgetter(*_DIRECT)
+    direct = _columns([get_direct(r) for r in records], _DIRECT)
+    get_facts = operator.attrgetter(*_FACTS)
+    facts = _columns([get_facts(r.facts) for r in records], _FACTS)
     arrays = []
     for fld in SAMPLES_SCHEMA:
         if fld.name == "schema_version":
-            values: list[Any] = [SCHEMA_VERSION] * len(records)
-        elif fld.name in _FACT_NAMES:
-            values = [getattr(r.facts, fld.name) for r in records]
+            values: Sequence[Any] = [SCHEMA_VERSION] * len(records)
         elif fld.name == "extra":
             values = [json.dumps(r.extra, sort_keys=True) if r.extra else None for r in records]
         else:
-            values = [getattr(r, fld.name) for r in records]
+            values = facts[fld.name] if fld.name in _FACT_NAMES else direct[fld.name]
         arr = pa.array(values, type=fld.type)
         if not fld.nullable and arr.null_count:
             raise ValueError(f"bad sample records: required column {fld.name} has nulls")
