@@ -18,10 +18,11 @@ Conventions (documented here because every agentic row depends on them):
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from inspect_ai.log import EvalSample
+from inspect_ai.log import EvalError, EvalSample
 from inspect_ai.model import ChatMessageAssistant, ModelUsage
 from inspect_ai.scorer import value_to_float
 
@@ -34,6 +35,25 @@ _to_float = value_to_float()
 def _one_line(text: str, limit: int = 500) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+_EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exceeded)\w*): (.+)$")
+
+
+def error_message(error: EvalError) -> str:
+    """One line saying what went wrong. inspect reports a model call that failed after its
+    retries as `RetryError(<Future ... raised X>)`; the useful line (e.g. `openai.
+    InternalServerError: Error code: 500 - ...`) is the last non-tenacity exception in the
+    traceback, so that one is used instead."""
+    message = _one_line(error.message)
+    if "RetryError" not in message:
+        return message or "sample error"
+    causes = [
+        m.group(0)
+        for line in error.traceback.splitlines()
+        if (m := _EXC_LINE.match(line)) and not m.group(1).startswith("tenacity.")
+    ]
+    return _one_line(f"{causes[-1]} (after retries)") if causes else message
 
 
 def _score_value(value: Any) -> float | None:
@@ -116,7 +136,7 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
     status: Status
     error: str | None = None
     if sample.error is not None:
-        status, error = "error", _one_line(sample.error.message) or "sample error"
+        status, error = "error", error_message(sample.error)
     elif sample.limit is not None:
         status, error = "limit", limit_message(sample)
         if score is not None:
