@@ -328,3 +328,28 @@ def test_records_stream_from_the_hook_before_eval_returns(
         lambda r: seen.append(returned["eval"]),
     )
     assert seen == [False, False]  # each delivered while inspect was still running
+
+
+def test_engine_failure_is_one_runner_error_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exploding_eval(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("engine broke\nwith a long traceback")
+
+    monkeypatch.setattr(inspect_runner, "inspect_eval", exploding_eval)
+    _use_mock(monkeypatch, _oracle)
+    with pytest.raises(RunnerError) as err:
+        _run(_ctx(tmp_path, [("ladder-h01-000", 1)]))
+    assert str(err.value) == "inspect eval failed for ladder_agentic: RuntimeError: engine broke"
+
+
+def test_task_that_fails_to_build_is_a_runner_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @register("broken_task_for_test")
+    def broken(suite: Any, ctx: Any) -> Any:
+        raise ImportError("missing optional dependency")
+
+    suite = SUITE.model_copy(update={"task": "broken_task_for_test"})
+    with pytest.raises(RunnerError, match=r"broken_task_for_test.*missing optional dependency"):
+        _run(_ctx(tmp_path, [("ladder-h01-000", 1)], suite=suite))
