@@ -177,9 +177,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Published history (Epoch AI hub, shipped in data/published) + a real local run + report."""
+    from harness import api
+    from harness.config import BUNDLED_EPOCH_DUMP
+
+    ws = _ws(args)
+    summary = api.import_results("epoch", BUNDLED_EPOCH_DUMP, ws=ws)
+    console.print(summary.line())
     args.sweep, args.smoke, args.limit, args.epochs = "demo", False, None, None
-    args.dry_run, args.budget, args.report = False, None, "demo"
-    return cmd_run(args)
+    args.dry_run, args.budget, args.report = False, None, None
+    code = cmd_run(args)
+    path = api.build_report("demo", ws=ws)
+    console.print(f"report: {path}")
+    return code
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
@@ -244,7 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--kind", choices=["standard", "agentic"], help="lm-eval/inspect: suite kind (default standard / agentic)")
     im.set_defaults(func=cmd_import)
 
-    d = sub.add_parser("demo", help="run the embedded default (SmolLM2, offline) and render reports/demo")
+    d = sub.add_parser("demo", help="import the shipped Epoch AI results, run the embedded default (SmolLM2, offline), render reports/demo")
     d.set_defaults(func=cmd_demo)
     return p
 

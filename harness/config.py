@@ -10,6 +10,9 @@ from pathlib import Path
 # are data that live beside the package rather than inside it).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+# Epoch AI's Benchmarking Hub dump (CC-BY), shipped so the gap over time has history offline.
+BUNDLED_EPOCH_DUMP = REPO_ROOT / "data" / "published" / "epoch_benchmarking_hub_2026-04.zip"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -107,8 +107,10 @@ def missing_requirement(suite: SuiteSpec) -> str | None:
 
 
 def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tuple[str, ...]:
-    if sweep.smoke:
-        known = set(all_ids)
+    known = set(all_ids)
+    if sweep.samples is not None:
+        ids = [s for s in sweep.samples if s in known]
+    elif sweep.smoke:
         ids = [s for s in suite.smoke if s in known] or all_ids[:2]
     else:
         ids = all_ids

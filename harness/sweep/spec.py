@@ -19,6 +19,9 @@ class SweepSpec(BaseModel):
     epochs: int = Field(default=1, ge=1, description="repeats per sample (pass^k needs k<=epochs)")
     limit: int | None = Field(default=None, ge=1, description="first N samples of each suite")
     smoke: bool = Field(default=False, description="run only each suite's smoke subset")
+    samples: list[str] | None = Field(
+        default=None, description="only these sample ids (in suites that have them; paired suites share ids)"
+    )
     concurrency: int | None = Field(
         default=None, ge=1, description="cap on parallel samples per deployment"
     )

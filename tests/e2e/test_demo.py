@@ -67,7 +67,11 @@ def test_demo_runs_end_to_end_offline(tmp_path: Path) -> None:
     assert files, "no Parquet written"
     for f in files:
         assert set(SAMPLES_SCHEMA.names) <= set(pq.read_schema(f).names)
-    df = Store(tmp_path / "results").samples()
+    everything = Store(tmp_path / "results").samples()
+    # The demo brings in Epoch AI's published results too, marked as imported.
+    assert (everything["source"] == "imported:epoch").sum() > 1000
+    df = everything[everything["source"] == "own"]
+    assert len(df) == 12
     assert set(df["suite"]) == {"ladder_standard", "ladder_agentic"}
     assert set(df["model_id"]) == {"smollm2-135m-instruct"}
     assert df["sample_key"].is_unique
@@ -81,6 +85,9 @@ def test_demo_runs_end_to_end_offline(tmp_path: Path) -> None:
     assert index.is_file()
     html = index.read_text()
     assert "smollm2-135m-instruct" in html and "ladder_agentic" in html
+    # The published history answers the central question: D has numbers, not only flags.
+    understatement = (tmp_path / "reports" / "demo" / "data" / "understatement.csv").read_text()
+    assert "lag_months" in understatement and ",ok," in understatement
 
     time.sleep(1)
     assert llama_servers() == set(), "a llama.cpp server outlived the command"
