@@ -17,7 +17,7 @@ from harness._types import DeploymentFacts, Endpoint, SampleRecord
 from harness.config import REPO_ROOT
 from harness.errors import ConfigError, RunnerError
 from harness.models import load_registry
-from harness.runners import inspect_runner
+from harness.runners import inspect_runner, inspect_tasks
 from harness.runners.base import RunContext, UserSimulator, get_runner
 from harness.runners.inspect_runner import InspectRunner, epoch_groups, make_model
 from harness.runners.inspect_tasks import build_task, get_factory, register
@@ -346,10 +346,11 @@ def test_engine_failure_is_one_runner_error_line(
 def test_task_that_fails_to_build_is_a_runner_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @register("broken_task_for_test")
     def broken(suite: Any, ctx: Any) -> Any:
         raise ImportError("missing optional dependency")
 
+    # registered for this test only
+    monkeypatch.setitem(inspect_tasks._FACTORIES, "broken_task_for_test", broken)
     suite = SUITE.model_copy(update={"task": "broken_task_for_test"})
     with pytest.raises(RunnerError, match=r"broken_task_for_test.*missing optional dependency"):
         _run(_ctx(tmp_path, [("ladder-h01-000", 1)], suite=suite))
