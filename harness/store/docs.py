@@ -32,8 +32,10 @@ runs/date=<YYYY-MM-DD>/part-<write time ns>-<uuid>.parquet
 - Every file carries `gapbench_schema_version` and `gapbench_table` in its Parquet schema
   metadata, and every row a `schema_version` column.
 - Writes are atomic (temporary file, fsync, rename); readers list only `part-*.parquet`.
-- Reads keep one row per `sample_key` (the first written) and, for runs, the latest
-  attempt per `run_id`.
+- Reads keep one row per `sample_key`, the first written (by the write time in the file
+  name, then row order), so two writers racing on one key never show it twice; for runs,
+  the latest attempt per `run_id` (by `started_at`). `Store.compact()` merges each
+  partition's files into one, atomically, dropping such duplicates.
 - Files from an older schema version are migrated on read (`harness/store/migrations.py`;
   oldest readable version: {oldest}). A file from a newer version, a truncated file or a
   foreign file is an error naming the file (or, in reports, skipped with a warning).
