@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from harness._types import Access, Kind
 from harness.analysis.tables import ReportTables
 from harness.config import Settings, load_settings
 from harness.errors import ConfigError, UserError
@@ -111,8 +112,8 @@ def build_report(name: str, *, ws: Workspace | None = None, sweep: str | None = 
 
 
 def import_results(source: str, path: Path | None, *, ws: Workspace | None = None,
-                   access: str | None = None, model_id: str | None = None,
-                   release_date: str | None = None, kind: str | None = None) -> ImportSummary:
+                   access: Access | None = None, model_id: str | None = None,
+                   release_date: str | None = None, kind: Kind | None = None) -> ImportSummary:
     """Import results made elsewhere: 'epoch' (Epoch AI hub dump), 'lm-eval' or 'inspect'."""
     from harness.store import importers
 
@@ -121,7 +122,7 @@ def import_results(source: str, path: Path | None, *, ws: Workspace | None = Non
         return importers.import_epoch(path, ws.store)
     if path is None:
         raise UserError(f"import {source}: --from PATH is required")
-    if access not in ("open", "closed"):
+    if access is None:
         raise UserError(f"import {source}: --access open|closed is required (a log does not say)")
     if source == "lm-eval":
         return importers.import_lm_eval(path, ws.store, access=access, kind=kind or "standard",

@@ -153,8 +153,7 @@ def cmd_results(args: argparse.Namespace) -> int:
     ws = _ws(args)
     if args.export:
         path = Path(args.export)
-        fmt = "csv" if path.suffix == ".csv" else "parquet"
-        query.export(ws.store, path, fmt)
+        query.export(ws.store, path, "csv" if path.suffix == ".csv" else "parquet")
         console.print(f"exported to {path}")
         return 0
     df = query.summary(ws.store)

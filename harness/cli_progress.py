@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from harness._types import RunStatus, SampleRecord
 from harness.sweep.plan import Plan, PlannedRun
@@ -17,7 +24,7 @@ class RichReporter:
             TextColumn("errors: {task.fields[errors]}"), TimeElapsedColumn(),
             console=console, transient=False,
         )
-        self._task = None
+        self._task: TaskID | None = None
         self._errors = 0
 
     def start(self, plan: Plan) -> None:
