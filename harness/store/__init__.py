@@ -15,7 +15,8 @@ query.summary(store), query.export(store, path, "csv" | "parquet");
 importers.import_epoch / import_lm_eval / import_inspect. Layout and columns: docs/schema.md.
 """
 
+from harness.store.compaction import CompactSummary
 from harness.store.schema import RUNS_SCHEMA, SAMPLES_SCHEMA, SCHEMA_VERSION
-from harness.store.store import CompactSummary, Store
+from harness.store.store import Store
 
 __all__ = ["RUNS_SCHEMA", "SAMPLES_SCHEMA", "SCHEMA_VERSION", "CompactSummary", "Store"]

@@ -163,3 +163,17 @@ def runs_table(records: Sequence[RunRecord]) -> pa.Table:
         if rec.status not in _RUN_STATUS:
             raise ValueError(f"bad run record {rec.run_id}: status={rec.status!r}")
     return pa.Table.from_pylist([run_row(r) for r in records], schema=RUNS_SCHEMA)
+
+
+def first_per_key(tbl: pa.Table) -> pa.Table:
+    """Keep the first row of each sample_key (rows are in write order)."""
+    if pc.count_distinct(tbl.column("sample_key")).as_py() == tbl.num_rows:
+        return tbl
+    idx = pa.array(range(tbl.num_rows), pa.int64())
+    firsts = (
+        pa.table({"k": tbl.column("sample_key"), "i": idx})
+        .group_by("k", use_threads=False)
+        .aggregate([("i", "min")])
+        .column("i_min")
+    )
+    return tbl.take(pc.take(firsts, pc.sort_indices(firsts)))

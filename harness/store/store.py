@@ -11,9 +11,7 @@ on_bad="skip" (reports), are left out with a warning so every other row stays re
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -25,21 +23,19 @@ import pyarrow.compute as pc
 
 from harness._types import RunRecord, SampleRecord
 from harness.errors import StoreError
+from harness.store.compaction import CompactSummary, compact_dirs
 from harness.store.files import (
     BadFile,
     StoreFile,
     check_file,
     conform,
     list_parts,
-    part_name,
-    part_time,
     read_migrated,
     safe_name,
-    stale_temps,
     verify_readable,
     write_atomic,
 )
-from harness.store.rows import check_table, runs_table, samples_table
+from harness.store.rows import check_table, first_per_key, runs_table, samples_table
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
 
 OnBad = Literal["raise", "skip"]
@@ -59,15 +55,6 @@ _RUNS_LATEST = (
 # Nullable pandas dtypes for integers and booleans, so a column's dtype does not depend on
 # whether this particular read happened to contain a null.
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
-
-
-@dataclass(frozen=True)
-class CompactSummary:
-    partitions: int  # partitions that were merged
-    files_before: int
-    files_after: int
-    rows: int  # rows in the merged files (after dropping duplicate sample_keys)
-    temps_removed: int
 
 
 def _sql_list(paths: Sequence[Path]) -> str:
@@ -129,7 +116,7 @@ class Store:
             return 0
         tbl = conform(tbl, "samples")
         check_table(tbl)
-        tbl = _first_per_key(tbl)
+        tbl = first_per_key(tbl)
         # A sample_key hashes its run, and a run has one suite: only the batch's runs in the
         # batch's suite partitions can already hold its keys.
         known = self._keys(
@@ -375,71 +362,17 @@ class Store:
     # ---- maintenance --------------------------------------------------------------------
 
     def compact(self, min_files: int = 2, temp_age_s: float = 3600.0) -> CompactSummary:
-        """Merge each partition's files into one (atomically), dropping duplicate keys.
-
-        Safe beside writers and readers: the merged file is published before its inputs are
-        removed (a crash in between leaves duplicates that reads drop), it is named with the
-        earliest input's write time so first-written order is kept, and only the files that
-        were read are removed. Bad files are left in place and reported in `warnings`.
-        """
-        partitions = before = after = rows = 0
-        for table in SCHEMAS:
-            dirs = sorted({p.parent for p in self.files(table)})
-            for directory in dirs:
-                parts = [p for p in list_parts(directory) if p.parent == directory]
-                if len(parts) < min_files:
-                    continue
-                merged, used = self._merge(table, parts)
-                if len(used) < 2:
-                    continue
-                write_atomic(merged, directory, part_name(min(part_time(p) for p in used)))
-                for p in used:
-                    with contextlib.suppress(FileNotFoundError):
-                        p.unlink()
-                partitions += 1
-                before += len(used)
-                after += 1
-                rows += merged.num_rows
-        temps = [t for d in (self.samples_dir, self.runs_dir) for t in stale_temps(d, temp_age_s)]
-        for t in temps:
-            t.unlink(missing_ok=True)
-        return CompactSummary(partitions, before, after, rows, len(temps))
-
-    def _merge(self, table: TableName, parts: list[Path]) -> tuple[pa.Table, list[Path]]:
-        tables, used = [], []
-        for path in parts:
-            try:
-                sf = check_file(path, table)
-                verify_readable(path)
-                tables.append(read_migrated(sf, table))
-                used.append(path)
-            except FileNotFoundError:
-                continue
-            except BadFile as err:
-                self._bad(err, "skip")
-        if not tables:
-            return SCHEMAS[table].empty_table(), []
-        merged = pa.concat_tables(tables)
-        if table == "samples":
-            merged = _first_per_key(merged)
-        return merged, used
+        """Merge each partition's files into one, atomically (see compaction.py); files that
+        cannot be read are left in place and reported in `warnings`."""
+        return compact_dirs(
+            {"samples": self.samples_dir, "runs": self.runs_dir},
+            min_files,
+            temp_age_s,
+            lambda err: self._bad(err, "skip"),
+        )
 
 
 def _with_file_columns(tbl: pa.Table, filename: str) -> pa.Table:
     n = len(tbl)
     tbl = tbl.append_column("filename", pa.array([filename] * n, pa.string()))
     return tbl.append_column("file_row_number", pa.array(range(n), pa.int64()))
-
-
-def _first_per_key(tbl: pa.Table) -> pa.Table:
-    """Keep the first row of each sample_key (rows are in write order)."""
-    if pc.count_distinct(tbl.column("sample_key")).as_py() == tbl.num_rows:
-        return tbl
-    idx = pa.array(range(tbl.num_rows), pa.int64())
-    firsts = (
-        pa.table({"k": tbl.column("sample_key"), "i": idx})
-        .group_by("k", use_threads=False)
-        .aggregate([("i", "min")])
-        .column("i_min")
-    )
-    return tbl.take(pc.take(firsts, pc.sort_indices(firsts)))
