@@ -13,8 +13,12 @@ from typing import Literal
 Access = Literal["open", "closed"]
 Kind = Literal["standard", "agentic"]
 Status = Literal["scored", "error", "limit"]
-Engine = Literal["inspect", "lm_eval"]
-Provider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropic", "hf"]
+# Engines gapbench runs; "external" marks rows imported from results made elsewhere.
+RunEngine = Literal["inspect", "lm_eval"]
+Engine = Literal["inspect", "lm_eval", "external"]
+# Providers a deployment may name; "unknown" marks imported rows only.
+DeployProvider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropic", "hf"]
+Provider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropic", "hf", "unknown"]
 Protocol = Literal["openai", "anthropic"]
 RunStatus = Literal["running", "complete", "partial", "failed"]
 ToolCallFormat = Literal["native", "chatml-function-calling", "none", "unknown"]

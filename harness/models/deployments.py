@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harness._types import Provider
+from harness._types import DeployProvider
 
 
 class Pricing(BaseModel):
@@ -58,7 +58,7 @@ class Deployment(BaseModel):
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._@/-]*$")
     model: str = Field(description="id of the model card this deploys")
-    provider: Provider
+    provider: DeployProvider
     api_model: str | None = Field(default=None, description="model name sent to the API")
     base_url: str | None = Field(default=None, description="OpenAI-compatible or API base URL")
     api_key_env: str | None = Field(default=None, description="env var holding the API key")

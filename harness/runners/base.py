@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from harness import __version__
-from harness._types import Endpoint, Engine, SampleRecord
+from harness._types import Endpoint, RunEngine, SampleRecord
 from harness.models import Deployment, ModelCard
 from harness.store.keys import sample_key
 from harness.suites import SuiteSpec
@@ -42,7 +42,7 @@ class RunContext:
 
 
 class Runner(Protocol):
-    engine: Engine
+    engine: RunEngine
 
     def engine_version(self) -> str: ...
 
@@ -66,14 +66,14 @@ _RUNNERS: dict[str, str] = {
 }
 
 
-def get_runner(engine: Engine) -> Runner:
+def get_runner(engine: RunEngine) -> Runner:
     module, _, name = _RUNNERS[engine].partition(":")
     cls = getattr(importlib.import_module(module), name)
     runner: Runner = cls()
     return runner
 
 
-def make_record(ctx: RunContext, engine: Engine, engine_version: str, sample_id: str, epoch: int, **fields: Any) -> SampleRecord:
+def make_record(ctx: RunContext, engine: RunEngine, engine_version: str, sample_id: str, epoch: int, **fields: Any) -> SampleRecord:
     """A SampleRecord with every run-level column filled from the context."""
     return SampleRecord(
         run_id=ctx.run_id,

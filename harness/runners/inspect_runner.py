@@ -28,7 +28,7 @@ from inspect_ai import eval as inspect_eval
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import GenerateConfig, Model, get_model
 
-from harness._types import Endpoint, Engine
+from harness._types import Endpoint, RunEngine
 from harness.config import load_settings
 from harness.errors import GapbenchError, RunnerError
 from harness.offline import ensure_tiktoken_offline, offline_env
@@ -137,7 +137,7 @@ def _env(extra: Mapping[str, str]) -> Iterator[None]:
 
 
 class InspectRunner:
-    engine: Engine = "inspect"
+    engine: RunEngine = "inspect"
 
     def engine_version(self) -> str:
         return _inspect_version()

@@ -24,7 +24,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from harness._types import Engine
+from harness._types import RunEngine
 from harness.errors import RunnerError
 from harness.runners.base import RunContext, SampleSink, make_record
 from harness.runners.lm_eval_models import CallOutcome, engine_env, make_model
@@ -36,7 +36,7 @@ from harness.runners.lm_eval_registry import (
 from harness.suites import SuiteSpec
 from harness.suites.scorers import Score, StandardDoc, get_scorer, load_docs
 
-ENGINE: Engine = "lm_eval"
+ENGINE: RunEngine = "lm_eval"
 __all__ = ["LmEvalRunner", "SuiteUnavailable", "engine_env"]
 _SCORE_METRIC = "score"
 
@@ -58,7 +58,7 @@ def _doc_from_row(row: dict[str, Any]) -> StandardDoc:
 
 
 class LmEvalRunner:
-    engine: Engine = ENGINE
+    engine: RunEngine = ENGINE
     # Docs per lm-eval evaluate() call (x max_connections): small, so records reach the store
     # (and a resume) within a few generations; the task and its data are built once.
     chunk_size = 4

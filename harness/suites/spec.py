@@ -11,7 +11,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from harness._types import Engine, Kind
+from harness._types import Kind, RunEngine
 
 
 class SuiteLimits(BaseModel):
@@ -32,7 +32,7 @@ class SuiteSpec(BaseModel):
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
     version: str = Field(min_length=1)
     kind: Kind
-    engine: Engine
+    engine: RunEngine
     description: str
     task: str = Field(description="engine task: inspect task name or lm-eval task name/builder")
     source: str = Field(description="where the data comes from (package, generator, URL)")
