@@ -16,6 +16,10 @@ needs to know the upstream URL. The proxy:
   place retries happen: retrying here as well would multiply attempts (max_retries
   squared), overrun the client's timeout, and hide 429s from the engines' adaptive
   concurrency;
+- limits how many requests are upstream at once (proxy_limiter.py): the deployment's
+  max_connections at most, halved on 429s and grown back after runs of successes. Requests
+  over the limit wait here, within a budget well inside the client's timeout; one that cannot
+  start in time is answered 429 with a Retry-After, so the SDK backs off and retries;
 - records every billable upstream response (usage, cost from the deployment's pricing,
   the model snapshot name the API returned, request time) in a thread-safe Ledger; answers
   served from the cache cost 0. GET requests (model listings) are forwarded, not recorded.
@@ -52,6 +56,7 @@ from harness.serve.proxy_ledger import (
     usage_from_json,
     usage_from_sse,
 )
+from harness.serve.proxy_limiter import AdaptiveLimiter, LimiterStats, parse_retry_after
 
 log = logging.getLogger(__name__)
 _NO_USAGE = Usage()
@@ -90,6 +95,8 @@ class _State:
     ledger: Ledger
     client: httpx.Client
     idle_timeout_s: float
+    limiter: AdaptiveLimiter | None  # None: no concurrency limit (pass-through tests)
+    wait_s: float  # the longest a request waits for a slot before the proxy answers 429
 
 
 class _Dropped(Exception):
@@ -159,6 +166,33 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _forward(self, method: str, path: str, body: bytes, *, key: str | None) -> None:
         st = self.server.state
+        if method != "POST" or st.limiter is None:  # model listings: not metered, not limited
+            self._forward_in_slot(method, path, body, key=key)
+            return
+        slot = st.limiter.acquire(st.wait_s)
+        if slot is None:
+            retry = st.limiter.retry_after_s()
+            self._send_bytes(
+                429,
+                [("content-type", "application/json"), ("retry-after", f"{retry:.0f}"),
+                 ("retry-after-ms", f"{retry * 1000:.0f}"), (CACHE_HEADER, "throttled")],
+                json.dumps({"error": {"type": "rate_limit_error",
+                                      "message": "gapbench proxy: deployment concurrency "
+                                      "limit reached, retry later"}}).encode(),
+            )  # fmt: skip
+            return
+        status: int | None = None
+        retry_after: float | None = None
+        try:
+            status, retry_after = self._forward_in_slot(method, path, body, key=key)
+        finally:
+            st.limiter.release(slot, status, retry_after)
+
+    def _forward_in_slot(
+        self, method: str, path: str, body: bytes, *, key: str | None
+    ) -> tuple[int | None, float | None]:
+        """Send upstream and answer the client; (upstream status or None, its Retry-After)."""
+        st = self.server.state
         headers = [(k, v) for k, v in self.headers.items() if k.lower() not in _HOP]
         request = st.client.build_request(method, st.upstream + path, headers=headers, content=body)
         started, t0 = datetime.now(UTC), time.monotonic()
@@ -180,15 +214,15 @@ class _Handler(BaseHTTPRequestHandler):
         except httpx.TimeoutException as exc:
             record("timeout", None)
             self._send_json(504, {"error": {"message": f"upstream timed out: {exc!r}"}})
-            return
+            return None, None
         except httpx.ConnectError as exc:
             record("dropped", None)
             self._send_json(502, {"error": {"message": f"upstream unreachable: {exc!r}"}})
-            return
+            return None, None
         except httpx.TransportError:
             record("dropped", None)
             self._drop()
-            return
+            return None, None
         try:
             content_type = response.headers.get("content-type", "application/json")
             out_headers = [
@@ -209,7 +243,7 @@ class _Handler(BaseHTTPRequestHandler):
             timed_out = isinstance(exc.__cause__, httpx.TimeoutException)
             record("timeout" if timed_out else "dropped", None)
             self._drop()
-            return
+            return None, None
         finally:
             response.close()
         ok = 200 <= response.status_code < 300
@@ -219,6 +253,7 @@ class _Handler(BaseHTTPRequestHandler):
         # place of the one the client got from its retry.
         if key is not None and response.status_code == 200 and not self._client_lost:
             st.cache.store(key, CachedResponse(content_type, raw))
+        return response.status_code, parse_retry_after(response.headers)
 
     def _relay_stream(self, response: httpx.Response, headers: list[tuple[str, str]]) -> bytes:
         """Pass server-sent events through as they arrive (chunked), keeping a copy."""
@@ -294,6 +329,10 @@ class _Server(ThreadingHTTPServer):
         log.debug("proxy: error while handling a request", exc_info=True)
 
 
+def _log_limit(deployment_id: str, stats: LimiterStats) -> None:
+    log.info("proxy %s: concurrency limit %d (cap %d)", deployment_id, stats.limit, stats.cap)
+
+
 def _usage(protocol: Protocol, content_type: str, raw: bytes) -> Usage:
     if content_type.startswith("text/event-stream"):
         return usage_from_sse(protocol, raw)
@@ -305,15 +344,30 @@ def _usage(protocol: Protocol, content_type: str, raw: bytes) -> Usage:
 
 @contextlib.contextmanager
 def request_path(
-    endpoint: Endpoint, *, deployment: Deployment, cache_dir: Path, ledger: Ledger
+    endpoint: Endpoint,
+    *,
+    deployment: Deployment,
+    cache_dir: Path,
+    ledger: Ledger,
+    limit_concurrency: bool = True,
 ) -> Iterator[Endpoint]:
     """Serve a caching, accounting proxy for `endpoint` on 127.0.0.1 while the block runs.
 
     Yields a copy of the endpoint whose base_url points at the proxy; the key's environment
     variable name is kept, since the client still sends its own key (which the proxy forwards
-    without keeping). Answers are cached under cache_dir/requests.
+    without keeping). Answers are cached under cache_dir/requests. limit_concurrency=False
+    leaves out the adaptive concurrency limit (the proxy then adds no 429s of its own).
     """
     cache = ResponseCache(cache_dir / "requests")
+    limiter: AdaptiveLimiter | None = None
+    if limit_concurrency:
+        limiter = AdaptiveLimiter(
+            max(1, deployment.max_connections),
+            # past the client's timeout its SDK has given up and retried: stop counting it
+            hold_s=endpoint.timeout_s,
+            on_change=lambda s: _log_limit(deployment.id, s),
+        )
+        ledger.track_limiter(deployment.id, lambda: limiter.stats)
     # Longer than the client's own timeout, so the client (whose SDK retries) gives up first.
     timeout = httpx.Timeout(endpoint.timeout_s + 5.0, connect=min(10.0, endpoint.timeout_s + 5.0))
     client = httpx.Client(
@@ -329,6 +383,9 @@ def request_path(
         ledger=ledger,
         client=client,
         idle_timeout_s=max(60.0, 2 * endpoint.timeout_s),
+        limiter=limiter,
+        # half the client's timeout, so that a request that waited still has time to finish
+        wait_s=endpoint.timeout_s / 2,
     )
     server = _Server(state)
     thread = threading.Thread(

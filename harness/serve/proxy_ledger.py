@@ -13,6 +13,7 @@ import os
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from harness._types import Protocol
 from harness.models import Pricing
+from harness.serve.proxy_limiter import LimiterStats
 
 Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit"]
 
@@ -66,6 +68,10 @@ class LedgerTotals:
     output_tokens: int
     cached_tokens: int
     snapshots: dict[str, int]  # model snapshot name the API returned -> successful calls
+    # The per-deployment concurrency limiters (proxy_limiter.py) of this ledger's sessions:
+    min_concurrency: int | None = None  # the lowest limit any reached; None: no limiter
+    n_backoffs: int = 0  # limit decreases on 429s
+    n_throttled: int = 0  # requests the proxy refused with 429 (no slot within their wait)
 
 
 class _CallModel(BaseModel):
@@ -99,6 +105,9 @@ class LedgerFile(BaseModel):
     output_tokens: int
     cached_tokens: int
     snapshots: dict[str, int]
+    min_concurrency: int | None = None
+    n_backoffs: int = 0
+    n_throttled: int = 0
     calls: list[_CallModel]
 
 
@@ -119,6 +128,14 @@ class Ledger:
     def __init__(self, calls: list[CallRecord] | None = None) -> None:
         self._lock = threading.Lock()
         self._calls: list[CallRecord] = list(calls or [])
+        self._limiters: list[tuple[str, Callable[[], LimiterStats]]] = []
+
+    def track_limiter(self, deployment_id: str, stats: Callable[[], LimiterStats]) -> None:
+        """Report a proxy session's concurrency limiter in the totals (read live).
+
+        Limiter figures are diagnostics: a loaded ledger has none."""
+        with self._lock:
+            self._limiters.append((deployment_id, stats))
 
     def record(self, call: CallRecord) -> None:
         with self._lock:
@@ -133,6 +150,9 @@ class Ledger:
         calls = [c for c in self.calls if deployment_id is None or c.deployment_id == deployment_id]
         upstream = [c for c in calls if c.outcome != "cache_hit"]
         ok = [c for c in upstream if c.outcome == "ok"]
+        with self._lock:
+            limiters = [s for d, s in self._limiters if deployment_id in (None, d)]
+        stats = [s() for s in limiters]
         return LedgerTotals(
             spent_usd=sum(c.cost_usd or 0.0 for c in upstream),
             n_upstream_calls=len(upstream),
@@ -143,6 +163,9 @@ class Ledger:
             output_tokens=sum(c.output_tokens or 0 for c in ok),
             cached_tokens=sum(c.cached_tokens or 0 for c in ok),
             snapshots=dict(Counter(c.snapshot for c in ok if c.snapshot)),
+            min_concurrency=min((s.min_limit for s in stats), default=None),
+            n_backoffs=sum(s.n_backoffs for s in stats),
+            n_throttled=sum(s.n_refused for s in stats),
         )
 
     @property

@@ -5,6 +5,10 @@ test can compute in advance what every request will see however the client threa
 interleave. Kinds: "429" (with Retry-After), "500", "503", "timeout" (answers only after
 `delay_s`, beyond the client's timeout, as a slow API that still finishes and bills would),
 "drop" (sends the headers and half the body, then closes the connection).
+
+Capacity (`set_capacity(k)`): a POST that arrives while k others are being answered gets a 429
+with Retry-After, as an API enforcing a concurrency limit would; each answer then takes
+`latency_s`, so that concurrency is real. The most POSTs in progress at once is kept.
 """
 
 from __future__ import annotations
@@ -75,6 +79,11 @@ class _State:
     tries: Counter[str] = field(default_factory=Counter)
     log: list[Attempt] = field(default_factory=list)
     script: deque[str] = field(default_factory=deque)
+    capacity: int | None = None  # more concurrent POSTs than this get 429
+    capacity_latency_s: float = 0.0
+    capacity_retry_after_s: float = 0.05
+    in_flight: int = 0
+    max_in_flight: int = 0  # most POSTs being answered at once (refused ones not counted)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -123,6 +132,35 @@ class _Handler(BaseHTTPRequestHandler):
             self._log(path, body, "400")
             self._json(400, wire.error_body(protocol, 400, "body is not JSON"))
             return
+        if not self._admit(protocol, path, body):
+            return
+        try:
+            self._answer_post(protocol, path, request, body)
+        finally:
+            with st.lock:
+                st.in_flight -= 1
+
+    def _admit(self, protocol: wire.WireProtocol, path: str, body: bytes) -> bool:
+        """Count the POST in; with a capacity set, refuse it (429) when the API is full."""
+        st = self.server.state
+        with st.lock:
+            full = st.capacity is not None and st.in_flight >= st.capacity
+            if full:
+                st.log.append(Attempt(path, body_hash(body), -1, "429"))
+            else:
+                st.in_flight += 1
+                st.max_in_flight = max(st.max_in_flight, st.in_flight)
+        if full:
+            extra = [("retry-after", str(st.capacity_retry_after_s))]
+            self._json(429, wire.error_body(protocol, 429, "over capacity"), extra)
+        return not full
+
+    def _answer_post(
+        self, protocol: wire.WireProtocol, path: str, request: dict[str, Any], body: bytes
+    ) -> None:
+        st = self.server.state
+        if st.capacity_latency_s > 0:
+            time.sleep(st.capacity_latency_s)
         fault = self._fault(path, body)
         if fault in ("429", "500", "503"):
             status = int(fault)
@@ -310,6 +348,22 @@ class FakeAPI:
         with self._state.lock:
             self._state.script.extend(kinds)
 
+    def set_capacity(
+        self, k: int | None, *, latency_s: float = 0.05, retry_after_s: float = 0.05
+    ) -> None:
+        """Refuse (429) POSTs beyond k at once, each answer taking latency_s; None: no limit."""
+        with self._state.lock:
+            self._state.capacity = k
+            self._state.capacity_latency_s = latency_s
+            self._state.capacity_retry_after_s = retry_after_s
+            self._state.max_in_flight = 0
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most POSTs the server was answering at once (since set_capacity or reset)."""
+        with self._state.lock:
+            return self._state.max_in_flight
+
     def set_policy(self, policy: Policy) -> None:
         self._state.policy = policy
 
@@ -338,3 +392,4 @@ class FakeAPI:
         with self._state.lock:
             self._state.log.clear()
             self._state.tries.clear()
+            self._state.max_in_flight = 0

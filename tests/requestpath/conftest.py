@@ -29,11 +29,19 @@ def proxied(
     *,
     timeout_s: float = 10.0,
     pricing: Pricing | None = PRICING,
+    max_connections: int | None = None,
+    limit_concurrency: bool = True,
 ) -> Iterator[tuple[Endpoint, Ledger]]:
     """The proxy in front of the fake API; yields (endpoint to use, its ledger)."""
     ledger = ledger or Ledger()
     dep = deployment(protocol, upstream_url(fake, protocol), pricing=pricing)
+    if max_connections is not None:
+        dep = dep.model_copy(update={"max_connections": max_connections})
     with request_path(
-        endpoint(dep, timeout_s=timeout_s), deployment=dep, cache_dir=cache_dir, ledger=ledger
+        endpoint(dep, timeout_s=timeout_s),
+        deployment=dep,
+        cache_dir=cache_dir,
+        ledger=ledger,
+        limit_concurrency=limit_concurrency,
     ) as ep:
         yield ep, ledger

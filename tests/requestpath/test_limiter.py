@@ -1,0 +1,127 @@
+"""The per-deployment concurrency limit: it backs off on 429s and keeps every request alive."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import openai
+import pytest
+
+from harness.serve.proxy_ledger import LedgerTotals
+from harness.serve.proxy_limiter import AdaptiveLimiter, parse_retry_after
+from tests.fakeapi import FakeAPI
+from tests.fixtures.fakeapi import FAKE_API_KEY
+from tests.requestpath.conftest import proxied
+
+N = 40
+CAP = 16
+
+
+def _run(fake: FakeAPI, cache: Path, *, timeout_s: float = 10.0) -> tuple[list[str], LedgerTotals]:
+    """N concurrent OpenAI SDK requests through a fresh proxy; (answers, ledger totals)."""
+    with proxied(fake, "openai", cache, timeout_s=timeout_s, max_connections=CAP) as (ep, ledger):
+        client = openai.OpenAI(
+            base_url=ep.base_url, api_key=FAKE_API_KEY, max_retries=20, timeout=timeout_s
+        )
+
+        def one(i: int) -> str:
+            r = client.chat.completions.create(
+                model="fake-gpt", messages=[{"role": "user", "content": f"request {i}"}]
+            )
+            return r.choices[0].message.content or ""
+
+        with ThreadPoolExecutor(max_workers=N) as pool:
+            answers = list(pool.map(one, range(N)))
+        return answers, ledger.totals()
+
+
+def test_429s_over_capacity_shrink_the_limit_and_every_request_succeeds(
+    fake_api: FakeAPI, tmp_path: Path
+) -> None:
+    k = 3
+    fake_api.set_capacity(k, latency_s=0.05, retry_after_s=0.05)
+    t0 = time.monotonic()
+    answers, totals = _run(fake_api, tmp_path / "cache")
+    elapsed = time.monotonic() - t0
+    assert answers == [f"You said: request {i}\nANSWER: 42" for i in range(N)]
+    assert totals.n_backoffs >= 1
+    assert totals.min_concurrency is not None and totals.min_concurrency <= k
+    refused = fake_api.outcomes()["429"]
+    # Backing off keeps refusals to a small multiple of the first burst (CAP - k at most),
+    # where a client-side retry loop alone against 40 threads would see hundreds.
+    assert refused < 3 * N, refused
+    assert elapsed < 20
+
+
+def test_without_429s_the_limit_stays_at_the_cap_and_bounds_concurrency(
+    fake_api: FakeAPI, tmp_path: Path
+) -> None:
+    fake_api.set_capacity(None, latency_s=0.05)
+    answers, totals = _run(fake_api, tmp_path / "cache")
+    assert len(answers) == N
+    assert totals.n_backoffs == 0 and totals.n_throttled == 0
+    assert totals.min_concurrency == CAP
+    assert 1 < fake_api.max_in_flight <= CAP  # the cap is enforced, 40 threads or not
+    assert fake_api.outcomes() == {"ok": N}
+
+
+# --- the limiter alone ---------------------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_halves_at_most_once_per_retry_after_window_and_grows_back() -> None:
+    clock = _Clock()
+    lim = AdaptiveLimiter(8, clock=clock)
+    slots = [lim.acquire(0) for _ in range(8)]
+    assert None not in slots and lim.acquire(0) is None  # full: refused at once
+    for s in slots[:4]:
+        lim.release(s, 429, retry_after_s=2.0)  # one burst of 429s is one signal
+    assert lim.limit == 4 and lim.stats.n_backoffs == 1
+    clock.now = 2.5
+    lim.release(slots[4], 429, retry_after_s=None)  # a later 429: halve again (default window)
+    assert lim.limit == 2 and lim.stats.min_limit == 2
+    for s in slots[5:]:
+        lim.release(s, 200)
+    for _ in range(2 + 3 + 4 + 5 + 6 + 7):  # runs of `limit` successes add 1 each, to the cap
+        s = lim.acquire(0)
+        assert s is not None
+        lim.release(s, 200)
+    assert lim.limit == 8
+    s = lim.acquire(0)
+    assert s is not None
+    lim.release(s, 200)
+    assert lim.limit == 8  # never beyond the cap
+    assert lim.stats.n_refused == 1
+
+
+def test_a_waiter_gets_the_freed_slot_and_a_stale_call_stops_counting() -> None:
+    lim = AdaptiveLimiter(1, hold_s=0.3)
+    first = lim.acquire(0)
+    assert first is not None
+    got: list[int | None] = []
+    t = threading.Thread(target=lambda: got.append(lim.acquire(5.0)))
+    t0 = time.monotonic()
+    t.start()
+    t.join(timeout=5)
+    # the first call is never released, but past hold_s its client has given up
+    assert got and got[0] is not None and 0.2 < time.monotonic() - t0 < 2.0
+    assert lim.stats.n_waited == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [({"retry-after": "2"}, 2.0), ({"retry-after-ms": "150", "retry-after": "1"}, 0.15),
+     ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, None), ({}, None)],
+)  # fmt: skip
+def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
+    assert parse_retry_after(headers) == expected
