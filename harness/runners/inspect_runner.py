@@ -11,6 +11,13 @@ epoch numbers (a resumed run whose epoch 1 is already stored asks only for epoch
 samples are grouped by how many epochs they still need, each group runs with epochs=n, and
 inspect's j-th epoch of a sample is reported as the j-th epoch that sample asked for.
 Repeats are exchangeable, so this relabelling changes nothing but the number.
+
+Cache scope: every model call of a sample carries the header x-gapbench-cache-scope
+`<sample id>/<epoch>` (the relabelled epoch), so that the request path's cache replays per
+(sample, epoch): a resumed run that redoes only epoch 2 gets a fresh answer, not epoch 1's.
+Two hooks set it: on_sample_start notes the sample's scope in a context variable (the
+sample's model calls run in tasks started after it, so they inherit it), and
+on_before_model_generate, whose changes to the config reach the API call, adds the header.
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ import logging
 import math
 import os
 import threading
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, version
 
 from inspect_ai import Task
 from inspect_ai import eval as inspect_eval
+from inspect_ai.hooks import BeforeModelGenerate, Hooks, SampleStart, TaskEnd, TaskStart, hooks
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import GenerateConfig, Model, get_model
 
@@ -105,6 +115,54 @@ def make_model(
         # local servers (llama.cpp) reject OpenAI's "strict" tool schemas
         strict_tools=False,
     )
+
+
+SCOPE_HEADER = "x-gapbench-cache-scope"  # the request path's name (harness.serve.proxy)
+_SCOPES_KEY = "gapbench_scopes"  # eval metadata: token of the epoch map in _scope_maps
+
+_scope_lock = threading.Lock()
+_scope_maps: dict[str, dict[str, list[int]]] = {}  # token -> sample id -> requested epochs
+_eval_scopes: dict[str, dict[str, list[int]]] = {}  # inspect eval_id -> the same map
+_sample_scope: ContextVar[str | None] = ContextVar("gapbench_cache_scope", default=None)
+
+
+@hooks(name="gapbench_cache_scope", description="Tags model calls with their sample and epoch.")
+class CacheScope(Hooks):
+    async def on_task_start(self, data: TaskStart) -> None:
+        token = (data.spec.metadata or {}).get(_SCOPES_KEY)
+        with _scope_lock:
+            if isinstance(token, str) and token in _scope_maps:
+                _eval_scopes[data.eval_id] = _scope_maps[token]
+
+    async def on_sample_start(self, data: SampleStart) -> None:
+        with _scope_lock:
+            wanted = _eval_scopes.get(data.eval_id, {}).get(str(data.summary.id))
+        if wanted and 1 <= data.summary.epoch <= len(wanted):
+            _sample_scope.set(f"{data.summary.id}/{wanted[data.summary.epoch - 1]}")
+        else:
+            _sample_scope.set(None)
+
+    async def on_before_model_generate(self, data: BeforeModelGenerate) -> None:
+        scope = _sample_scope.get()
+        if scope is not None:
+            data.config.extra_headers = {**(data.config.extra_headers or {}), SCOPE_HEADER: scope}
+
+    async def on_task_end(self, data: TaskEnd) -> None:
+        with _scope_lock:
+            _eval_scopes.pop(data.eval_id, None)
+
+
+@contextmanager
+def _cache_scopes(epochs: dict[str, list[int]]) -> Iterator[dict[str, str]]:
+    """Within the block, evals run with the yielded metadata tag calls with their scope."""
+    token = uuid.uuid4().hex
+    with _scope_lock:
+        _scope_maps[token] = epochs
+    try:
+        yield {_SCOPES_KEY: token}
+    finally:
+        with _scope_lock:
+            _scope_maps.pop(token, None)
 
 
 def epoch_groups(todo: tuple[tuple[str, int], ...]) -> list[tuple[list[str], dict[str, list[int]]]]:
@@ -208,7 +266,7 @@ class InspectRunner:
         limits = ctx.suite.limits
         n_epochs = len(next(iter(epochs.values())))
         logs: list[EvalLog] = []
-        with route_samples(deliver) as route:
+        with route_samples(deliver) as route, _cache_scopes(epochs) as scopes:
             try:
                 logs = inspect_eval(
                     task,
@@ -226,7 +284,7 @@ class InspectRunner:
                     token_limit=limits.token_limit,
                     time_limit=math.ceil(limits.time_limit_s) if limits.time_limit_s else None,
                     max_samples=max(1, ctx.max_connections),
-                    metadata={**route, "gapbench_run_id": ctx.run_id},
+                    metadata={**route, **scopes, "gapbench_run_id": ctx.run_id},
                     score_display=False,
                 )
             except Exception as exc:

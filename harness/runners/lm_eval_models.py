@@ -81,6 +81,16 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {first}"[:500] if first else type(exc).__name__
 
 
+SCOPE_HEADER = "x-gapbench-cache-scope"  # the request path's name (harness.serve.proxy)
+
+
+def _doc_scope(inst: Any) -> str | None:
+    doc = inst.doc
+    if isinstance(doc, dict) and "id" in doc and "epoch" in doc:
+        return f"{doc['id']}/{doc['epoch']}"
+    return None  # lm-eval registry docs: the cache replays in order (no epoch known here)
+
+
 class _Instrumented:
     """Mixin for lm-eval TemplateAPI chat models: per-request retries, timing and errors."""
 
@@ -93,6 +103,10 @@ class _Instrumented:
         # How a request is matched to its sample: our own docs carry a "key" column;
         # lm-eval registry tasks are matched by task name and doc hash (lm_eval_registry).
         self.key_of: Callable[[Any], str] = lambda inst: str(inst.doc["key"])
+        # The request path's cache replays per scope: "<sample id>/<epoch>" for our own docs,
+        # so that a resumed run redoing only epoch 2 is not answered with epoch 1's reply.
+        self.scope_of: Callable[[Any], str | None] = _doc_scope
+        self._scope = threading.local()  # the scope of the request this thread is sending
         self.calls: dict[str, CallOutcome] = {}
         self._lock = threading.Lock()
 
@@ -101,6 +115,10 @@ class _Instrumented:
         # No tokenizer, so no EOS text to add as a stop sequence (and no warning about it):
         # the server stops at the model's own end of turn.
         return None
+
+    def _scope_header(self) -> dict[str, str]:
+        scope = getattr(self._scope, "value", None)
+        return {SCOPE_HEADER: scope} if scope else {}
 
     def _api_key_now(self) -> str:
         if not self._key_env:
@@ -136,7 +154,11 @@ class _Instrumented:
     def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
         def run(inst: Any) -> str:
             context, gen_kwargs = inst.args[0], inst.args[1]
-            outcome = self._one(context, gen_kwargs)
+            self._scope.value = self.scope_of(inst)  # read by `header`, in this thread
+            try:
+                outcome = self._one(context, gen_kwargs)
+            finally:
+                self._scope.value = None
             with self._lock:
                 key = self.key_of(inst)
                 prev = self.calls.get(key)
@@ -160,7 +182,7 @@ class ChatCompletions(_Instrumented, LocalChatCompletion):
     @property
     def header(self) -> dict[str, str]:
         key = self._api_key_now()
-        return {"Authorization": f"Bearer {key}"} if key else {}
+        return ({"Authorization": f"Bearer {key}"} if key else {}) | self._scope_header()
 
     def _create_payload(
         self,
@@ -256,7 +278,10 @@ class AnthropicMessages(_Instrumented, AnthropicChat):
 
     @property
     def header(self) -> dict[str, str]:
-        return {"x-api-key": self._api_key_now(), "anthropic-version": self.anthropic_version}
+        return {
+            "x-api-key": self._api_key_now(),
+            "anthropic-version": self.anthropic_version,
+        } | self._scope_header()
 
     def _extract(self, out: dict[str, Any]) -> CallOutcome:
         # lm-eval returns one string per content block; thinking/tool blocks have no "text".

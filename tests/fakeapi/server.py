@@ -84,6 +84,7 @@ class _State:
     capacity_retry_after_s: float = 0.05
     in_flight: int = 0
     max_in_flight: int = 0  # most POSTs being answered at once (refused ones not counted)
+    header_names: list[frozenset[str]] = field(default_factory=list)  # per POST, names only
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -132,6 +133,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._log(path, body, "400")
             self._json(400, wire.error_body(protocol, 400, "body is not JSON"))
             return
+        with st.lock:
+            st.header_names.append(frozenset(k.lower() for k in self.headers))
         if not self._admit(protocol, path, body):
             return
         try:
@@ -385,6 +388,12 @@ class FakeAPI:
         """POSTs to the completion endpoints (model listings are not counted)."""
         return len(self.attempts)
 
+    @property
+    def header_names(self) -> list[frozenset[str]]:
+        """The header names (never values: they hold keys) of each POST received."""
+        with self._state.lock:
+            return list(self._state.header_names)
+
     def outcomes(self) -> Counter[str]:
         return Counter(a.outcome for a in self.attempts)
 
@@ -393,3 +402,4 @@ class FakeAPI:
             self._state.log.clear()
             self._state.tries.clear()
             self._state.max_in_flight = 0
+            self._state.header_names.clear()
