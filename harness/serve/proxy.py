@@ -8,8 +8,9 @@ needs to know the upstream URL. The proxy:
   requests to the upstream API, passing the client's headers (and so its key) through in
   transit only: headers are never logged, cached or written to the ledger;
 - caches the successful POST answers clients received, on disk, keyed on (deployment, path,
-  canonical body) with one entry per delivery (see proxy_cache.py for why), so a rerun or resumed run makes no upstream call for anything
-  already answered (streamed answers are cached and replayed as well);
+  canonical body, and the runner's x-gapbench-cache-scope header: sample and epoch) with one
+  entry per delivery (see proxy_cache.py for why), so a rerun or resumed run makes no
+  upstream call for anything already answered (streamed answers are cached and replayed);
 - never retries. 429 (with its Retry-After), 5xx, timeouts and dropped connections go back
   to the client as they came (a timeout as 504, an unreachable host as 502, a connection
   dropped by upstream is dropped in turn), because the SDKs' own retry loops are the one

@@ -12,8 +12,11 @@ Only answers a client actually received are appended: a slow answer that lands a
 client gave up (and retried) is paid for but not cached, so that the rerun follows the same
 conversation as the first run did. Failed attempts store nothing and consume nothing.
 
-Clients that know better (a runner that can tag each sample's epoch) may send the header
-``x-gapbench-cache-scope``; its value joins the key and it is never forwarded upstream.
+Order alone is not enough when a run resumes part-way: if epoch 1 of a sample is stored and
+only epoch 2 is redone, epoch 2's first request would replay epoch 1's answer. So the runners
+tag every request with the header ``x-gapbench-cache-scope: <sample id>/<epoch>``; its value
+joins the key (one list per sample and epoch) and the proxy never forwards it upstream.
+Untagged requests (lm-eval registry tasks, for now) fall back to replay in order.
 """
 
 from __future__ import annotations

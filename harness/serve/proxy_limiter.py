@@ -4,7 +4,8 @@ The proxy sees every upstream call of one deployment, so the limit lives there: 
 `limit` requests are upstream at once. `limit` starts at the cap (the deployment's
 max_connections); each 429 halves it (floor 1), at most once per Retry-After window, since
 the requests already in flight when the API started refusing come back 429 together and are
-one signal, not many; a run of `limit` successes in a row adds 1 back, up to the cap.
+one signal, not many; a run of max(limit, min_run) successes in a row adds 1 back, up to the
+cap (min_run keeps a limit of 1 or 2 from probing, and paying a 429, every other request).
 
 Requests over the limit wait in the proxy, but never for long: a client whose SDK timeout
 runs out while it waits would retry into the same queue. A request that cannot start within
@@ -45,6 +46,7 @@ class AdaptiveLimiter:
         *,
         hold_s: float | None = None,
         default_window_s: float = 1.0,
+        min_run: int = 8,
         on_change: Callable[[LimiterStats], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -55,6 +57,7 @@ class AdaptiveLimiter:
         self._min = cap
         self._hold_s = hold_s
         self._default_window_s = default_window_s
+        self._min_run = max(1, min_run)
         self._on_change = on_change
         self._clock = clock
         self._cond = threading.Condition()
@@ -114,7 +117,7 @@ class AdaptiveLimiter:
                     changed = self._stats()
             elif status is not None and 200 <= status < 300:
                 self._successes += 1
-                if self._limit < self.cap and self._successes >= self._limit:
+                if self._limit < self.cap and self._successes >= max(self._limit, self._min_run):
                     self._limit += 1
                     self._successes = 0
                     changed = self._stats()

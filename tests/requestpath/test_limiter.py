@@ -81,7 +81,7 @@ class _Clock:
 
 def test_halves_at_most_once_per_retry_after_window_and_grows_back() -> None:
     clock = _Clock()
-    lim = AdaptiveLimiter(8, clock=clock)
+    lim = AdaptiveLimiter(8, clock=clock, min_run=3)
     slots = [lim.acquire(0) for _ in range(8)]
     assert None not in slots and lim.acquire(0) is None  # full: refused at once
     for s in slots[:4]:
@@ -92,7 +92,8 @@ def test_halves_at_most_once_per_retry_after_window_and_grows_back() -> None:
     assert lim.limit == 2 and lim.stats.min_limit == 2
     for s in slots[5:]:
         lim.release(s, 200)
-    for _ in range(2 + 3 + 4 + 5 + 6 + 7):  # runs of `limit` successes add 1 each, to the cap
+    assert lim.limit == 3  # a run of max(limit, min_run) = 3 successes added 1
+    for _ in range(3 + 4 + 5 + 6 + 7):  # each further run adds 1, up to the cap
         s = lim.acquire(0)
         assert s is not None
         lim.release(s, 200)
