@@ -7,9 +7,10 @@ import pytest
 
 from harness.analysis import epoch_gap
 from tests.analysis import synth
+from tests.fixtures.epoch import epoch_dump_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-DUMP = ROOT.parent / "shared" / "data" / "epoch_benchmarking_hub_2026-04"
+DUMP = epoch_dump_dir()
 
 
 def test_render_synthetic(monkeypatch):

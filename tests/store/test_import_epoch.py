@@ -15,10 +15,9 @@ from harness.errors import ConfigError, OfflineError
 from harness.store import Store
 from harness.store.importers import import_epoch
 from harness.store.importers.epoch import access_of, load_mapping
+from tests.fixtures.epoch import epoch_dump_dir
 
-DUMP = Path(__file__).resolve().parents[3] / "shared" / "data" / "epoch_benchmarking_hub_2026-04"
-if not DUMP.is_dir():  # the repo may be checked out elsewhere; the data lives beside it
-    DUMP = Path("/work/shared/data/epoch_benchmarking_hub_2026-04")
+DUMP = epoch_dump_dir()
 needs_dump = pytest.mark.skipif(not DUMP.is_dir(), reason="Epoch dump not available")
 
 
