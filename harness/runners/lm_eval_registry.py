@@ -90,6 +90,10 @@ def _primary_metric(task: Any, sample: dict[str, Any]) -> float | None:
     return None
 
 
+def _registry_scope(inst: Any, *, epoch: int) -> str:
+    return f"{inst.task_name}/{inst.doc_id}/{epoch}"
+
+
 def run_registry_task(ctx: RunContext, sink: SampleSink, raw: Path, version: str) -> None:
     from lm_eval.evaluator import evaluate
 
@@ -113,6 +117,9 @@ def run_registry_task(ctx: RunContext, sink: SampleSink, raw: Path, version: str
         by_epoch.setdefault(epoch, {}).setdefault(name, []).append(int(index))
     for epoch, samples in sorted(by_epoch.items()):
         model.calls.clear()
+        # Tag each request with its sample and epoch so the request path's cache never
+        # answers a resumed epoch 2 with epoch 1's reply.
+        model.scope_of = functools.partial(_registry_scope, epoch=epoch)
         try:
             result = evaluate(
                 lm=model,
