@@ -51,6 +51,18 @@ class CallOutcome:
     model: str | None = None
     finish_reason: str | None = None
 
+    def record_fields(self) -> dict[str, Any]:
+        """The SampleRecord columns this call fills (runners.base.make_record keywords)."""
+        return {
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "latency_s": self.latency_s,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+            "model_snapshot": self.model,
+        }
+
 
 def _int(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) else None

@@ -143,15 +143,7 @@ def run_registry_task(ctx: RunContext, sink: SampleSink, raw: Path, version: str
                     value = _primary_metric(tasks[name], sample)
                     fields: dict[str, Any] = {"steps": 1}
                     if call is not None:
-                        fields.update(
-                            started_at=call.started_at,
-                            finished_at=call.finished_at,
-                            latency_s=call.latency_s,
-                            input_tokens=call.input_tokens,
-                            output_tokens=call.output_tokens,
-                            cached_tokens=call.cached_tokens,
-                            model_snapshot=call.model,
-                        )
+                        fields.update(call.record_fields())
                     sid = f"{name}/{doc_index}"
                     if call is None or call.error is not None or value is None:
                         error = (call.error if call else None) or "no response or metric recorded"

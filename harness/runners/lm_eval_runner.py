@@ -200,15 +200,7 @@ class LmEvalRunner:
                 score = scores.get(key)
                 fields: dict[str, Any] = {"h": docs[sid].h, "steps": 1}
                 if call is not None:
-                    fields.update(
-                        started_at=call.started_at,
-                        finished_at=call.finished_at,
-                        latency_s=call.latency_s,
-                        input_tokens=call.input_tokens,
-                        output_tokens=call.output_tokens,
-                        cached_tokens=call.cached_tokens,
-                        model_snapshot=call.model,
-                    )
+                    fields.update(call.record_fields())
                     if call.finish_reason:
                         fields["extra"] = {"finish_reason": str(call.finish_reason)}
                     if (
