@@ -15,6 +15,7 @@ import pytest
 from harness import api
 from harness.config import load_settings
 from harness.store import Store
+from harness.suites import SuiteLimits, SuiteRegistry
 
 pytestmark = pytest.mark.slow
 
@@ -43,6 +44,14 @@ def test_smoke_sample_runs_on_smollm2(suite: str, tmp_path: Path) -> None:
         reports_dir=tmp_path / "reports",
     )
     ws = api.workspace(settings)
+    # Tight limits keep a 135M model on 2 CPU cores to a turn or two (tau2's real limits allow
+    # 30 minutes a sample); the run key includes limits, so these rows never mix with real ones.
+    tight = SuiteLimits(max_tokens=48, message_limit=8, token_limit=9000, time_limit_s=300)
+    suites = tuple(
+        s.model_copy(update={"limits": tight}) if s.name == suite and s.kind == "agentic" else s
+        for s in ws.suites.suites
+    )
+    ws = replace(ws, suites=SuiteRegistry(ws.suites.tasks_dir, suites))
     sweep = tmp_path / "smoke.yaml"
     sweep.write_text(
         f"name: smoke\nmodels: [smollm2-135m-instruct]\nsuites: [{suite}]\nsmoke: true\nlimit: 1\n"
