@@ -1,7 +1,8 @@
 """Per (model, suite) scores with bootstrap CIs, error rates and the null baseline.
 
-Only rows with status "scored" enter a score; error and limit rows are counted and reported
-beside it (an errored sample is never scored as wrong). A sample's epochs are averaged first
+Rows with status "scored" and "limit" enter a score (a sample stopped by its limits failed the
+task; its scorer's verdict, usually 0, counts); error rows are counted and reported beside it
+and never scored as wrong. A sample's epochs are averaged first
 and samples are resampled as whole clusters, so epochs stay together in the bootstrap.
 """
 
@@ -29,10 +30,10 @@ MIN_SAMPLES = 5  # fewer distinct scored samples than this: "insufficient", no n
 
 
 def scored_rows(samples: pd.DataFrame) -> pd.DataFrame:
-    """Rows that carry a score: status scored and a non-null score."""
+    """Rows that carry a score: status scored or limit, and a non-null score."""
     if samples.empty:
         return samples
-    mask = (samples["status"] == "scored") & samples["score"].notna()
+    mask = samples["status"].isin(["scored", "limit"]) & samples["score"].notna()
     return samples.loc[mask]
 
 
@@ -167,8 +168,8 @@ def model_scores(
             "model_id": model, "access": m["access"], "release_date": to_date(m["release_date"]),
             "suite": suite, "suite_version": version, "kind": m["kind"], "source": m["source"],
             "n_rows": n_rows, "n_scored": n_scored, "n_error": n_error, "n_limit": n_limit,
-            # share of rows that could not be scored (errors and limits), never counted as wrong
-            "error_rate": (n_error + n_limit) / n_rows if n_rows else float("nan"),
+            # share of rows that could not be scored (infrastructure errors), never counted as wrong
+            "error_rate": n_error / n_rows if n_rows else float("nan"),
             "score": score, "ci_low": ci_lo, "ci_high": ci_hi,
             "null_baseline": baselines.get(str(suite), float("nan")),
             "benchmark": m["benchmark"], "n_samples": n_samples, "status": status, "reason": reason,

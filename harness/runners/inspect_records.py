@@ -3,8 +3,9 @@
 Conventions (documented here because every agentic row depends on them):
 - status: "error" when inspect recorded a sample error (the message is kept, the sample is
   never scored as wrong); "limit" when a sample limit (message, token, time, context...) halted
-  it (the message names the limit; the score it would have had is kept in extra
-  "score_at_limit"); "scored" otherwise. A sample that ended without any score is an error.
+  it (the message names the limit; the score is the scorer's verdict on the state reached,
+  usually 0: running out of budget is failing the task); "scored" otherwise. A sample that
+  ended without any score is an error.
 - score: the first scorer's value as a float in 0..1 (inspect's value_to_float for "C"/"I"
   style values; a dict value is averaged); success means score >= 1.
 - tokens: the AGENT's usage only: the simulated user's (model role "user") is subtracted.
@@ -138,9 +139,10 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
     if sample.error is not None:
         status, error = "error", error_message(sample.error)
     elif sample.limit is not None:
+        # The model ran out of its budget (messages, tokens, time): it did not do the task.
+        # The scorer's verdict on the state it reached (usually 0) is its score, so limits
+        # count against a model, unlike errors (infrastructure), which never do.
         status, error = "limit", limit_message(sample)
-        if score is not None:
-            extra["score_at_limit"] = f"{score:g}"
     elif score is None:
         status, error = "error", "sample finished without a score"
     else:
@@ -161,7 +163,7 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
         # Local hardware is priced per hour of the sample's wall clock; APIs per token.
         cost = pricing.cost(input_tokens, usage.output_tokens, cache_read, seconds=latency or 0.0)
 
-    scored = status == "scored"
+    scored = status in ("scored", "limit") and score is not None
     return make_record(
         ctx,
         "inspect",

@@ -24,7 +24,7 @@ SELECT sweep_id, model_id, access, suite, kind, source,
        count(*) FILTER (WHERE status = 'scored') AS scored,
        count(*) FILTER (WHERE status = 'error') AS errors,
        count(*) FILTER (WHERE status = 'limit') AS limits,
-       avg(score) FILTER (WHERE status = 'scored') AS mean_score,
+       avg(score) FILTER (WHERE status IN ('scored', 'limit')) AS mean_score,
        sum(cost_usd) AS cost_usd
 FROM samples
 GROUP BY ALL
@@ -35,8 +35,8 @@ ORDER BY sweep_id, suite, access, model_id, source
 def summary(store: Store) -> pd.DataFrame:
     """One row per (sweep, model, suite, source): counts by status, mean score, total cost.
 
-    mean_score averages scored rows only (errors and limits are counted, never scored as
-    wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row
+    mean_score averages scored and limit rows (a limit is a failed task; errors are counted,
+    never scored as wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row
     of the group has a known cost.
     """
     df = store.query(_SUMMARY_SQL).to_pandas()

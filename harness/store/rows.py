@@ -53,8 +53,8 @@ def check_sample(rec: SampleRecord) -> None:
         problems.append(f"status={rec.status!r}")
     if rec.score is not None and (math.isnan(rec.score) or not 0.0 <= rec.score <= _top(rec)):
         problems.append(f"score={rec.score!r} outside 0..1")
-    if rec.status != "scored" and rec.score is not None:
-        problems.append(f"status {rec.status} with a score")
+    if rec.status == "error" and rec.score is not None:
+        problems.append("status error with a score (errors are never scored)")
     if not (rec.source == "own" or rec.source.startswith("imported:")):
         problems.append(f"source={rec.source!r}")
     if problems:
@@ -154,8 +154,8 @@ def check_table(tbl: pa.Table) -> None:
     too_high = pc.and_(pc.greater(score, 1.0), pc.invert(horizon))
     out_of_range = pc.or_(pc.or_(pc.less(score, 0.0), too_high), pc.is_nan(score))
     first_bad(pc.fill_null(out_of_range, False), "score outside 0..1")
-    scored_other = pc.and_(pc.not_equal(tbl.column("status"), "scored"), pc.is_valid(score))
-    first_bad(scored_other, "a score on a row whose status is not scored")
+    scored_error = pc.and_(pc.equal(tbl.column("status"), "error"), pc.is_valid(score))
+    first_bad(scored_error, "a score on a row whose status is error")
 
 
 def runs_table(records: Sequence[RunRecord]) -> pa.Table:

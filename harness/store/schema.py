@@ -81,9 +81,9 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
         "score",
         pa.float64(),
         False,
-        "0..1; null unless status is scored (imported time horizons: minutes, with extra.unit = minutes)",
+        "0..1 for scored and limit rows (a limit is a failed task, scored as the scorer saw it); null for errors (imported time horizons: minutes, with extra.unit = minutes)",
     ),
-    Column("success", pa.bool_(), False, "score counted as a success; null unless scored"),
+    Column("success", pa.bool_(), False, "score counted as a success; null when score is null"),
     Column(
         "status", pa.string(), True, "scored | error | limit (errors are never scored as wrong)"
     ),

@@ -23,8 +23,8 @@ def row(model: str, access: str, released: date | None, suite: str, kind: str, s
     return {
         "model_id": model, "access": access, "release_date": released, "suite": suite,
         "suite_version": version, "kind": kind, "task": suite, "sample_id": sample_id,
-        "epoch": epoch, "h": h, "score": score if status == "scored" else None,
-        "success": success if status == "scored" else None, "status": status,
+        "epoch": epoch, "h": h, "score": score if status != "error" else None,
+        "success": success if status != "error" else None, "status": status,
         "source": source, "extra": None,
     }
 

@@ -8,17 +8,18 @@ from harness.analysis._common import AGGREGATE_ID
 from tests.analysis import synth
 
 
-def test_errors_are_excluded_and_counted():
+def test_errors_are_excluded_and_counted_limits_count_as_failed_tasks():
     rows = [synth.row("m", "open", synth.month(0), "s", "standard", float(i % 2), sample_id=f"t{i}")
             for i in range(10)]
     rows += [synth.row("m", "open", synth.month(0), "s", "standard", None, sample_id="t10", status="error"),
-             synth.row("m", "open", synth.month(0), "s", "standard", None, sample_id="t11", status="limit")]
+             synth.row("m", "open", synth.month(0), "s", "standard", 0.0, sample_id="t11", status="limit")]
     s = model_scores(synth.frame(rows), null_baselines={"s": 0.2}, n_boot=500).iloc[0]
     assert (s["n_rows"], s["n_scored"], s["n_error"], s["n_limit"]) == (12, 10, 1, 1)
-    assert s["score"] == pytest.approx(0.5)  # not 5/12: errors are not wrong answers
-    assert s["error_rate"] == pytest.approx(2 / 12)
+    # 5 of 11: the error is not a wrong answer, but running out of budget is a failed task.
+    assert s["score"] == pytest.approx(5 / 11)
+    assert s["error_rate"] == pytest.approx(1 / 12)
     assert s["null_baseline"] == 0.2
-    assert s["ci_low"] < 0.5 < s["ci_high"]
+    assert s["ci_low"] < 5 / 11 < s["ci_high"]
 
 
 def test_too_few_samples_gives_no_number():

@@ -87,12 +87,17 @@ def test_no_score_is_an_error() -> None:
     assert r.status == "error" and r.score is None and r.error == "sample finished without a score"
 
 
-def test_limit_keeps_the_would_be_score_aside() -> None:
+def test_limit_is_a_failed_task_scored_as_the_scorer_saw_it() -> None:
     limit = EvalSampleLimit(type="time", limit=300, reason="Time limit exceeded.")
     r = to_record(_ctx(), "v", _sample(limit=limit, scores={"s": Score(value=0)}), 1)
-    assert r.status == "limit" and r.score is None and r.success is None
+    assert r.status == "limit" and r.score == 0.0 and r.success is False
     assert r.error == "time limit (300) reached: Time limit exceeded."
-    assert r.extra["score_at_limit"] == "0"
+
+
+def test_limit_without_a_score_stays_unscored() -> None:
+    limit = EvalSampleLimit(type="message", limit=8, reason=None)
+    r = to_record(_ctx(), "v", _sample(limit=limit, scores={}), 1)
+    assert r.status == "limit" and r.score is None and r.success is None
 
 
 def test_user_simulator_tokens_are_not_the_agents() -> None:

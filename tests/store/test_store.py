@@ -132,7 +132,7 @@ def test_append_table_keeps_first_of_duplicate_keys_in_order(tmp_path: Path) -> 
 def test_append_table_checks_columns(tmp_path: Path) -> None:
     errored = dataclasses.replace(sample(sample_id="s2", status="error"), score=0.5)
     tbl = samples_table([sample(), errored])
-    with pytest.raises(ValueError, match="status is not scored"):
+    with pytest.raises(ValueError, match="status is error"):
         Store(tmp_path).append_table(tbl)
     horizon = sample(source="imported:epoch", score=None, extra={"unit": "minutes"})
     ok = samples_table([horizon]).set_column(13, "score", pa.array([42.0]))
