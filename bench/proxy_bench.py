@@ -36,7 +36,9 @@ def send(base_url: str, n: int, tag: str) -> None:
     client = openai.OpenAI(base_url=base_url, api_key=KEY, max_retries=0)
     for i in range(n):
         client.chat.completions.create(
-            model="fake-gpt", messages=[{"role": "user", "content": f"{tag} question {i}"}], max_tokens=16
+            model="fake-gpt",
+            messages=[{"role": "user", "content": f"{tag} question {i}"}],
+            max_tokens=16,
         )
 
 
@@ -47,7 +49,9 @@ def timed(fn: Callable[[], None]) -> float:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--calls", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -59,20 +63,27 @@ def main() -> int:
             rows["baseline"].append(timed(partial(send, fake.openai_base_url, args.calls, f"b{r}")))
             with tempfile.TemporaryDirectory() as cache:
                 ledger = Ledger()
-                with request_path(endpoint, deployment=dep, cache_dir=Path(cache), ledger=ledger) as ep:
+                with request_path(
+                    endpoint, deployment=dep, cache_dir=Path(cache), ledger=ledger
+                ) as ep:
                     assert ep.base_url is not None
                     rows["proxy"].append(timed(partial(send, ep.base_url, args.calls, f"p{r}")))
                 assert ledger.n_upstream_calls == args.calls
                 before = fake.n_requests
-                with request_path(endpoint, deployment=dep, cache_dir=Path(cache), ledger=ledger) as ep:
+                with request_path(
+                    endpoint, deployment=dep, cache_dir=Path(cache), ledger=ledger
+                ) as ep:
                     assert ep.base_url is not None
                     rows["replay"].append(timed(partial(send, ep.base_url, args.calls, f"p{r}")))
                 assert fake.n_requests == before, "replay went upstream"
     base = statistics.median(rows["baseline"])
     print(f"| path | ms per call (median of {args.repeat} x {args.calls}) | ratio |")
     print("|---|---|---|")
-    for name, label in (("baseline", "SDK straight to the server"), ("proxy", "through the proxy, cold cache"),
-                        ("replay", "through the proxy, answered from cache")):
+    for name, label in (
+        ("baseline", "SDK straight to the server"),
+        ("proxy", "through the proxy, cold cache"),
+        ("replay", "through the proxy, answered from cache"),
+    ):
         t = statistics.median(rows[name])
         print(f"| {label} | {1000 * t / args.calls:.2f} | {t / base:.2f}x |")
     return 0

@@ -1,8 +1,8 @@
 """The Python API: everything the CLI does, as functions returning typed results.
 
-    from harness import api
-    outcome = api.run_sweep("sweeps/demo.yaml")
-    path = api.build_report("demo", sweep="demo")
+from harness import api
+outcome = api.run_sweep("sweeps/demo.yaml")
+path = api.build_report("demo", sweep="demo")
 """
 
 from __future__ import annotations
@@ -41,7 +41,9 @@ class Workspace:
 
 def workspace(settings: Settings | None = None) -> Workspace:
     settings = settings or load_settings()
-    return Workspace(settings, load_registry(settings.registry_path), load_suites(settings.tasks_dir))
+    return Workspace(
+        settings, load_registry(settings.registry_path), load_suites(settings.tasks_dir)
+    )
 
 
 def resolve_sweep_path(ref: str | Path, settings: Settings) -> Path:
@@ -55,8 +57,14 @@ def resolve_sweep_path(ref: str | Path, settings: Settings) -> Path:
     raise ConfigError(path, None, f"no such sweep file (nor {candidate})")
 
 
-def plan(sweep_ref: str | Path, *, ws: Workspace | None = None, smoke: bool | None = None,
-         limit: int | None = None, epochs: int | None = None) -> Plan:
+def plan(
+    sweep_ref: str | Path,
+    *,
+    ws: Workspace | None = None,
+    smoke: bool | None = None,
+    limit: int | None = None,
+    epochs: int | None = None,
+) -> Plan:
     ws = ws or workspace()
     path = resolve_sweep_path(sweep_ref, ws.settings)
     sweep = load_sweep(path)
@@ -72,10 +80,16 @@ def plan(sweep_ref: str | Path, *, ws: Workspace | None = None, smoke: bool | No
     return plan_sweep(sweep, path, ws.registry, ws.suites, ws.store)
 
 
-def run_sweep(sweep_ref: str | Path, *, ws: Workspace | None = None,
-              reporter: Reporter | None = None, budget_usd: float | None = None,
-              smoke: bool | None = None, limit: int | None = None,
-              epochs: int | None = None) -> SweepOutcome:
+def run_sweep(
+    sweep_ref: str | Path,
+    *,
+    ws: Workspace | None = None,
+    reporter: Reporter | None = None,
+    budget_usd: float | None = None,
+    smoke: bool | None = None,
+    limit: int | None = None,
+    epochs: int | None = None,
+) -> SweepOutcome:
     from harness.sweep.execute import execute
 
     ws = ws or workspace()
@@ -91,17 +105,21 @@ def samples(ws: Workspace | None = None, *, sweep: str | None = None) -> pd.Data
     return df
 
 
-def analyze(ws: Workspace | None = None, *, sweep: str | None = None,
-            title: str = "gapbench report") -> ReportTables:
+def analyze(
+    ws: Workspace | None = None, *, sweep: str | None = None, title: str = "gapbench report"
+) -> ReportTables:
     from harness.analysis.build import build_report_tables
 
     ws = ws or workspace()
-    null_baselines = {s.name: s.null_baseline for s in ws.suites.suites if s.null_baseline is not None}
+    null_baselines = {
+        s.name: s.null_baseline for s in ws.suites.suites if s.null_baseline is not None
+    }
     return build_report_tables(samples(ws, sweep=sweep), null_baselines=null_baselines, title=title)
 
 
-def build_report(name: str, *, ws: Workspace | None = None, sweep: str | None = None,
-                 out_dir: Path | None = None) -> Path:
+def build_report(
+    name: str, *, ws: Workspace | None = None, sweep: str | None = None, out_dir: Path | None = None
+) -> Path:
     from harness.analysis.build import headline
     from harness.report import render_report
 
@@ -111,9 +129,16 @@ def build_report(name: str, *, ws: Workspace | None = None, sweep: str | None = 
     return render_report(tables, target, headline=headline(tables), name=name)
 
 
-def import_results(source: str, path: Path | None, *, ws: Workspace | None = None,
-                   access: Access | None = None, model_id: str | None = None,
-                   release_date: str | None = None, kind: Kind | None = None) -> ImportSummary:
+def import_results(
+    source: str,
+    path: Path | None,
+    *,
+    ws: Workspace | None = None,
+    access: Access | None = None,
+    model_id: str | None = None,
+    release_date: str | None = None,
+    kind: Kind | None = None,
+) -> ImportSummary:
     """Import results made elsewhere: 'epoch' (Epoch AI hub dump), 'lm-eval' or 'inspect'."""
     from harness.store import importers
 
@@ -125,9 +150,21 @@ def import_results(source: str, path: Path | None, *, ws: Workspace | None = Non
     if access is None:
         raise UserError(f"import {source}: --access open|closed is required (a log does not say)")
     if source == "lm-eval":
-        return importers.import_lm_eval(path, ws.store, access=access, kind=kind or "standard",
-                                        model_id=model_id, release_date=release_date)
+        return importers.import_lm_eval(
+            path,
+            ws.store,
+            access=access,
+            kind=kind or "standard",
+            model_id=model_id,
+            release_date=release_date,
+        )
     if source == "inspect":
-        return importers.import_inspect(path, ws.store, access=access, kind=kind or "agentic",
-                                        model_id=model_id, release_date=release_date)
+        return importers.import_inspect(
+            path,
+            ws.store,
+            access=access,
+            kind=kind or "agentic",
+            model_id=model_id,
+            release_date=release_date,
+        )
     raise UserError(f"unknown import source '{source}' (epoch, lm-eval, inspect)")

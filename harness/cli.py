@@ -45,7 +45,9 @@ def cmd_models(args: argparse.Namespace) -> int:
     for card in ws.registry.cards:
         deps = ", ".join(d.id.split("@", 1)[-1] for d in ws.registry.deployments_of(card.id))
         params = f"{card.parameters / 1e9:.3g}B" if card.parameters else "?"
-        table.add_row(card.id, card.name, card.organisation, card.access, str(card.release_date), params, deps)
+        table.add_row(
+            card.id, card.name, card.organisation, card.access, str(card.release_date), params, deps
+        )
     console.print(table)
     return 0
 
@@ -64,8 +66,15 @@ def cmd_suites(args: argparse.Namespace) -> int:
                 size = len(get_runner(s.engine).sample_ids(s))
             except GapbenchError:
                 size = None
-        table.add_row(s.name, s.kind, s.engine, "?" if size is None else str(size), s.version,
-                      str(len(s.smoke)), s.source)
+        table.add_row(
+            s.name,
+            s.kind,
+            s.engine,
+            "?" if size is None else str(size),
+            s.version,
+            str(len(s.smoke)),
+            s.source,
+        )
     console.print(table)
     return 0
 
@@ -75,8 +84,15 @@ def _print_plan(plan) -> None:
     for col in ("model", "deployment", "suite", "samples", "epochs", "stored", "to run"):
         table.add_column(col)
     for r in plan.runs:
-        table.add_row(r.card.id, r.deployment.id, r.suite.label, str(len(r.sample_ids)), str(r.epochs),
-                      str(r.n_done), str(len(r.todo)))
+        table.add_row(
+            r.card.id,
+            r.deployment.id,
+            r.suite.label,
+            str(len(r.sample_ids)),
+            str(r.epochs),
+            str(r.n_done),
+            str(len(r.todo)),
+        )
     console.print(table)
     for s in plan.skipped:
         console.print(f"skipped {s.what}: {s.reason}")
@@ -84,8 +100,11 @@ def _print_plan(plan) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from harness import api
+
     ws = _ws(args)
-    plan = api.plan(args.sweep, ws=ws, smoke=True if args.smoke else None, limit=args.limit, epochs=args.epochs)
+    plan = api.plan(
+        args.sweep, ws=ws, smoke=True if args.smoke else None, limit=args.limit, epochs=args.epochs
+    )
     from harness.cli_progress import RichReporter
     from harness.sweep.execute import execute
 
@@ -138,13 +157,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     for title, df in sections.items():
         if len(df):
             console.rule(title)
-            console.print(df.to_string(index=False, max_rows=args.max_rows), markup=False, highlight=False)
-    console.print(f"full tables: `gapbench report` writes them as CSV next to the HTML (showing at most {args.max_rows} rows each here)")
+            console.print(
+                df.to_string(index=False, max_rows=args.max_rows), markup=False, highlight=False
+            )
+    console.print(
+        f"full tables: `gapbench report` writes them as CSV next to the HTML (showing at most {args.max_rows} rows each here)"
+    )
     return 0
 
 
-SCORE_VIEW = ["model_id", "access", "suite", "suite_version", "kind", "n_rows", "n_scored", "n_error",
-              "n_limit", "score", "ci_low", "ci_high", "null_baseline"]
+SCORE_VIEW = [
+    "model_id",
+    "access",
+    "suite",
+    "suite_version",
+    "kind",
+    "n_rows",
+    "n_scored",
+    "n_error",
+    "n_limit",
+    "score",
+    "ci_low",
+    "ci_high",
+    "null_baseline",
+]
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -166,8 +202,13 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     ws = _ws(args)
     summary = api.import_results(
-        args.source, Path(args.path) if args.path else None, ws=ws, access=args.access,
-        model_id=args.model, release_date=args.release_date, kind=args.kind,
+        args.source,
+        Path(args.path) if args.path else None,
+        ws=ws,
+        access=args.access,
+        model_id=args.model,
+        release_date=args.release_date,
+        kind=args.kind,
     )
     console.print(summary.line())
     for warning in summary.warnings:
@@ -204,15 +245,23 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Quick start: `gapbench demo` runs the embedded SmolLM2 model offline and writes reports/demo/index.html.",
     )
     p.add_argument("--version", action="version", version=f"gapbench {__version__}")
-    p.add_argument("--results-dir", help="Parquet store (default ./results or $GAPBENCH_RESULTS_DIR)")
+    p.add_argument(
+        "--results-dir", help="Parquet store (default ./results or $GAPBENCH_RESULTS_DIR)"
+    )
     p.add_argument("--reports-dir", help="where reports go (default ./reports)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    sub.add_parser("models", help="list model cards and their deployments").set_defaults(func=cmd_models)
-    sub.add_parser("suites", help="list suites with kind, size, version and source").set_defaults(func=cmd_suites)
+    sub.add_parser("models", help="list model cards and their deployments").set_defaults(
+        func=cmd_models
+    )
+    sub.add_parser("suites", help="list suites with kind, size, version and source").set_defaults(
+        func=cmd_suites
+    )
 
     def sweep_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--budget", type=float, metavar="USD", help="stop starting samples past this spend")
+        sp.add_argument(
+            "--budget", type=float, metavar="USD", help="stop starting samples past this spend"
+        )
         sp.add_argument("--report", metavar="NAME", help="render reports/NAME after the run")
 
     r = sub.add_parser("run", help="run a sweep (resumes: only samples not yet stored are run)")
@@ -220,7 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--smoke", action="store_true", help="only each suite's smoke subset")
     r.add_argument("--limit", type=int, metavar="N", help="first N samples per suite")
     r.add_argument("--epochs", type=int, metavar="K", help="override the sweep's epochs")
-    r.add_argument("--dry-run", action="store_true", help="print the plan (what runs, what is skipped); spend nothing")
+    r.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the plan (what runs, what is skipped); spend nothing",
+    )
     sweep_args(r)
     r.set_defaults(func=cmd_run)
 
@@ -240,20 +293,43 @@ def build_parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_analyze)
 
     res = sub.add_parser("results", help="summarise stored results, or export them")
-    res.add_argument("--export", metavar="PATH", help="write all samples to PATH (.csv or .parquet)")
+    res.add_argument(
+        "--export", metavar="PATH", help="write all samples to PATH (.csv or .parquet)"
+    )
     res.set_defaults(func=cmd_results)
 
-    im = sub.add_parser("import", help="import results made elsewhere (marked source=imported:<name>)")
+    im = sub.add_parser(
+        "import", help="import results made elsewhere (marked source=imported:<name>)"
+    )
     im.add_argument("source", choices=["epoch", "lm-eval", "inspect"])
-    im.add_argument("--from", dest="path", metavar="PATH",
-                    help="file, folder or zip to import (epoch without --from downloads Epoch's public zip when online)")
-    im.add_argument("--access", choices=["open", "closed"], help="lm-eval/inspect: the model's access (required)")
-    im.add_argument("--model", help="lm-eval/inspect: model id to record (default: the name in the log)")
-    im.add_argument("--release-date", metavar="YYYY-MM-DD", help="lm-eval/inspect: the model's release date")
-    im.add_argument("--kind", choices=["standard", "agentic"], help="lm-eval/inspect: suite kind (default standard / agentic)")
+    im.add_argument(
+        "--from",
+        dest="path",
+        metavar="PATH",
+        help="file, folder or zip to import (epoch without --from downloads Epoch's public zip when online)",
+    )
+    im.add_argument(
+        "--access",
+        choices=["open", "closed"],
+        help="lm-eval/inspect: the model's access (required)",
+    )
+    im.add_argument(
+        "--model", help="lm-eval/inspect: model id to record (default: the name in the log)"
+    )
+    im.add_argument(
+        "--release-date", metavar="YYYY-MM-DD", help="lm-eval/inspect: the model's release date"
+    )
+    im.add_argument(
+        "--kind",
+        choices=["standard", "agentic"],
+        help="lm-eval/inspect: suite kind (default standard / agentic)",
+    )
     im.set_defaults(func=cmd_import)
 
-    d = sub.add_parser("demo", help="import the shipped Epoch AI results, run the embedded default (SmolLM2, offline), render reports/demo")
+    d = sub.add_parser(
+        "demo",
+        help="import the shipped Epoch AI results, run the embedded default (SmolLM2, offline), render reports/demo",
+    )
     d.set_defaults(func=cmd_demo)
     return p
 

@@ -20,9 +20,13 @@ class RichReporter:
     def __init__(self, console: Console) -> None:
         self.console = console
         self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("errors: {task.fields[errors]}"), TimeElapsedColumn(),
-            console=console, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("errors: {task.fields[errors]}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
         )
         self._task: TaskID | None = None
         self._errors = 0
@@ -32,7 +36,9 @@ class RichReporter:
             self.console.print(f"[yellow]skipped[/] {skip.what}: {skip.reason}")
         for run in plan.runs:
             if run.n_done:
-                self.console.print(f"resume: {run.card.id} x {run.suite.name}: {run.n_done} of {run.n_planned} already stored")
+                self.console.print(
+                    f"resume: {run.card.id} x {run.suite.name}: {run.n_done} of {run.n_planned} already stored"
+                )
         if plan.n_todo:
             self.progress.start()
             self._task = self.progress.add_task("samples", total=plan.n_todo, errors=0)

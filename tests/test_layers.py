@@ -10,7 +10,19 @@ import pytest
 HARNESS = Path(__file__).resolve().parents[1] / "harness"
 
 # Highest first. A module may import its own layer or any layer below it.
-LAYERS = ["cli", "api", "report", "analysis", "sweep", "runners", "serve", "suites", "models", "store", "leaf"]
+LAYERS = [
+    "cli",
+    "api",
+    "report",
+    "analysis",
+    "sweep",
+    "runners",
+    "serve",
+    "suites",
+    "models",
+    "store",
+    "leaf",
+]
 LEAVES = {"config", "errors", "_types", "_loading", "offline", "__init__"}
 
 
@@ -52,7 +64,9 @@ def test_imports_point_down(path: Path) -> None:
         if not name.startswith("harness"):
             continue
         target = layer_of(name)
-        assert LAYERS.index(target) >= LAYERS.index(own), f"{dotted(path)} ({own}) imports {name} ({target})"
+        assert LAYERS.index(target) >= LAYERS.index(own), (
+            f"{dotted(path)} ({own}) imports {name} ({target})"
+        )
 
 
 ENGINE_HOMES = {

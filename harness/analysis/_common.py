@@ -99,7 +99,9 @@ def cluster_weights(rng: np.random.Generator, n_clusters: int, n_boot: int) -> n
     Resampling clusters (sample ids) rather than rows keeps a sample's epochs together, so
     repeated epochs of one task are not treated as independent evidence.
     """
-    return rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot).astype(float)
+    return rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_boot).astype(
+        float
+    )
 
 
 def percentile_ci(reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:

@@ -37,8 +37,10 @@ def saturation(b: Bench) -> str | None:
     """Why a fraction-scale benchmark's score gap is not informative, or None."""
     if b.scale != "fraction":
         return None
-    top = max(float(b.closed.best[-1]) if b.closed.scores.size else -np.inf,
-              float(b.open.best[-1]) if b.open.scores.size else -np.inf)
+    top = max(
+        float(b.closed.best[-1]) if b.closed.scores.size else -np.inf,
+        float(b.open.best[-1]) if b.open.scores.size else -np.inf,
+    )
     if top > SATURATED_HIGH:
         return f"saturated: frontier {top:.2f} > {SATURATED_HIGH}"
     if top < SATURATED_LOW:
@@ -46,33 +48,62 @@ def saturation(b: Bench) -> str | None:
     return None
 
 
-def _flags(scores: pd.DataFrame, bench_list: list[Bench], lags: pd.DataFrame,
-           tests: pd.DataFrame) -> pd.DataFrame:
+def _flags(
+    scores: pd.DataFrame, bench_list: list[Bench], lags: pd.DataFrame, tests: pd.DataFrame
+) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     undated = scores[pd.to_datetime(scores["release_date"], errors="coerce").isna()]
     for m in sorted(set(undated["model_id"])):
-        rows.append({"scope": "model", "item": m, "reason": "no release date: left off the timeline"})
+        rows.append(
+            {"scope": "model", "item": m, "reason": "no release date: left off the timeline"}
+        )
     for m in sorted(set(scores.loc[~scores["access"].isin(["open", "closed"]), "model_id"])):
         rows.append({"scope": "model", "item": m, "reason": "access is neither open nor closed"})
     for _, r in scores[scores["status"] == "insufficient"].iterrows():
-        rows.append({"scope": "score", "item": f"{r['model_id']} / {r['benchmark']}",
-                     "reason": f"too few samples: {r['reason']}"})
+        rows.append(
+            {
+                "scope": "score",
+                "item": f"{r['model_id']} / {r['benchmark']}",
+                "reason": f"too few samples: {r['reason']}",
+            }
+        )
     for b in bench_list:
         if not b.has_pair:
-            rows.append({"scope": "benchmark", "item": b.name,
-                         "reason": f"too few model pairs: {b.closed.scores.size} closed, "
-                                   f"{b.open.scores.size} open"})
+            rows.append(
+                {
+                    "scope": "benchmark",
+                    "item": b.name,
+                    "reason": f"too few model pairs: {b.closed.scores.size} closed, "
+                    f"{b.open.scores.size} open",
+                }
+            )
             continue
         sat = saturation(b)
         if sat:
-            rows.append({"scope": "benchmark", "item": b.name,
-                         "reason": f"{sat}; left out of the score-gap tests"})
-        used = lags[(lags["benchmark"] == b.name) & lags["used"].astype(bool)] if not lags.empty else lags
+            rows.append(
+                {
+                    "scope": "benchmark",
+                    "item": b.name,
+                    "reason": f"{sat}; left out of the score-gap tests",
+                }
+            )
+        used = (
+            lags[(lags["benchmark"] == b.name) & lags["used"].astype(bool)]
+            if not lags.empty
+            else lags
+        )
         if used.empty:
-            rows.append({"scope": "benchmark", "item": b.name,
-                         "reason": "no uncensored threshold crossed by both sides: no lag"})
+            rows.append(
+                {
+                    "scope": "benchmark",
+                    "item": b.name,
+                    "reason": "no uncensored threshold crossed by both sides: no lag",
+                }
+            )
     for _, r in tests[tests["status"] == "insufficient"].iterrows():
-        rows.append({"scope": "understatement", "item": str(r["measure"]), "reason": str(r["reason"])})
+        rows.append(
+            {"scope": "understatement", "item": str(r["measure"]), "reason": str(r["reason"])}
+        )
     return pd.DataFrame(rows, columns=FLAG_COLUMNS) if rows else empty(FLAG_COLUMNS)
 
 
@@ -100,7 +131,9 @@ def build_report_tables(
     catch-up are dated at the open crossing, score gaps averaged over the window.
     scales: benchmark -> "fraction" | "horizon" where the score scale is not evident.
     """
-    scores = model_scores(samples, null_baselines=null_baselines, n_boot=min(n_boot, 1000), seed=seed)
+    scores = model_scores(
+        samples, null_baselines=null_baselines, n_boot=min(n_boot, 1000), seed=seed
+    )
     ok_scores = scores[scores["status"] == "ok"]
     bench_list = benches(ok_scores, dict(scales or {}))
     lags = lag_table(bench_list)
@@ -109,9 +142,12 @@ def build_report_tables(
     # horizon-scale (minutes) benchmarks enter the lag measures only
     no_points = {b.name for b in bench_list if saturation(b) or b.scale == "horizon"}
     tests = understatement(
-        bench_list, window=window, task_matrices=_task_matrices(samples, scores),
+        bench_list,
+        window=window,
+        task_matrices=_task_matrices(samples, scores),
         exclude={"score_gap": no_points, "score_gap_logit": no_points},
-        n_boot=n_boot, seed=seed,
+        n_boot=n_boot,
+        seed=seed,
     )
     hz, hz_gap = horizons(samples, n_boot=min(n_boot, 500), seed=seed)
     return ReportTables(
@@ -150,7 +186,9 @@ def headline(tables: ReportTables) -> list[str]:
     for _, r in tables.understatement.iterrows():
         name, unit = _MEASURE_WORDS.get(str(r["measure"]), (str(r["measure"]), ""))
         if r["status"] != "ok":
-            out.append(f"{name.capitalize()} test ({window_label(r)}): insufficient data: {r['reason']}.")
+            out.append(
+                f"{name.capitalize()} test ({window_label(r)}): insufficient data: {r['reason']}."
+            )
             continue
         verb = "exceeds" if r["d"] > 0 else "falls short of"
         ratio = f"; ratio {r['ratio']:.2f}" if np.isfinite(r["ratio"]) else ""
@@ -161,8 +199,11 @@ def headline(tables: ReportTables) -> list[str]:
             f"p = {r['p_value']:.3f}{ratio}; {r['n_agentic']} agentic and {r['n_standard']} "
             f"standard benchmarks; {window_label(r)})."
         )
-    pooled = tables.ladder[tables.ladder["h"].isna() & (tables.ladder["status"] == "ok")] \
-        if not tables.ladder.empty else tables.ladder
+    pooled = (
+        tables.ladder[tables.ladder["h"].isna() & (tables.ladder["status"] == "ok")]
+        if not tables.ladder.empty
+        else tables.ladder
+    )
     for _, r in pooled.iterrows():
         out.append(
             f"Ladder, {r['closed_model']} vs {r['open_model']}: the agentic form widens the gap by "

@@ -31,8 +31,12 @@ VARIANTS: list[tuple[str, Window, bool]] = [
     ("all dates, borderline kinds left out", None, False),
     ("since 2025-01-01, borderline kinds left out", (date(2025, 1, 1), None), False),
 ]
-UNITS = {"lag_months": "months", "catchup_months": "months", "score_gap": "points",
-         "score_gap_logit": "logits"}
+UNITS = {
+    "lag_months": "months",
+    "catchup_months": "months",
+    "score_gap": "points",
+    "score_gap_logit": "logits",
+}
 
 
 def load(dump: Path) -> tuple[pd.DataFrame, str]:
@@ -41,8 +45,10 @@ def load(dump: Path) -> tuple[pd.DataFrame, str]:
         summary = import_epoch(dump, store)
         samples = store.samples()
     skipped = "; ".join(f"{why}: {n}" for why, n in summary.skipped)
-    note = (f"{summary.rows_read} rows read, {summary.rows_written} imported "
-            f"({summary.models} model versions, {summary.suites} benchmarks); skipped: {skipped}")
+    note = (
+        f"{summary.rows_read} rows read, {summary.rows_written} imported "
+        f"({summary.models} model versions, {summary.suites} benchmarks); skipped: {skipped}"
+    )
     return samples, note
 
 
@@ -54,8 +60,10 @@ def _fmt(x: object, unit: str) -> str:
 
 
 def d_table(runs: list[tuple[str, ReportTables]]) -> list[str]:
-    out = ["| variant | measure | agentic | standard | D | 95% CI | one-sided p | ratio | benchmarks (a/s) |",
-           "|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| variant | measure | agentic | standard | D | 95% CI | one-sided p | ratio | benchmarks (a/s) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for label, t in runs:
         for _, r in t.understatement.iterrows():
             u = UNITS[str(r["measure"])]
@@ -65,7 +73,8 @@ def d_table(runs: list[tuple[str, ReportTables]]) -> list[str]:
             out.append(
                 f"| {label} | {r['measure']} ({u}) | {_fmt(r['agentic'], u)} | {_fmt(r['standard'], u)} "
                 f"| **{_fmt(r['d'], u)}** | {_fmt(r['ci_low'], u)} to {_fmt(r['ci_high'], u)} "
-                f"| {r['p_value']:.3f} | {r['ratio']:.2f} | {r['n_agentic']}/{r['n_standard']} |")
+                f"| {r['p_value']:.3f} | {r['ratio']:.2f} | {r['n_agentic']}/{r['n_standard']} |"
+            )
     return out
 
 
@@ -75,8 +84,11 @@ def bench_table(t: ReportTables, borderline: set[str]) -> list[str]:
     cu = t.catchup.set_index("benchmark")
     last_gap = t.gaps.groupby("benchmark").tail(1).set_index("benchmark")
     flags = t.flags[t.flags["scope"] == "benchmark"].groupby("item")["reason"].agg("; ".join)
-    out = ["| benchmark | kind | lag datapoints | mean lag (months) | range | catch-up (months) "
-           "| latest gap | notes |", "|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| benchmark | kind | lag datapoints | mean lag (months) | range | catch-up (months) "
+        "| latest gap | notes |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in sorted(cu.index, key=lambda n: (str(cu.loc[n, "kind"]), n)):
         kind = str(cu.loc[name, "kind"]) + (" (borderline)" if name in borderline else "")
         if name in per.index:
@@ -88,16 +100,24 @@ def bench_table(t: ReportTables, borderline: set[str]) -> list[str]:
         gap = "-"
         if name in last_gap.index:
             g = last_gap.loc[name]
-            gap = (f"{g['gap_logit']:.2f} doublings" if g["scale"] == "horizon"
-                   else f"{100 * g['gap']:.1f} pts ({g['date']})")
-        out.append(f"| {name} | {kind} | {lag} | {_fmt(c, 'months')} | {gap} | {flags.get(name, '')} |")
+            gap = (
+                f"{g['gap_logit']:.2f} doublings"
+                if g["scale"] == "horizon"
+                else f"{100 * g['gap']:.1f} pts ({g['date']})"
+            )
+        out.append(
+            f"| {name} | {kind} | {lag} | {_fmt(c, 'months')} | {gap} | {flags.get(name, '')} |"
+        )
     return out
 
 
 def pooled_lags(t: ReportTables) -> list[str]:
     lags = t.lags[t.lags["used"].astype(bool)].copy()
     lags["year"] = pd.to_datetime(lags["open_date"]).dt.year
-    out = ["| open crossing year | agentic: mean lag (n) | standard: mean lag (n) |", "|---|---|---|"]
+    out = [
+        "| open crossing year | agentic: mean lag (n) | standard: mean lag (n) |",
+        "|---|---|---|",
+    ]
     for year, g in lags.groupby("year"):
         cells = []
         for kind in ("agentic", "standard"):
@@ -108,8 +128,11 @@ def pooled_lags(t: ReportTables) -> list[str]:
 
 
 def render(samples: pd.DataFrame, note: str, dump: Path) -> str:
-    borderline = set(samples.loc[samples["extra"].map(lambda e: extra_field(e, "borderline_kind") == "true"),
-                                 "suite"])
+    borderline = set(
+        samples.loc[
+            samples["extra"].map(lambda e: extra_field(e, "borderline_kind") == "true"), "suite"
+        ]
+    )
     runs = []
     for label, window, with_borderline in VARIANTS:
         s = samples if with_borderline else samples[~samples["suite"].isin(borderline)]

@@ -102,8 +102,16 @@ def frontier_table(bench_list: list[Bench]) -> pd.DataFrame:
             prev = -np.inf
             for d, s, m in zip(side.days, side.scores, side.models, strict=True):
                 if s > prev:
-                    rows.append({"benchmark": b.name, "kind": b.kind, "access": access,
-                                 "date": from_days(d), "score": float(s), "model_id": m})
+                    rows.append(
+                        {
+                            "benchmark": b.name,
+                            "kind": b.kind,
+                            "access": access,
+                            "date": from_days(d),
+                            "score": float(s),
+                            "model_id": m,
+                        }
+                    )
                     prev = s
     return pd.DataFrame(rows, columns=FRONTIER_COLUMNS) if rows else empty(FRONTIER_COLUMNS)
 
@@ -133,9 +141,18 @@ def gap_table(bench_list: list[Bench]) -> pd.DataFrame:
         c, o = b.closed.at(days), b.open.at(days)
         gap, gap2 = gap_values(b, c, o)
         for i, d in enumerate(days):
-            rows.append({"benchmark": b.name, "kind": b.kind, "date": from_days(d),
-                         "closed_best": float(c[i]), "open_best": float(o[i]),
-                         "gap": float(gap[i]), "gap_logit": float(gap2[i]), "scale": b.scale})
+            rows.append(
+                {
+                    "benchmark": b.name,
+                    "kind": b.kind,
+                    "date": from_days(d),
+                    "closed_best": float(c[i]),
+                    "open_best": float(o[i]),
+                    "gap": float(gap[i]),
+                    "gap_logit": float(gap2[i]),
+                    "scale": b.scale,
+                }
+            )
     cols = GAP_COLUMNS + GAP_EXTRA
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 

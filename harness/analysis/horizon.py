@@ -56,8 +56,9 @@ def log2_h50(beta: np.ndarray) -> np.ndarray:
 
 def fit_p_step(h: np.ndarray, y: np.ndarray) -> float:
     """MLE of p in P(success) = p^h."""
+
     def nll(p: float) -> float:
-        ph = np.clip(p ** h, 1e-12, 1 - 1e-12)
+        ph = np.clip(p**h, 1e-12, 1 - 1e-12)
         return float(-(y * np.log(ph) + (1 - y) * np.log1p(-ph)).sum())
 
     res = minimize_scalar(nll, bounds=(1e-6, 1 - 1e-9), method="bounded")
@@ -70,17 +71,37 @@ class HorizonFit:
     reps: np.ndarray  # bootstrap log2 h50 replicates (empty when insufficient)
 
 
-def fit_model(model: str, access: str, suite: str, rows: pd.DataFrame, *, n_boot: int,
-              rng: np.random.Generator, level: float, min_rows: int) -> HorizonFit:
+def fit_model(
+    model: str,
+    access: str,
+    suite: str,
+    rows: pd.DataFrame,
+    *,
+    n_boot: int,
+    rng: np.random.Generator,
+    level: float,
+    min_rows: int,
+) -> HorizonFit:
     rows = rows.dropna(subset=["h"])
     rows = rows[rows["h"] > 0]
-    row: dict[str, object] = {"model_id": model, "access": access, "suite": suite, "h50": np.nan,
-                              "h50_ci_low": np.nan, "h50_ci_high": np.nan, "p_step": np.nan,
-                              "n": len(rows), "status": "ok", "reason": ""}
+    row: dict[str, object] = {
+        "model_id": model,
+        "access": access,
+        "suite": suite,
+        "h50": np.nan,
+        "h50_ci_low": np.nan,
+        "h50_ci_high": np.nan,
+        "p_step": np.nan,
+        "n": len(rows),
+        "status": "ok",
+        "reason": "",
+    }
     if len(rows) < min_rows or rows["h"].nunique() < 2:
-        row.update(status="insufficient",
-                   reason=f"{len(rows)} scored samples over {rows['h'].nunique()} values of h "
-                          f"(need {min_rows} over 2)")
+        row.update(
+            status="insufficient",
+            reason=f"{len(rows)} scored samples over {rows['h'].nunique()} values of h "
+            f"(need {min_rows} over 2)",
+        )
         return HorizonFit(row, np.empty(0))
     h = rows["h"].to_numpy(dtype=float)
     y = success_of(rows)
@@ -95,15 +116,22 @@ def fit_model(model: str, access: str, suite: str, rows: pd.DataFrame, *, n_boot
     reps = log2_h50(fit_logistic(x, y, cw[:, codes]))
     lo, hi = percentile_ci(reps, level)
     point = float(log2_h50(beta)[0])
-    row.update(h50=2.0 ** point, h50_ci_low=2.0 ** lo,
-               h50_ci_high=np.inf if hi >= _CAP - 1e-9 else 2.0 ** hi)
+    row.update(
+        h50=2.0**point, h50_ci_low=2.0**lo, h50_ci_high=np.inf if hi >= _CAP - 1e-9 else 2.0**hi
+    )
     if point > np.log2(h.max()):
         row["reason"] = f"extrapolated beyond the largest h ({int(h.max())})"
     return HorizonFit(row, reps)
 
 
-def horizons(samples: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, level: float = 0.95,
-             min_rows: int = MIN_ROWS) -> tuple[pd.DataFrame, pd.DataFrame]:
+def horizons(
+    samples: pd.DataFrame,
+    *,
+    n_boot: int = 500,
+    seed: int = 0,
+    level: float = 0.95,
+    min_rows: int = MIN_ROWS,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(per-model horizons, open-closed horizon gap per suite) over suites whose rows carry h."""
     if samples.empty:
         return empty(HORIZON_COLUMNS), empty(HORIZON_GAP_COLUMNS)
@@ -112,9 +140,23 @@ def horizons(samples: pd.DataFrame, *, n_boot: int = 500, seed: int = 0, level: 
     rng = np.random.default_rng(seed)
     fits: list[HorizonFit] = []
     for (suite, model), g in sc.groupby(["suite", "model_id"], sort=True):
-        fits.append(fit_model(str(model), str(g["access"].iloc[0]), str(suite), g,
-                              n_boot=n_boot, rng=rng, level=level, min_rows=min_rows))
-    table = pd.DataFrame([f.row for f in fits], columns=HORIZON_COLUMNS) if fits else empty(HORIZON_COLUMNS)
+        fits.append(
+            fit_model(
+                str(model),
+                str(g["access"].iloc[0]),
+                str(suite),
+                g,
+                n_boot=n_boot,
+                rng=rng,
+                level=level,
+                min_rows=min_rows,
+            )
+        )
+    table = (
+        pd.DataFrame([f.row for f in fits], columns=HORIZON_COLUMNS)
+        if fits
+        else empty(HORIZON_COLUMNS)
+    )
     return table, _gaps(fits, level)
 
 
@@ -127,16 +169,31 @@ def _gaps(fits: list[HorizonFit], level: float) -> pd.DataFrame:
             side = [f for f in ok if f.row["access"] == acc]
             best[acc] = max(side, key=lambda f: float(f.row["h50"])) if side else None  # type: ignore[arg-type]
         c, o = best["closed"], best["open"]
-        row: dict[str, object] = {"suite": suite, "closed_model": None, "open_model": None,
-                                  "closed_h50": np.nan, "open_h50": np.nan, "log2_ratio": np.nan,
-                                  "ci_low": np.nan, "ci_high": np.nan, "status": "ok", "reason": ""}
+        row: dict[str, object] = {
+            "suite": suite,
+            "closed_model": None,
+            "open_model": None,
+            "closed_h50": np.nan,
+            "open_h50": np.nan,
+            "log2_ratio": np.nan,
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "status": "ok",
+            "reason": "",
+        }
         if c is None or o is None:
             row.update(status="insufficient", reason="needs a fitted horizon on both sides")
         else:
             ch, oh = float(c.row["h50"]), float(o.row["h50"])  # type: ignore[arg-type]
             lo, hi = percentile_ci(c.reps - o.reps, level)
-            row.update(closed_model=c.row["model_id"], open_model=o.row["model_id"],
-                       closed_h50=ch, open_h50=oh, log2_ratio=float(np.log2(ch / oh)),
-                       ci_low=lo, ci_high=hi)
+            row.update(
+                closed_model=c.row["model_id"],
+                open_model=o.row["model_id"],
+                closed_h50=ch,
+                open_h50=oh,
+                log2_ratio=float(np.log2(ch / oh)),
+                ci_low=lo,
+                ci_high=hi,
+            )
         out.append(row)
     return pd.DataFrame(out, columns=HORIZON_GAP_COLUMNS) if out else empty(HORIZON_GAP_COLUMNS)

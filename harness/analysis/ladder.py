@@ -43,7 +43,8 @@ def ladder(
     access = sc.groupby("model_id")["access"].first()
     rng = np.random.default_rng(seed)
     both = set(sc.loc[sc["suite"] == standard_suite, "model_id"]) & set(
-        sc.loc[sc["suite"] == agentic_suite, "model_id"])
+        sc.loc[sc["suite"] == agentic_suite, "model_id"]
+    )
     closed = sorted(m for m in both if access[m] == "closed")
     opened = sorted(m for m in both if access[m] == "open")
     rows = []
@@ -58,15 +59,31 @@ def ladder(
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 
 
-def _row(c: str, o: str, h: float, g: pd.DataFrame, rng: np.random.Generator, n_boot: int,
-         level: float, min_items: int) -> dict[str, object]:
+def _row(
+    c: str,
+    o: str,
+    h: float,
+    g: pd.DataFrame,
+    rng: np.random.Generator,
+    n_boot: int,
+    level: float,
+    min_items: int,
+) -> dict[str, object]:
     std = (g["cs"] - g["os"]).to_numpy(dtype=float)
     ag = (g["ca"] - g["oa"]).to_numpy(dtype=float)
     d = ag - std
     row: dict[str, object] = {
-        "closed_model": c, "open_model": o, "h": h, "standard_gap": np.nan,
-        "agentic_gap": np.nan, "d": np.nan, "ci_low": np.nan,
-        "ci_high": np.nan, "n_items": int(d.size), "status": "ok", "reason": "",
+        "closed_model": c,
+        "open_model": o,
+        "h": h,
+        "standard_gap": np.nan,
+        "agentic_gap": np.nan,
+        "d": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "n_items": int(d.size),
+        "status": "ok",
+        "reason": "",
     }
     if d.size < min_items:
         row.update(status="insufficient", reason=f"{d.size} shared items (< {min_items})")

@@ -29,11 +29,16 @@ _LEVELS = 400  # grid points over the level range for the catch-up integral
 
 def thresholds_for(b: Bench) -> np.ndarray:
     if b.scale == "horizon":
-        top = max(b.closed.best[-1] if b.closed.scores.size else 0.0,
-                  b.open.best[-1] if b.open.scores.size else 0.0, 1e-9)
+        top = max(
+            b.closed.best[-1] if b.closed.scores.size else 0.0,
+            b.open.best[-1] if b.open.scores.size else 0.0,
+            1e-9,
+        )
         bottom = min(np.concatenate([b.closed.scores, b.open.scores]).min(), 1.0)
-        k = np.arange(np.floor(np.log2(bottom) / HORIZON_STEP_LOG2),
-                      np.ceil(np.log2(top) / HORIZON_STEP_LOG2) + 1)
+        k = np.arange(
+            np.floor(np.log2(bottom) / HORIZON_STEP_LOG2),
+            np.ceil(np.log2(top) / HORIZON_STEP_LOG2) + 1,
+        )
         return np.power(2.0, k * HORIZON_STEP_LOG2)
     return np.round(np.arange(1, 21) * FRACTION_STEP, 10)  # 0.05, 0.10, ..., 1.00
 
@@ -106,14 +111,21 @@ def lag_table(bench_list: list[Bench]) -> pd.DataFrame:
             continue
         p = lag_points(b)
         for i in range(p.threshold.size):
-            rows.append({
-                "benchmark": b.name, "kind": b.kind, "threshold": float(p.threshold[i]),
-                "closed_date": from_days(p.closed_day[i]), "open_date": from_days(p.open_day[i]),
-                "lag_months": float(p.lag_months[i]),
-                "closed_model": b.closed.models[p.closed_idx[i]],
-                "open_model": b.open.models[p.open_idx[i]],
-                "scale": b.scale, "used": bool(p.used[i]), "note": p.note[i],
-            })
+            rows.append(
+                {
+                    "benchmark": b.name,
+                    "kind": b.kind,
+                    "threshold": float(p.threshold[i]),
+                    "closed_date": from_days(p.closed_day[i]),
+                    "open_date": from_days(p.open_day[i]),
+                    "lag_months": float(p.lag_months[i]),
+                    "closed_model": b.closed.models[p.closed_idx[i]],
+                    "open_model": b.open.models[p.open_idx[i]],
+                    "scale": b.scale,
+                    "used": bool(p.used[i]),
+                    "note": p.note[i],
+                }
+            )
     cols = LAG_COLUMNS + LAG_EXTRA
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 
@@ -150,18 +162,30 @@ def window_catchup(b: Bench, start: float, end: float) -> float:
     return _catchup(b, start, end)[0] if b.has_pair else float("nan")
 
 
-def catchup_table(bench_list: list[Bench], start: float = -np.inf, end: float = np.inf) -> pd.DataFrame:
+def catchup_table(
+    bench_list: list[Bench], start: float = -np.inf, end: float = np.inf
+) -> pd.DataFrame:
     rows = []
     for b in bench_list:
-        row = {"benchmark": b.name, "kind": b.kind, "scale": b.scale, "level_low": np.nan,
-               "level_high": np.nan, "catchup_months": np.nan, "status": "ok", "reason": ""}
+        row = {
+            "benchmark": b.name,
+            "kind": b.kind,
+            "scale": b.scale,
+            "level_low": np.nan,
+            "level_high": np.nan,
+            "catchup_months": np.nan,
+            "status": "ok",
+            "reason": "",
+        }
         if not b.has_pair:
             row.update(status="insufficient", reason="needs at least one open and one closed model")
         else:
             m, lo, hi = _catchup(b, start, end)
             row.update(level_low=lo, level_high=hi, catchup_months=m)
             if not np.isfinite(m):
-                row.update(status="insufficient",
-                           reason="the two frontiers share no level above both first scores")
+                row.update(
+                    status="insufficient",
+                    reason="the two frontiers share no level above both first scores",
+                )
         rows.append(row)
     return pd.DataFrame(rows, columns=CATCHUP_COLUMNS) if rows else empty(CATCHUP_COLUMNS)

@@ -45,7 +45,14 @@ def passk(samples: pd.DataFrame, *, max_k: int | None = None) -> pd.DataFrame:
         pass1 = float(np.mean(c / n))
         top = int(n.max()) if max_k is None else min(int(n.max()), max_k)
         for k in range(1, top + 1):
-            rows.append({"model_id": model, "suite": suite, "k": k,
-                         "pass_hat_k": pass_hat_k(n, c, k), "pass_at_1": pass1,
-                         "n_tasks": int((n >= k).sum())})
+            rows.append(
+                {
+                    "model_id": model,
+                    "suite": suite,
+                    "k": k,
+                    "pass_hat_k": pass_hat_k(n, c, k),
+                    "pass_at_1": pass1,
+                    "n_tasks": int((n >= k).sum()),
+                }
+            )
     return pd.DataFrame(rows, columns=PASSK_COLUMNS) if rows else empty(PASSK_COLUMNS)

@@ -117,8 +117,23 @@ def model_scores(
     if samples.empty:
         return empty(cols)
     rng = np.random.default_rng(seed)
-    keep = [c for c in ("model_id", "access", "release_date", "suite", "suite_version", "kind",
-                        "source", "sample_id", "status", "score", "extra") if c in samples]
+    keep = [
+        c
+        for c in (
+            "model_id",
+            "access",
+            "release_date",
+            "suite",
+            "suite_version",
+            "kind",
+            "source",
+            "sample_id",
+            "status",
+            "score",
+            "extra",
+        )
+        if c in samples
+    ]
     df = with_benchmark(samples[keep])
     keys = ["model_id", "suite", "suite_version"]
     grouped = df.groupby(keys, sort=True, dropna=False)
@@ -126,15 +141,21 @@ def model_scores(
     counts = grouped["status"].value_counts().unstack(fill_value=0)
     is_agg = (df["sample_id"] == AGGREGATE_ID).groupby([df[k] for k in keys], dropna=False).all()
     sc = scored_rows(df)
-    per_task = {k: g.groupby("sample_id")["score"].mean().to_numpy(dtype=float)
-                for k, g in sc[sc["sample_id"] != AGGREGATE_ID].groupby(keys, dropna=False)}
+    per_task = {
+        k: g.groupby("sample_id")["score"].mean().to_numpy(dtype=float)
+        for k, g in sc[sc["sample_id"] != AGGREGATE_ID].groupby(keys, dropna=False)
+    }
     agg_rows = sc[sc["sample_id"] == AGGREGATE_ID]
     top = agg_rows.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
     extras = top["extra"] if "extra" in top else pd.Series([None] * len(top), index=top.index)
-    best = {tuple(k): (float(sc_), ex) for k, sc_, ex in
-            zip(top[keys].itertuples(index=False), top["score"], extras, strict=True)}
-    count_of = {k: dict(zip(counts.columns, v, strict=True))
-                for k, v in zip(counts.index, counts.to_numpy(), strict=True)}
+    best = {
+        tuple(k): (float(sc_), ex)
+        for k, sc_, ex in zip(top[keys].itertuples(index=False), top["score"], extras, strict=True)
+    }
+    count_of = {
+        k: dict(zip(counts.columns, v, strict=True))
+        for k, v in zip(counts.index, counts.to_numpy(), strict=True)
+    }
     agg_of = dict(zip(is_agg.index, is_agg.to_numpy(), strict=True))
     baselines = dict(null_baselines or {})
     out = []
@@ -164,14 +185,29 @@ def model_scores(
                 w = cluster_weights(rng, tasks.size, n_boot)
                 ci_lo, ci_hi = percentile_ci(w @ tasks / tasks.size, level)
         model, suite, version = key
-        out.append({
-            "model_id": model, "access": m["access"], "release_date": to_date(m["release_date"]),
-            "suite": suite, "suite_version": version, "kind": m["kind"], "source": m["source"],
-            "n_rows": n_rows, "n_scored": n_scored, "n_error": n_error, "n_limit": n_limit,
-            # share of rows that could not be scored (infrastructure errors), never counted as wrong
-            "error_rate": n_error / n_rows if n_rows else float("nan"),
-            "score": score, "ci_low": ci_lo, "ci_high": ci_hi,
-            "null_baseline": baselines.get(str(suite), float("nan")),
-            "benchmark": m["benchmark"], "n_samples": n_samples, "status": status, "reason": reason,
-        })
+        out.append(
+            {
+                "model_id": model,
+                "access": m["access"],
+                "release_date": to_date(m["release_date"]),
+                "suite": suite,
+                "suite_version": version,
+                "kind": m["kind"],
+                "source": m["source"],
+                "n_rows": n_rows,
+                "n_scored": n_scored,
+                "n_error": n_error,
+                "n_limit": n_limit,
+                # share of rows that could not be scored (infrastructure errors), never counted as wrong
+                "error_rate": n_error / n_rows if n_rows else float("nan"),
+                "score": score,
+                "ci_low": ci_lo,
+                "ci_high": ci_hi,
+                "null_baseline": baselines.get(str(suite), float("nan")),
+                "benchmark": m["benchmark"],
+                "n_samples": n_samples,
+                "status": status,
+                "reason": reason,
+            }
+        )
     return pd.DataFrame(out, columns=cols)

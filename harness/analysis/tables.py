@@ -13,37 +13,100 @@ from datetime import datetime
 import pandas as pd
 
 SCORES_COLUMNS = [
-    "model_id", "access", "release_date", "suite", "suite_version", "kind", "source",
-    "n_rows", "n_scored", "n_error", "n_limit", "error_rate",
-    "score", "ci_low", "ci_high", "null_baseline",
+    "model_id",
+    "access",
+    "release_date",
+    "suite",
+    "suite_version",
+    "kind",
+    "source",
+    "n_rows",
+    "n_scored",
+    "n_error",
+    "n_limit",
+    "error_rate",
+    "score",
+    "ci_low",
+    "ci_high",
+    "null_baseline",
 ]
 FRONTIER_COLUMNS = ["benchmark", "kind", "access", "date", "score", "model_id"]
 GAP_COLUMNS = ["benchmark", "kind", "date", "closed_best", "open_best", "gap", "gap_logit"]
 LAG_COLUMNS = ["benchmark", "kind", "threshold", "closed_date", "open_date", "lag_months"]
 UNDERSTATEMENT_COLUMNS = [
-    "measure", "window_start", "window_end", "agentic", "standard", "d", "ci_low", "ci_high",
-    "p_value", "ratio", "n_agentic", "n_standard", "status", "reason",
+    "measure",
+    "window_start",
+    "window_end",
+    "agentic",
+    "standard",
+    "d",
+    "ci_low",
+    "ci_high",
+    "p_value",
+    "ratio",
+    "n_agentic",
+    "n_standard",
+    "status",
+    "reason",
 ]
 HORIZON_COLUMNS = [
-    "model_id", "access", "suite", "h50", "h50_ci_low", "h50_ci_high", "p_step", "n", "status", "reason",
+    "model_id",
+    "access",
+    "suite",
+    "h50",
+    "h50_ci_low",
+    "h50_ci_high",
+    "p_step",
+    "n",
+    "status",
+    "reason",
 ]
 PASSK_COLUMNS = ["model_id", "suite", "k", "pass_hat_k", "pass_at_1", "n_tasks"]
 LADDER_COLUMNS = [
-    "closed_model", "open_model", "h", "standard_gap", "agentic_gap", "d", "ci_low", "ci_high", "n_items",
+    "closed_model",
+    "open_model",
+    "h",
+    "standard_gap",
+    "agentic_gap",
+    "d",
+    "ci_low",
+    "ci_high",
+    "n_items",
 ]
 FLAG_COLUMNS = ["scope", "item", "reason"]
 # Added by the analysis engineer (issue 6): Epoch-style catch-up times, the per-kind gap
 # trend by quarter and the open-closed horizon gap. Analysis tables may also carry extra columns after the ones listed above
 # (e.g. scores: benchmark, n_samples, status, reason; lags: closed_model, open_model, used).
 CATCHUP_COLUMNS = [
-    "benchmark", "kind", "scale", "level_low", "level_high", "catchup_months", "status", "reason",
+    "benchmark",
+    "kind",
+    "scale",
+    "level_low",
+    "level_high",
+    "catchup_months",
+    "status",
+    "reason",
 ]
 TREND_COLUMNS = [
-    "kind", "period_end", "n_benchmarks", "score_gap", "score_gap_logit", "lag_months", "n_lag_points",
+    "kind",
+    "period_end",
+    "n_benchmarks",
+    "score_gap",
+    "score_gap_logit",
+    "lag_months",
+    "n_lag_points",
 ]
 HORIZON_GAP_COLUMNS = [
-    "suite", "closed_model", "open_model", "closed_h50", "open_h50", "log2_ratio",
-    "ci_low", "ci_high", "status", "reason",
+    "suite",
+    "closed_model",
+    "open_model",
+    "closed_h50",
+    "open_h50",
+    "log2_ratio",
+    "ci_low",
+    "ci_high",
+    "status",
+    "reason",
 ]
 
 

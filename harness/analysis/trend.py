@@ -17,16 +17,20 @@ from harness.analysis.frontier import Bench, gap_values
 from harness.analysis.tables import TREND_COLUMNS, empty
 
 
-def kind_trend(bench_list: list[Bench], lags: pd.DataFrame, *,
-               no_points: set[str] | None = None) -> pd.DataFrame:
+def kind_trend(
+    bench_list: list[Bench], lags: pd.DataFrame, *, no_points: set[str] | None = None
+) -> pd.DataFrame:
     paired = [b for b in bench_list if b.has_pair]
     if not paired:
         return empty(TREND_COLUMNS)
     first = min(max(b.closed.days[0], b.open.days[0]) for b in paired)
     last = max(max(b.closed.days[-1], b.open.days[-1]) for b in paired)
     # calendar quarter ends, so tables from different data line up
-    ends = pd.date_range(pd.Timestamp(from_days(first)), pd.Timestamp(from_days(last))
-                         + pd.offsets.QuarterEnd(0), freq="QE")
+    ends = pd.date_range(
+        pd.Timestamp(from_days(first)),
+        pd.Timestamp(from_days(last)) + pd.offsets.QuarterEnd(0),
+        freq="QE",
+    )
     end_days = to_days(pd.Series(ends))
     used = lags[lags["used"].astype(bool)] if not lags.empty else lags
     lag_days = to_days(used["open_date"]) if not used.empty else np.empty(0)
@@ -38,22 +42,33 @@ def kind_trend(bench_list: list[Bench], lags: pd.DataFrame, *,
         for d in end_days:
             gaps, logits = [], []
             for b in bs:
-                live = max(b.closed.days[0], b.open.days[0]) <= d <= max(b.closed.days[-1], b.open.days[-1])
+                live = (
+                    max(b.closed.days[0], b.open.days[0])
+                    <= d
+                    <= max(b.closed.days[-1], b.open.days[-1])
+                )
                 if b.name in skip or b.scale != "fraction" or not live:
                     continue
                 g, lg = gap_values(b, b.closed.at(np.array([d])), b.open.at(np.array([d])))
                 gaps.append(float(g[0]))
                 logits.append(float(lg[0]))
-            in_q = k_lags & (lag_days > d - 3 * DAYS_PER_MONTH) & (lag_days <= d) \
-                if lag_days.size else np.empty(0, dtype=bool)
+            in_q = (
+                k_lags & (lag_days > d - 3 * DAYS_PER_MONTH) & (lag_days <= d)
+                if lag_days.size
+                else np.empty(0, dtype=bool)
+            )
             q_lags = used["lag_months"].to_numpy(dtype=float)[in_q] if in_q.size else np.empty(0)
             if not gaps and not q_lags.size:
                 continue
-            rows.append({
-                "kind": kind, "period_end": from_days(d), "n_benchmarks": len(gaps),
-                "score_gap": float(np.mean(gaps)) if gaps else np.nan,
-                "score_gap_logit": float(np.mean(logits)) if logits else np.nan,
-                "lag_months": float(q_lags.mean()) if q_lags.size else np.nan,
-                "n_lag_points": int(q_lags.size),
-            })
+            rows.append(
+                {
+                    "kind": kind,
+                    "period_end": from_days(d),
+                    "n_benchmarks": len(gaps),
+                    "score_gap": float(np.mean(gaps)) if gaps else np.nan,
+                    "score_gap_logit": float(np.mean(logits)) if logits else np.nan,
+                    "lag_months": float(q_lags.mean()) if q_lags.size else np.nan,
+                    "n_lag_points": int(q_lags.size),
+                }
+            )
     return pd.DataFrame(rows, columns=TREND_COLUMNS) if rows else empty(TREND_COLUMNS)

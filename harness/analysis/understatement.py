@@ -46,8 +46,16 @@ def window_days(window: Window) -> tuple[float, float]:
     return (float(lo) if np.isfinite(lo) else -np.inf, float(hi) if np.isfinite(hi) else np.inf)
 
 
-def _replicates(b: Bench, stat: Stat, start: float, end: float, point: float,
-                tm: TaskMatrix | None, weights: np.ndarray | None, n_boot: int) -> np.ndarray:
+def _replicates(
+    b: Bench,
+    stat: Stat,
+    start: float,
+    end: float,
+    point: float,
+    tm: TaskMatrix | None,
+    weights: np.ndarray | None,
+    n_boot: int,
+) -> np.ndarray:
     """Per-replicate values of one benchmark's statistic under task resampling, if any."""
     if tm is None or weights is None:
         return np.full(n_boot, point)
@@ -57,8 +65,13 @@ def _replicates(b: Bench, stat: Stat, start: float, end: float, point: float,
     oi = [col[m] for m in b.open.models]
     out = np.empty(n_boot)
     for r in range(n_boot):
-        rb = Bench(b.name, b.kind, b.scale, b.closed.with_scores(boot[r, ci]),
-                   b.open.with_scores(boot[r, oi]))
+        rb = Bench(
+            b.name,
+            b.kind,
+            b.scale,
+            b.closed.with_scores(boot[r, ci]),
+            b.open.with_scores(boot[r, oi]),
+        )
         out[r] = stat(rb, start, end)
     return out
 
@@ -100,11 +113,17 @@ def understatement(
             if not np.isfinite(v):
                 continue
             vals[b.kind].append(v)
-            reps[b.kind].append(_replicates(b, stat, start, end, v, tms.get(b.name),
-                                            weights.get(b.name), n_boot))
-        rows.append(_test_row(measure, vals, reps, rng, n_boot, level, min_benchmarks,
-                              w_start, w_end))
-    return pd.DataFrame(rows, columns=UNDERSTATEMENT_COLUMNS) if rows else empty(UNDERSTATEMENT_COLUMNS)
+            reps[b.kind].append(
+                _replicates(b, stat, start, end, v, tms.get(b.name), weights.get(b.name), n_boot)
+            )
+        rows.append(
+            _test_row(measure, vals, reps, rng, n_boot, level, min_benchmarks, w_start, w_end)
+        )
+    return (
+        pd.DataFrame(rows, columns=UNDERSTATEMENT_COLUMNS)
+        if rows
+        else empty(UNDERSTATEMENT_COLUMNS)
+    )
 
 
 def expansion(n: int, level: float = 0.95) -> float:
@@ -115,20 +134,40 @@ def expansion(n: int, level: float = 0.95) -> float:
     return float(np.sqrt(n / (n - 1)) * student_t.ppf(q, n - 1) / norm.ppf(q))
 
 
-def _test_row(measure: str, vals: dict[str, list[float]], reps: dict[str, list[np.ndarray]],
-              rng: np.random.Generator, n_boot: int, level: float, min_benchmarks: int,
-              w_start: date | None, w_end: date | None) -> dict[str, object]:
+def _test_row(
+    measure: str,
+    vals: dict[str, list[float]],
+    reps: dict[str, list[np.ndarray]],
+    rng: np.random.Generator,
+    n_boot: int,
+    level: float,
+    min_benchmarks: int,
+    w_start: date | None,
+    w_end: date | None,
+) -> dict[str, object]:
     na, ns = len(vals["agentic"]), len(vals["standard"])
     row: dict[str, object] = {
-        "measure": measure, "window_start": w_start, "window_end": w_end,
-        "agentic": np.nan, "standard": np.nan, "d": np.nan, "ci_low": np.nan, "ci_high": np.nan,
-        "p_value": np.nan, "ratio": np.nan, "n_agentic": na, "n_standard": ns,
-        "status": "ok", "reason": "",
+        "measure": measure,
+        "window_start": w_start,
+        "window_end": w_end,
+        "agentic": np.nan,
+        "standard": np.nan,
+        "d": np.nan,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p_value": np.nan,
+        "ratio": np.nan,
+        "n_agentic": na,
+        "n_standard": ns,
+        "status": "ok",
+        "reason": "",
     }
     if na < min_benchmarks or ns < min_benchmarks:
-        row.update(status="insufficient",
-                   reason=f"{na} agentic and {ns} standard benchmarks with a value in the window "
-                          f"(need {min_benchmarks} of each)")
+        row.update(
+            status="insufficient",
+            reason=f"{na} agentic and {ns} standard benchmarks with a value in the window "
+            f"(need {min_benchmarks} of each)",
+        )
         return row
     a, s = float(np.mean(vals["agentic"])), float(np.mean(vals["standard"]))
     ra, rs = np.vstack(reps["agentic"]), np.vstack(reps["standard"])  # (n_bench, n_boot)
@@ -149,8 +188,15 @@ def _test_row(measure: str, vals: dict[str, list[float]], reps: dict[str, list[n
     d_star = d_star[np.isfinite(d_star)]
     lo, hi = percentile_ci(d_star, level)
     p = (1 + np.count_nonzero(d_star <= 0)) / (d_star.size + 1)
-    row.update(agentic=a, standard=s, d=a - s, ci_low=lo, ci_high=hi, p_value=float(p),
-               ratio=a / s if s > 0 else np.nan)
+    row.update(
+        agentic=a,
+        standard=s,
+        d=a - s,
+        ci_low=lo,
+        ci_high=hi,
+        p_value=float(p),
+        ratio=a / s if s > 0 else np.nan,
+    )
     return row
 
 
@@ -159,4 +205,3 @@ def window_label(row: Mapping[str, object]) -> str:
     if s is None and e is None:
         return "all dates"
     return f"{s or '...'} to {e or '...'}"
-

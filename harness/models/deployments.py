@@ -23,7 +23,9 @@ class Pricing(BaseModel):
         self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, seconds: float = 0.0
     ) -> float:
         cached = min(cached_tokens, input_tokens)
-        cached_rate = self.input_per_m if self.cached_input_per_m is None else self.cached_input_per_m
+        cached_rate = (
+            self.input_per_m if self.cached_input_per_m is None else self.cached_input_per_m
+        )
         return (
             (input_tokens - cached) * self.input_per_m
             + cached * cached_rate

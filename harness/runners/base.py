@@ -73,7 +73,14 @@ def get_runner(engine: RunEngine) -> Runner:
     return runner
 
 
-def make_record(ctx: RunContext, engine: RunEngine, engine_version: str, sample_id: str, epoch: int, **fields: Any) -> SampleRecord:
+def make_record(
+    ctx: RunContext,
+    engine: RunEngine,
+    engine_version: str,
+    sample_id: str,
+    epoch: int,
+    **fields: Any,
+) -> SampleRecord:
     """A SampleRecord with every run-level column filled from the context."""
     return SampleRecord(
         run_id=ctx.run_id,

@@ -38,7 +38,9 @@ def load_suites(tasks_dir: Path) -> SuiteRegistry:
     for path in sorted(tasks_dir.rglob("suite.yaml")):
         spec = load_suite(path)
         if spec.name in where:
-            raise ConfigError(path, "name", f"duplicate suite name '{spec.name}' (also {where[spec.name]})")
+            raise ConfigError(
+                path, "name", f"duplicate suite name '{spec.name}' (also {where[spec.name]})"
+            )
         where[spec.name] = path
         specs.append(spec)
     return SuiteRegistry(tasks_dir=tasks_dir, suites=tuple(specs))

@@ -42,9 +42,12 @@ class SuiteSpec(BaseModel):
     smoke: list[str] = Field(default_factory=list, description="sample ids run in CI")
     limits: SuiteLimits = Field(default_factory=SuiteLimits)
     data: str | None = Field(
-        default=None, description="standard suites: JSONL file (relative to this folder) of StandardDoc rows"
+        default=None,
+        description="standard suites: JSONL file (relative to this folder) of StandardDoc rows",
     )
-    scorer: str | None = Field(default=None, description="standard suites: scorer name (harness.suites.scorers)")
+    scorer: str | None = Field(
+        default=None, description="standard suites: scorer name (harness.suites.scorers)"
+    )
     task_args: dict[str, str | int | float | bool] = Field(default_factory=dict)
     needs_user_simulator: bool = False
     pair: str | None = Field(default=None, description="the same items in the other form")

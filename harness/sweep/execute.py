@@ -90,9 +90,16 @@ class _Sink:
         self._reporter.sample_done(record)
 
 
-def _run_record(run: PlannedRun, plan: Plan, attempt: str, started: datetime, status: RunStatus,
-                store_rows: list[SampleRecord], message: str | None = None,
-                finished: datetime | None = None) -> RunRecord:
+def _run_record(
+    run: PlannedRun,
+    plan: Plan,
+    attempt: str,
+    started: datetime,
+    status: RunStatus,
+    store_rows: list[SampleRecord],
+    message: str | None = None,
+    finished: datetime | None = None,
+) -> RunRecord:
     spec = {
         "sweep": plan.sweep.name,
         "model": run.card.id,
@@ -134,14 +141,23 @@ def _reach(run_card_dep: tuple, settings: Settings, ledger: Ledger) -> Iterator[
     """Serve a deployment (or reach it) and put the caching, accounting request path in front."""
     card, dep = run_card_dep
     log_dir = settings.raw_dir / "server-logs"
-    with serving(dep, card, log_dir=log_dir, cache_dir=settings.cache_dir) as endpoint, request_path(
-        endpoint, deployment=dep, cache_dir=settings.cache_dir / "requests", ledger=ledger
-    ) as proxied:
+    with (
+        serving(dep, card, log_dir=log_dir, cache_dir=settings.cache_dir) as endpoint,
+        request_path(
+            endpoint, deployment=dep, cache_dir=settings.cache_dir / "requests", ledger=ledger
+        ) as proxied,
+    ):
         yield proxied
 
 
-def execute(plan: Plan, settings: Settings, *, reporter: Reporter | None = None,
-            budget_usd: float | None = None, chunk_size: int | None = None) -> SweepOutcome:
+def execute(
+    plan: Plan,
+    settings: Settings,
+    *,
+    reporter: Reporter | None = None,
+    budget_usd: float | None = None,
+    chunk_size: int | None = None,
+) -> SweepOutcome:
     reporter = reporter or SilentReporter()
     store = Store(settings.results_dir)
     ledger = Ledger()
@@ -164,13 +180,31 @@ def execute(plan: Plan, settings: Settings, *, reporter: Reporter | None = None,
                 outcome.runs.append(RunOutcome(run, "complete", message="already complete"))
                 continue
             if stopped_for_budget:
-                outcome.runs.append(RunOutcome(run, "partial", message="budget reached before start"))
-                store.append_run(_run_record(run, plan, uuid.uuid4().hex, datetime.now(UTC), "partial", [],
-                                             "budget reached before start", datetime.now(UTC)))
+                outcome.runs.append(
+                    RunOutcome(run, "partial", message="budget reached before start")
+                )
+                store.append_run(
+                    _run_record(
+                        run,
+                        plan,
+                        uuid.uuid4().hex,
+                        datetime.now(UTC),
+                        "partial",
+                        [],
+                        "budget reached before start",
+                        datetime.now(UTC),
+                    )
+                )
                 continue
-            result = _execute_run(run, plan, settings, store, ledger, budget, user, reporter, chunk_size)
+            result = _execute_run(
+                run, plan, settings, store, ledger, budget, user, reporter, chunk_size
+            )
             outcome.runs.append(result)
-            if result.status == "partial" and result.message and result.message.startswith("budget"):
+            if (
+                result.status == "partial"
+                and result.message
+                and result.message.startswith("budget")
+            ):
                 stopped_for_budget = True
 
     # Each chunk wrote its own small file (crash safety); merge them so that months of
@@ -184,9 +218,17 @@ def execute(plan: Plan, settings: Settings, *, reporter: Reporter | None = None,
     return outcome
 
 
-def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, ledger: Ledger,
-                 budget: Budget | None, user: UserSimulator | None, reporter: Reporter,
-                 chunk_size: int | None) -> RunOutcome:
+def _execute_run(
+    run: PlannedRun,
+    plan: Plan,
+    settings: Settings,
+    store: Store,
+    ledger: Ledger,
+    budget: Budget | None,
+    user: UserSimulator | None,
+    reporter: Reporter,
+    chunk_size: int | None,
+) -> RunOutcome:
     attempt = uuid.uuid4().hex
     started = datetime.now(UTC)
     written: list[SampleRecord] = []
@@ -207,9 +249,15 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
                     break
                 sink = _Sink(reporter)
                 ctx = RunContext(
-                    run_id=run.run_id, sweep_id=plan.sweep.name, card=run.card,
-                    deployment=run.deployment, endpoint=endpoint, suite=run.suite, todo=chunk,
-                    raw_dir=raw_dir, user=user if run.suite.needs_user_simulator else None,
+                    run_id=run.run_id,
+                    sweep_id=plan.sweep.name,
+                    card=run.card,
+                    deployment=run.deployment,
+                    endpoint=endpoint,
+                    suite=run.suite,
+                    todo=chunk,
+                    raw_dir=raw_dir,
+                    user=user if run.suite.needs_user_simulator else None,
                     max_connections=concurrency,
                 )
                 runner.run(ctx, sink)
@@ -221,10 +269,15 @@ def _execute_run(run: PlannedRun, plan: Plan, settings: Settings, store: Store, 
         status, message = "failed", str(exc)
         reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
     except BaseException:
-        store.append_run(_run_record(run, plan, attempt, started, "partial", written,
-                                     "interrupted", datetime.now(UTC)))
+        store.append_run(
+            _run_record(
+                run, plan, attempt, started, "partial", written, "interrupted", datetime.now(UTC)
+            )
+        )
         raise
-    store.append_run(_run_record(run, plan, attempt, started, status, written, message, datetime.now(UTC)))
+    store.append_run(
+        _run_record(run, plan, attempt, started, status, written, message, datetime.now(UTC))
+    )
     reporter.run_finished(run, status, message)
     costs = [r.cost_usd for r in written if r.cost_usd is not None]
     return RunOutcome(run, status, len(written), message, sum(costs) if costs else None)

@@ -62,8 +62,13 @@ class Plan:
         return sum(len(r.todo) for r in self.runs)
 
 
-def run_key(card: ModelCard, deployment: Deployment, suite: SuiteSpec, engine_version: str,
-            user: Deployment | None) -> str:
+def run_key(
+    card: ModelCard,
+    deployment: Deployment,
+    suite: SuiteSpec,
+    engine_version: str,
+    user: Deployment | None,
+) -> str:
     dep = deployment.model_dump(mode="json", exclude=_NON_RESULT_FIELDS)
     return stable_hash(
         {
@@ -77,7 +82,9 @@ def run_key(card: ModelCard, deployment: Deployment, suite: SuiteSpec, engine_ve
     )
 
 
-def _resolve_models(sweep: SweepSpec, path: Path, registry: Registry) -> list[tuple[ModelCard, Deployment]]:
+def _resolve_models(
+    sweep: SweepSpec, path: Path, registry: Registry
+) -> list[tuple[ModelCard, Deployment]]:
     out = []
     for i, ref in enumerate(sweep.models):
         try:
@@ -119,8 +126,9 @@ def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tu
     return tuple(ids)
 
 
-def plan_sweep(sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: SuiteRegistry,
-               store: Store) -> Plan:
+def plan_sweep(
+    sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: SuiteRegistry, store: Store
+) -> Plan:
     models = _resolve_models(sweep, sweep_path, registry)
     specs = _resolve_suites(sweep, sweep_path, suites)
     user: tuple[ModelCard, Deployment] | None = None
@@ -152,7 +160,9 @@ def plan_sweep(sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: S
                 skipped.append(Skipped(what, problem))
                 continue
             if suite.needs_user_simulator and user is None:
-                skipped.append(Skipped(what, "suite needs a user simulator: set user_simulator in the sweep"))
+                skipped.append(
+                    Skipped(what, "suite needs a user simulator: set user_simulator in the sweep")
+                )
                 continue
             runner = get_runner(suite.engine)
             if suite.name not in ids_cache:

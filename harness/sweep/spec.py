@@ -20,7 +20,8 @@ class SweepSpec(BaseModel):
     limit: int | None = Field(default=None, ge=1, description="first N samples of each suite")
     smoke: bool = Field(default=False, description="run only each suite's smoke subset")
     samples: list[str] | None = Field(
-        default=None, description="only these sample ids (in suites that have them; paired suites share ids)"
+        default=None,
+        description="only these sample ids (in suites that have them; paired suites share ids)",
     )
     concurrency: int | None = Field(
         default=None, ge=1, description="cap on parallel samples per deployment"
@@ -28,9 +29,12 @@ class SweepSpec(BaseModel):
     user_simulator: str | None = Field(
         default=None, description="model/deployment playing the user in tau2 (same for all agents)"
     )
-    budget_usd: float | None = Field(default=None, gt=0, description="stop starting samples past this")
+    budget_usd: float | None = Field(
+        default=None, gt=0, description="stop starting samples past this"
+    )
     chunk: int | None = Field(
-        default=None, ge=1,
+        default=None,
+        ge=1,
         description="samples per engine call (default 2 x concurrency, at least 4); a crash loses at most one chunk",
     )
 

@@ -16,16 +16,38 @@ def month(m: float) -> date:
     return T0 + timedelta(days=round(m * DAYS_PER_MONTH))
 
 
-def row(model: str, access: str, released: date | None, suite: str, kind: str, score: float | None,
-        *, sample_id: str = AGGREGATE_ID, epoch: int = 1, h: int | None = None,
-        status: str = "scored", success: bool | None = None, source: str = "synthetic",
-        version: str = "1") -> dict[str, object]:
+def row(
+    model: str,
+    access: str,
+    released: date | None,
+    suite: str,
+    kind: str,
+    score: float | None,
+    *,
+    sample_id: str = AGGREGATE_ID,
+    epoch: int = 1,
+    h: int | None = None,
+    status: str = "scored",
+    success: bool | None = None,
+    source: str = "synthetic",
+    version: str = "1",
+) -> dict[str, object]:
     return {
-        "model_id": model, "access": access, "release_date": released, "suite": suite,
-        "suite_version": version, "kind": kind, "task": suite, "sample_id": sample_id,
-        "epoch": epoch, "h": h, "score": score if status != "error" else None,
-        "success": success if status != "error" else None, "status": status,
-        "source": source, "extra": None,
+        "model_id": model,
+        "access": access,
+        "release_date": released,
+        "suite": suite,
+        "suite_version": version,
+        "kind": kind,
+        "task": suite,
+        "sample_id": sample_id,
+        "epoch": epoch,
+        "h": h,
+        "score": score if status != "error" else None,
+        "success": success if status != "error" else None,
+        "status": status,
+        "source": source,
+        "extra": None,
     }
 
 
@@ -33,13 +55,16 @@ def frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def curve(t: np.ndarray | float, lo: float = 0.05, hi: float = 0.85, span: float = 60.0) -> np.ndarray:
+def curve(
+    t: np.ndarray | float, lo: float = 0.05, hi: float = 0.85, span: float = 60.0
+) -> np.ndarray:
     """The planted capability curve: linear from lo to hi over `span` months."""
     return lo + (hi - lo) * np.clip(np.asarray(t, dtype=float), 0, span) / span
 
 
-def lagged_benchmark(name: str, kind: str, lag_months: float, *, span: int = 60,
-                     lo: float = 0.05, hi: float = 0.85) -> list[dict[str, object]]:
+def lagged_benchmark(
+    name: str, kind: str, lag_months: float, *, span: int = 60, lo: float = 0.05, hi: float = 0.85
+) -> list[dict[str, object]]:
     """Closed models released monthly on the curve; open ones the same, lag_months later.
 
     Every threshold is crossed by the open side exactly lag_months after the closed side.
@@ -52,8 +77,14 @@ def lagged_benchmark(name: str, kind: str, lag_months: float, *, span: int = 60,
     return out
 
 
-def gap_benchmarks(rng: np.random.Generator, *, n_per_kind: int, lag_agentic: float,
-                   lag_standard: float, spread: float) -> pd.DataFrame:
+def gap_benchmarks(
+    rng: np.random.Generator,
+    *,
+    n_per_kind: int,
+    lag_agentic: float,
+    lag_standard: float,
+    spread: float,
+) -> pd.DataFrame:
     """Benchmarks whose lags scatter (sd `spread`) around a per-kind mean: D = difference."""
     rows: list[dict[str, object]] = []
     for kind, mean in (("agentic", lag_agentic), ("standard", lag_standard)):
@@ -62,9 +93,18 @@ def gap_benchmarks(rng: np.random.Generator, *, n_per_kind: int, lag_agentic: fl
     return frame(rows)
 
 
-def horizon_samples(rng: np.random.Generator, model: str, access: str, h50: float, *,
-                    slope: float = -1.5, per_h: int = 30, hs: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64),
-                    suite: str = "ladder_agentic", epochs: int = 1) -> list[dict[str, object]]:
+def horizon_samples(
+    rng: np.random.Generator,
+    model: str,
+    access: str,
+    h50: float,
+    *,
+    slope: float = -1.5,
+    per_h: int = 30,
+    hs: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64),
+    suite: str = "ladder_agentic",
+    epochs: int = 1,
+) -> list[dict[str, object]]:
     """success ~ Bernoulli(sigmoid(slope * (log2 h - log2 h50)))."""
     out = []
     for h in hs:
@@ -72,6 +112,18 @@ def horizon_samples(rng: np.random.Generator, model: str, access: str, h50: floa
         for i in range(per_h):
             for e in range(1, epochs + 1):
                 y = bool(rng.random() < p)
-                out.append(row(model, access, month(0), suite, "agentic", float(y),
-                               sample_id=f"h{h}-{i}", epoch=e, h=h, success=y))
+                out.append(
+                    row(
+                        model,
+                        access,
+                        month(0),
+                        suite,
+                        "agentic",
+                        float(y),
+                        sample_id=f"h{h}-{i}",
+                        epoch=e,
+                        h=h,
+                        success=y,
+                    )
+                )
     return out

@@ -28,11 +28,26 @@ FACTS = DeploymentFacts(deployment_id="d", provider="openai-compatible")
 
 def record(d: dict[str, object], i: int) -> SampleRecord:
     return SampleRecord(
-        run_id=f"{d['model_id']}-{d['suite']}", sample_key=f"k{i}", sweep_id="", model_id=str(d["model_id"]),
-        access=d["access"], release_date=d["release_date"], suite=str(d["suite"]),  # type: ignore[arg-type]
-        suite_version="1", kind=d["kind"], task=str(d["suite"]), sample_id=str(d["sample_id"]),  # type: ignore[arg-type]
-        epoch=int(d["epoch"]), status=d["status"], engine="inspect", engine_version="0",  # type: ignore[arg-type]
-        harness_version="0", facts=FACTS, h=d["h"], score=d["score"], success=d["success"],  # type: ignore[arg-type]
+        run_id=f"{d['model_id']}-{d['suite']}",
+        sample_key=f"k{i}",
+        sweep_id="",
+        model_id=str(d["model_id"]),
+        access=d["access"],
+        release_date=d["release_date"],
+        suite=str(d["suite"]),  # type: ignore[arg-type]
+        suite_version="1",
+        kind=d["kind"],
+        task=str(d["suite"]),
+        sample_id=str(d["sample_id"]),  # type: ignore[arg-type]
+        epoch=int(d["epoch"]),
+        status=d["status"],
+        engine="inspect",
+        engine_version="0",  # type: ignore[arg-type]
+        harness_version="0",
+        facts=FACTS,
+        h=d["h"],
+        score=d["score"],
+        success=d["success"],  # type: ignore[arg-type]
         source="imported:synthetic",
     )
 
@@ -42,8 +57,12 @@ def synthetic_store(tmp_path, rng) -> pd.DataFrame:
     rows = df.to_dict("records")
     # a saturated benchmark, one with no open model, an undated model
     for k in range(6):
-        rows.append(synth.row(f"sat-c{k}", "closed", synth.month(k), "sat", "standard", 0.8 + 0.03 * k))
-        rows.append(synth.row(f"sat-o{k}", "open", synth.month(k + 2), "sat", "standard", 0.8 + 0.03 * k))
+        rows.append(
+            synth.row(f"sat-c{k}", "closed", synth.month(k), "sat", "standard", 0.8 + 0.03 * k)
+        )
+        rows.append(
+            synth.row(f"sat-o{k}", "open", synth.month(k + 2), "sat", "standard", 0.8 + 0.03 * k)
+        )
         rows.append(synth.row(f"lone-c{k}", "closed", synth.month(k), "lone", "agentic", 0.1 * k))
     rows.append(synth.row("undated", "open", None, "sta0", "standard", 0.5))
     # a little own-run ladder with h, epochs and an error
@@ -52,14 +71,50 @@ def synthetic_store(tmp_path, rng) -> pd.DataFrame:
             for i in range(8):
                 for e in (1, 2):
                     sid = f"h{h}-{i}"
-                    y = bool(rng.random() < p ** h)
-                    rows.append(synth.row(model, access, synth.month(30), "ladder_agentic", "agentic",
-                                          float(y), sample_id=sid, h=h, epoch=e, success=y))
+                    y = bool(rng.random() < p**h)
+                    rows.append(
+                        synth.row(
+                            model,
+                            access,
+                            synth.month(30),
+                            "ladder_agentic",
+                            "agentic",
+                            float(y),
+                            sample_id=sid,
+                            h=h,
+                            epoch=e,
+                            success=y,
+                        )
+                    )
                     y = bool(rng.random() < p)
-                    rows.append(synth.row(model, access, synth.month(30), "ladder_standard", "standard",
-                                          float(y), sample_id=sid, h=h, epoch=e, success=y))
-    rows.append(synth.row("O", "open", synth.month(30), "ladder_agentic", "agentic", None,
-                          sample_id="h1-0", h=1, epoch=3, status="error"))
+                    rows.append(
+                        synth.row(
+                            model,
+                            access,
+                            synth.month(30),
+                            "ladder_standard",
+                            "standard",
+                            float(y),
+                            sample_id=sid,
+                            h=h,
+                            epoch=e,
+                            success=y,
+                        )
+                    )
+    rows.append(
+        synth.row(
+            "O",
+            "open",
+            synth.month(30),
+            "ladder_agentic",
+            "agentic",
+            None,
+            sample_id="h1-0",
+            h=1,
+            epoch=3,
+            status="error",
+        )
+    )
     store = Store(tmp_path / "results")
     store.append_samples([record(r, i) for i, r in enumerate(rows)])
     return store.samples()
@@ -69,10 +124,17 @@ def test_build_report_tables_round_trip(tmp_path, rng):
     samples = synthetic_store(tmp_path, rng)
     t = build_report_tables(samples, title="t", n_boot=400, null_baselines={"sat": 0.25})
     assert isinstance(t, ReportTables) and t.title == "t"
-    for name, cols in (("scores", SCORES_COLUMNS), ("frontier", FRONTIER_COLUMNS), ("gaps", GAP_COLUMNS),
-                       ("lags", LAG_COLUMNS), ("understatement", UNDERSTATEMENT_COLUMNS),
-                       ("horizons", HORIZON_COLUMNS), ("passk", PASSK_COLUMNS),
-                       ("ladder", LADDER_COLUMNS), ("flags", FLAG_COLUMNS)):
+    for name, cols in (
+        ("scores", SCORES_COLUMNS),
+        ("frontier", FRONTIER_COLUMNS),
+        ("gaps", GAP_COLUMNS),
+        ("lags", LAG_COLUMNS),
+        ("understatement", UNDERSTATEMENT_COLUMNS),
+        ("horizons", HORIZON_COLUMNS),
+        ("passk", PASSK_COLUMNS),
+        ("ladder", LADDER_COLUMNS),
+        ("flags", FLAG_COLUMNS),
+    ):
         table = getattr(t, name)
         assert list(table.columns[: len(cols)]) == cols, name
     u = t.understatement.set_index("measure")

@@ -15,15 +15,18 @@ DUMP = epoch_dump_dir()
 
 def test_render_synthetic(monkeypatch):
     monkeypatch.setattr(epoch_gap, "N_BOOT", 300)
-    df = synth.gap_benchmarks(np.random.default_rng(0), n_per_kind=3, lag_agentic=5,
-                              lag_standard=2, spread=0.5)
+    df = synth.gap_benchmarks(
+        np.random.default_rng(0), n_per_kind=3, lag_agentic=5, lag_standard=2, spread=0.5
+    )
     df.loc[df["suite"] == "age0", "extra"] = '{"borderline_kind": "true"}'
     text = epoch_gap.render(df, "synthetic", Path("dump"))
     assert "| all dates | lag_months (months) |" in text
     assert "borderline (reported with and without): age0" in text
     # leaving the borderline benchmark out leaves 2 agentic benchmarks
     assert "| all dates, borderline kinds left out | lag_months (months) |" in text
-    line = next(x for x in text.splitlines() if x.startswith("| all dates, borderline kinds left out | lag"))
+    line = next(
+        x for x in text.splitlines() if x.startswith("| all dates, borderline kinds left out | lag")
+    )
     assert line.rstrip().endswith("| 2/3 |")
 
 

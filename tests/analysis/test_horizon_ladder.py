@@ -10,8 +10,9 @@ from tests.analysis import synth
 
 
 def test_planted_horizon_recovered(rng):
-    rows = synth.horizon_samples(rng, "closed-m", "closed", 16.0) + \
-        synth.horizon_samples(rng, "open-m", "open", 4.0)
+    rows = synth.horizon_samples(rng, "closed-m", "closed", 16.0) + synth.horizon_samples(
+        rng, "open-m", "open", 4.0
+    )
     table, gap = horizons(synth.frame(rows), n_boot=400)
     t = table.set_index("model_id")
     for m, h50 in (("closed-m", 16.0), ("open-m", 4.0)):
@@ -26,8 +27,9 @@ def horizon_coverage(n_seeds: int) -> float:
     hits = 0
     for seed in range(n_seeds):
         g = np.random.default_rng(seed)
-        t = horizons(synth.frame(synth.horizon_samples(g, "m", "open", 8.0, per_h=20)),
-                     n_boot=300, seed=seed)[0].iloc[0]
+        t = horizons(
+            synth.frame(synth.horizon_samples(g, "m", "open", 8.0, per_h=20)), n_boot=300, seed=seed
+        )[0].iloc[0]
         hits += t["h50_ci_low"] <= 8.0 <= t["h50_ci_high"]
     return hits / n_seeds
 
@@ -49,7 +51,7 @@ def test_no_horizon_when_success_does_not_fall(rng):
 
 def test_per_step_reliability_recovered(rng):
     h = np.repeat([1, 2, 4, 8, 16], 400).astype(float)
-    y = (rng.random(h.size) < 0.9 ** h).astype(float)
+    y = (rng.random(h.size) < 0.9**h).astype(float)
     assert fit_p_step(h, y) == pytest.approx(0.9, abs=0.01)
 
 
@@ -59,20 +61,44 @@ def ladder_rows(rng, p_closed: float, p_open: float, p_open_agentic: float, n_pe
     for h in (1, 2, 4, 8):
         for i in range(n_per_h):
             sid = f"h{h}-{i}"
-            for model, access, ps, pa in (("C", "closed", p_closed, p_closed),
-                                           ("O", "open", p_open, p_open_agentic)):
-                rows.append(synth.row(model, access, synth.month(0), "ladder_standard", "standard",
-                                      float(rng.random() < ps), sample_id=sid, h=h))
-                rows.append(synth.row(model, access, synth.month(0), "ladder_agentic", "agentic",
-                                      float(rng.random() < pa ** h), sample_id=sid, h=h))
+            for model, access, ps, pa in (
+                ("C", "closed", p_closed, p_closed),
+                ("O", "open", p_open, p_open_agentic),
+            ):
+                rows.append(
+                    synth.row(
+                        model,
+                        access,
+                        synth.month(0),
+                        "ladder_standard",
+                        "standard",
+                        float(rng.random() < ps),
+                        sample_id=sid,
+                        h=h,
+                    )
+                )
+                rows.append(
+                    synth.row(
+                        model,
+                        access,
+                        synth.month(0),
+                        "ladder_agentic",
+                        "agentic",
+                        float(rng.random() < pa**h),
+                        sample_id=sid,
+                        h=h,
+                    )
+                )
     return synth.frame(rows)
 
 
 def true_d(pc: float, po: float, poa: float, hs=(1, 2, 4, 8)) -> float:
-    return float(np.mean([(pc ** h - poa ** h) - (pc - po) for h in hs]))
+    return float(np.mean([(pc**h - poa**h) - (pc - po) for h in hs]))
 
 
-@pytest.mark.parametrize(("pc", "po", "poa"), [(0.95, 0.85, 0.85), (0.9, 0.9, 0.9), (0.85, 0.95, 0.95)])
+@pytest.mark.parametrize(
+    ("pc", "po", "poa"), [(0.95, 0.85, 0.85), (0.9, 0.9, 0.9), (0.85, 0.95, 0.95)]
+)
 def test_planted_ladder_d(rng, pc, po, poa):
     t = ladder(ladder_rows(rng, pc, po, poa), n_boot=1000)
     pooled = t[t["h"].isna()].iloc[0]
@@ -89,9 +115,17 @@ def test_planted_ladder_d(rng, pc, po, poa):
 
 
 def test_ladder_needs_shared_items():
-    df = pd.DataFrame([synth.row("C", "closed", synth.month(0), s, "standard", 1.0, sample_id=f"{s}{i}")
-                       for s in ("ladder_standard", "ladder_agentic") for i in range(6)]
-                      + [synth.row("O", "open", synth.month(0), s, "standard", 0.0, sample_id=f"{s}{i}")
-                         for s in ("ladder_standard", "ladder_agentic") for i in range(6)])
+    df = pd.DataFrame(
+        [
+            synth.row("C", "closed", synth.month(0), s, "standard", 1.0, sample_id=f"{s}{i}")
+            for s in ("ladder_standard", "ladder_agentic")
+            for i in range(6)
+        ]
+        + [
+            synth.row("O", "open", synth.month(0), s, "standard", 0.0, sample_id=f"{s}{i}")
+            for s in ("ladder_standard", "ladder_agentic")
+            for i in range(6)
+        ]
+    )
     t = ladder(df)
     assert (t["n_items"] == 0).all() and (t["status"] == "insufficient").all()

@@ -19,14 +19,16 @@ def scores_of(df: pd.DataFrame) -> pd.DataFrame:
 
 def hand_case() -> pd.DataFrame:
     r = synth.row
-    return synth.frame([
-        r("A", "closed", date(2023, 1, 1), "b", "standard", 0.30),
-        r("B", "closed", date(2023, 7, 1), "b", "standard", 0.50),
-        r("C", "closed", date(2024, 1, 1), "b", "standard", 0.70),
-        r("X", "open", date(2023, 3, 1), "b", "standard", 0.20),
-        r("Y", "open", date(2023, 10, 1), "b", "standard", 0.45),
-        r("Z", "open", date(2024, 4, 1), "b", "standard", 0.72),
-    ])
+    return synth.frame(
+        [
+            r("A", "closed", date(2023, 1, 1), "b", "standard", 0.30),
+            r("B", "closed", date(2023, 7, 1), "b", "standard", 0.50),
+            r("C", "closed", date(2024, 1, 1), "b", "standard", 0.70),
+            r("X", "open", date(2023, 3, 1), "b", "standard", 0.20),
+            r("Y", "open", date(2023, 10, 1), "b", "standard", 0.45),
+            r("Z", "open", date(2024, 4, 1), "b", "standard", 0.72),
+        ]
+    )
 
 
 def test_hand_checked_threshold_lag():
@@ -39,8 +41,9 @@ def test_hand_checked_threshold_lag():
     used = lags[lags["used"]]
     assert list(used["threshold"].round(2)) == [0.35, 0.50, 0.55]
     # B (2023-07-01) -> Y (2023-10-01): 92 days; B -> Z (2024-04-01): 275; C -> Z: 91
-    assert list(used["lag_months"]) == pytest.approx([92 / DAYS_PER_MONTH, 275 / DAYS_PER_MONTH,
-                                                      91 / DAYS_PER_MONTH])
+    assert list(used["lag_months"]) == pytest.approx(
+        [92 / DAYS_PER_MONTH, 275 / DAYS_PER_MONTH, 91 / DAYS_PER_MONTH]
+    )
     assert list(used["open_model"]) == ["Y", "Z", "Z"]
     # 0.40 and 0.45 repeat the (B, Y) pair, counted once
     assert by_thr.loc[0.4, "note"] == "same model pair as a lower threshold"
@@ -97,7 +100,9 @@ def test_horizon_scale_uses_log_spaced_thresholds():
 def test_kind_trend_by_quarter():
     from harness.analysis.trend import kind_trend
 
-    df = synth.frame(synth.lagged_benchmark("a", "agentic", 6.0) + synth.lagged_benchmark("s", "standard", 2.0))
+    df = synth.frame(
+        synth.lagged_benchmark("a", "agentic", 6.0) + synth.lagged_benchmark("s", "standard", 2.0)
+    )
     bl = benches(scores_of(df))
     t = kind_trend(bl, lag_table(bl))
     assert {d.month for d in t["period_end"]} <= {3, 6, 9, 12}
@@ -113,13 +118,15 @@ def test_kind_trend_by_quarter():
 
 def test_same_day_first_models_are_censored_together():
     r = synth.row
-    df = synth.frame([
-        r("A1", "closed", date(2023, 1, 1), "b", "standard", 0.20),
-        r("A2", "closed", date(2023, 1, 1), "b", "standard", 0.40),  # same day as A1
-        r("B", "closed", date(2023, 6, 1), "b", "standard", 0.60),
-        r("X", "open", date(2023, 2, 1), "b", "standard", 0.10),
-        r("Y", "open", date(2023, 9, 1), "b", "standard", 0.65),
-    ])
+    df = synth.frame(
+        [
+            r("A1", "closed", date(2023, 1, 1), "b", "standard", 0.20),
+            r("A2", "closed", date(2023, 1, 1), "b", "standard", 0.40),  # same day as A1
+            r("B", "closed", date(2023, 6, 1), "b", "standard", 0.60),
+            r("X", "open", date(2023, 2, 1), "b", "standard", 0.10),
+            r("Y", "open", date(2023, 9, 1), "b", "standard", 0.65),
+        ]
+    )
     lags = lag_table(benches(scores_of(df)))
     used = lags[lags["used"]]
     # 0.25-0.40 reached by A2 on the first day: censored like A1's thresholds

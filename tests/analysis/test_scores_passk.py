@@ -9,10 +9,18 @@ from tests.analysis import synth
 
 
 def test_errors_are_excluded_and_counted_limits_count_as_failed_tasks():
-    rows = [synth.row("m", "open", synth.month(0), "s", "standard", float(i % 2), sample_id=f"t{i}")
-            for i in range(10)]
-    rows += [synth.row("m", "open", synth.month(0), "s", "standard", None, sample_id="t10", status="error"),
-             synth.row("m", "open", synth.month(0), "s", "standard", 0.0, sample_id="t11", status="limit")]
+    rows = [
+        synth.row("m", "open", synth.month(0), "s", "standard", float(i % 2), sample_id=f"t{i}")
+        for i in range(10)
+    ]
+    rows += [
+        synth.row(
+            "m", "open", synth.month(0), "s", "standard", None, sample_id="t10", status="error"
+        ),
+        synth.row(
+            "m", "open", synth.month(0), "s", "standard", 0.0, sample_id="t11", status="limit"
+        ),
+    ]
     s = model_scores(synth.frame(rows), null_baselines={"s": 0.2}, n_boot=500).iloc[0]
     assert (s["n_rows"], s["n_scored"], s["n_error"], s["n_limit"]) == (12, 10, 1, 1)
     # 5 of 11: the error is not a wrong answer, but running out of budget is a failed task.
@@ -23,10 +31,14 @@ def test_errors_are_excluded_and_counted_limits_count_as_failed_tasks():
 
 
 def test_too_few_samples_gives_no_number():
-    rows = [synth.row("m", "open", synth.month(0), "s", "standard", 1.0, sample_id=f"t{i}")
-            for i in range(3)]
+    rows = [
+        synth.row("m", "open", synth.month(0), "s", "standard", 1.0, sample_id=f"t{i}")
+        for i in range(3)
+    ]
     s = model_scores(synth.frame(rows)).iloc[0]
-    assert s["status"] == "insufficient" and np.isnan(s["score"]) and "3 scored samples" in s["reason"]
+    assert (
+        s["status"] == "insufficient" and np.isnan(s["score"]) and "3 scored samples" in s["reason"]
+    )
 
 
 def test_imported_aggregate_keeps_published_value_and_stderr():
@@ -39,8 +51,11 @@ def test_imported_aggregate_keeps_published_value_and_stderr():
 
 
 def test_versions_are_separate_benchmarks():
-    rows = [synth.row("m", "open", synth.month(0), "s", "standard", 1.0, sample_id=f"t{i}", version=v)
-            for v in ("1", "2") for i in range(5)]
+    rows = [
+        synth.row("m", "open", synth.month(0), "s", "standard", 1.0, sample_id=f"t{i}", version=v)
+        for v in ("1", "2")
+        for i in range(5)
+    ]
     assert sorted(model_scores(synth.frame(rows))["benchmark"]) == ["s@1", "s@2"]
 
 
@@ -49,9 +64,20 @@ def score_coverage(n_seeds: int) -> float:
     for seed in range(n_seeds):
         g = np.random.default_rng(seed)
         p_task = g.beta(3, 2, size=80)  # task difficulty varies: epochs of a task correlate
-        rows = [synth.row("m", "open", synth.month(0), "s", "standard", float(g.random() < p),
-                          sample_id=f"t{i}", epoch=e)
-                for i, p in enumerate(p_task) for e in (1, 2, 3)]
+        rows = [
+            synth.row(
+                "m",
+                "open",
+                synth.month(0),
+                "s",
+                "standard",
+                float(g.random() < p),
+                sample_id=f"t{i}",
+                epoch=e,
+            )
+            for i, p in enumerate(p_task)
+            for e in (1, 2, 3)
+        ]
         s = model_scores(synth.frame(rows), n_boot=1000, seed=seed).iloc[0]
         hits += s["ci_low"] <= 0.6 <= s["ci_high"]  # E[p] = 3/5
     return hits / n_seeds
@@ -78,11 +104,34 @@ def test_pass_hat_k_hand_checked():
 
 def test_passk_table():
     outcomes = {"a": [1, 1, 1, 1], "b": [1, 0, 1, 0], "c": [1, 0]}
-    rows = [synth.row("m", "open", synth.month(0), "tau", "agentic", float(y), sample_id=t, epoch=e + 1,
-                      success=bool(y))
-            for t, ys in outcomes.items() for e, y in enumerate(ys)]
-    rows.append(synth.row("m", "open", synth.month(0), "tau", "agentic", None, sample_id="c",
-                          epoch=3, status="error"))  # an error is not a failed try
+    rows = [
+        synth.row(
+            "m",
+            "open",
+            synth.month(0),
+            "tau",
+            "agentic",
+            float(y),
+            sample_id=t,
+            epoch=e + 1,
+            success=bool(y),
+        )
+        for t, ys in outcomes.items()
+        for e, y in enumerate(ys)
+    ]
+    rows.append(
+        synth.row(
+            "m",
+            "open",
+            synth.month(0),
+            "tau",
+            "agentic",
+            None,
+            sample_id="c",
+            epoch=3,
+            status="error",
+        )
+    )  # an error is not a failed try
     t = passk(synth.frame(rows)).set_index("k")
     assert list(t.index) == [1, 2, 3, 4]
     assert t.loc[2, "pass_hat_k"] == pytest.approx(7 / 18)

@@ -10,8 +10,9 @@ from tests.analysis import synth
 
 
 def run(df: pd.DataFrame, measures=("lag_months",), n_boot=1000, seed=0, **kw) -> pd.DataFrame:
-    return understatement(benches(df.assign(benchmark=df["suite"])), measures=measures,
-                          n_boot=n_boot, seed=seed, **kw)
+    return understatement(
+        benches(df.assign(benchmark=df["suite"])), measures=measures, n_boot=n_boot, seed=seed, **kw
+    )
 
 
 @pytest.mark.parametrize(("lag_a", "lag_s"), [(8.0, 3.0), (4.0, 4.0), (2.0, 6.0)])
@@ -38,8 +39,9 @@ def coverage(n_seeds: int, n_boot: int, n_per_kind: int = 10) -> float:
     hits = 0
     for seed in range(n_seeds):
         g = np.random.default_rng(1000 + seed)
-        df = synth.gap_benchmarks(g, n_per_kind=n_per_kind, lag_agentic=6.0, lag_standard=3.0,
-                                  spread=2.0)
+        df = synth.gap_benchmarks(
+            g, n_per_kind=n_per_kind, lag_agentic=6.0, lag_standard=3.0, spread=2.0
+        )
         r = run(df, n_boot=n_boot, seed=seed).iloc[0]
         hits += r["ci_low"] <= 3.0 <= r["ci_high"]
     return hits / n_seeds
@@ -75,10 +77,15 @@ def own_run(rng, gaps: dict[str, float], n_tasks: int) -> pd.DataFrame:
     rows = []
     for name, gap in gaps.items():
         kind = "agentic" if name.startswith("a") else "standard"
-        for model, access, p in ((f"{name}-c", "closed", 0.5 + gap / 2), (f"{name}-o", "open", 0.5 - gap / 2)):
+        for model, access, p in (
+            (f"{name}-c", "closed", 0.5 + gap / 2),
+            (f"{name}-o", "open", 0.5 - gap / 2),
+        ):
             for t in range(n_tasks):
                 y = float(rng.random() < p)
-                rows.append(synth.row(model, access, synth.month(0), name, kind, y, sample_id=f"t{t}"))
+                rows.append(
+                    synth.row(model, access, synth.month(0), name, kind, y, sample_id=f"t{t}")
+                )
     return synth.frame(rows)
 
 
@@ -86,9 +93,16 @@ def test_task_resampling_carries_task_noise(rng):
     # identical true gaps within each kind: all spread between benchmarks is task noise
     names = {f"a{i}": 0.3 for i in range(4)} | {f"s{i}": 0.1 for i in range(4)}
     df = own_run(rng, names, n_tasks=150)
-    bl = benches(df.groupby(["model_id", "suite"], as_index=False).agg(
-        score=("score", "mean"), access=("access", "first"), release_date=("release_date", "first"),
-        kind=("kind", "first")).assign(benchmark=lambda d: d["suite"]))
+    bl = benches(
+        df.groupby(["model_id", "suite"], as_index=False)
+        .agg(
+            score=("score", "mean"),
+            access=("access", "first"),
+            release_date=("release_date", "first"),
+            kind=("kind", "first"),
+        )
+        .assign(benchmark=lambda d: d["suite"])
+    )
     tms = {name: task_matrix(g) for name, g in df.groupby("suite")}
     with_tasks = understatement(bl, measures=("score_gap",), task_matrices=tms, n_boot=1000).iloc[0]
     without = understatement(bl, measures=("score_gap",), n_boot=1000).iloc[0]

@@ -12,11 +12,17 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
-def gapbench(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def gapbench(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "harness.cli", *args],
-        capture_output=True, text=True, env=full_env, cwd=cwd or REPO, timeout=120,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=120,
     )
 
 
@@ -38,8 +44,14 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
 @pytest.mark.parametrize(
     ("body", "needles"),
     [
-        ("name: x\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\ncolour: red\n", ["colour", "unknown key"]),
-        ("name: x\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\nepochs: many\n", ["epochs"]),
+        (
+            "name: x\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\ncolour: red\n",
+            ["colour", "unknown key"],
+        ),
+        (
+            "name: x\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\nepochs: many\n",
+            ["epochs"],
+        ),
         ("name: x\nmodels: [gpt-9]\nsuites: [ladder_standard]\n", ["models[0]", "gpt-9"]),
         ("name: x\nmodels: [smollm2-135m-instruct]\nsuites: [nope]\n", ["suites[0]", "nope"]),
         ("name: x\nsuites: [ladder_standard]\n", ["models", "required"]),
@@ -61,16 +73,24 @@ def test_missing_sweep_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "needles"),
     [
-        ("models:\n  - id: a\n    name: A\n    organisation: O\n    access: semi\n    release_date: 2024-01-01\n    licence: x\n    source: y\n",
-         ["models[0].access"]),
-        ("models:\n  - id: a\n    name: A\n    organisation: O\n    access: open\n    release_date: soon\n    licence: x\n    source: y\n",
-         ["models[0].release_date"]),
-        ("models: []\ndeployments:\n  - id: d\n    model: ghost\n    provider: openai\n    api_model: m\n",
-         ["deployments[0].model", "ghost"]),
+        (
+            "models:\n  - id: a\n    name: A\n    organisation: O\n    access: semi\n    release_date: 2024-01-01\n    licence: x\n    source: y\n",
+            ["models[0].access"],
+        ),
+        (
+            "models:\n  - id: a\n    name: A\n    organisation: O\n    access: open\n    release_date: soon\n    licence: x\n    source: y\n",
+            ["models[0].release_date"],
+        ),
+        (
+            "models: []\ndeployments:\n  - id: d\n    model: ghost\n    provider: openai\n    api_model: m\n",
+            ["deployments[0].model", "ghost"],
+        ),
         ("models: []\nextra_section: 1\n", ["extra_section", "unknown key"]),
     ],
 )
-def test_malformed_registry_is_one_line_exit_2(tmp_path: Path, body: str, needles: list[str]) -> None:
+def test_malformed_registry_is_one_line_exit_2(
+    tmp_path: Path, body: str, needles: list[str]
+) -> None:
     registry = write(tmp_path, "models.yaml", body)
     proc = gapbench("models", env={"GAPBENCH_REGISTRY": str(registry)})
     one_line_exit_2(proc, str(registry), *needles)
@@ -94,5 +114,15 @@ def test_bad_cli_argument_is_one_line_exit_2() -> None:
 def test_help_lists_commands() -> None:
     proc = gapbench("--help")
     assert proc.returncode == 0
-    for command in ("models", "suites", "run", "report", "demo", "results", "import", "analyze", "nightly"):
+    for command in (
+        "models",
+        "suites",
+        "run",
+        "report",
+        "demo",
+        "results",
+        "import",
+        "analyze",
+        "nightly",
+    ):
         assert command in proc.stdout

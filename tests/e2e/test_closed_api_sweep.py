@@ -18,12 +18,17 @@ from tests.fakeapi.registry import registry_yaml
 pytestmark = pytest.mark.slow
 
 
-def workspace(tmp_path: Path, fake: FakeAPI, *, timeout_s: float, max_retries: int) -> api.Workspace:
+def workspace(
+    tmp_path: Path, fake: FakeAPI, *, timeout_s: float, max_retries: int
+) -> api.Workspace:
     registry = tmp_path / "models.yaml"
     registry.write_text(registry_yaml(fake, timeout_s=timeout_s, max_retries=max_retries))
     settings = replace(
-        load_settings(tmp_path), registry_path=registry, results_dir=tmp_path / "results",
-        reports_dir=tmp_path / "reports", cache_dir=tmp_path / "cache",
+        load_settings(tmp_path),
+        registry_path=registry,
+        results_dir=tmp_path / "results",
+        reports_dir=tmp_path / "reports",
+        cache_dir=tmp_path / "cache",
     )
     return api.workspace(settings)
 
@@ -39,7 +44,10 @@ def test_300_samples_with_faults_end_as_300_rows_no_failure_scored_wrong(
 ) -> None:
     ws = workspace(tmp_path, fake_api, timeout_s=2.0, max_retries=6)
     fake_api.set_faults(0.2, seed=7, delay_s=3.0, retry_after_s=0.05)
-    sweep = sweep_file(tmp_path, "name: faults\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nepochs: 5\nchunk: 60\n")
+    sweep = sweep_file(
+        tmp_path,
+        "name: faults\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nepochs: 5\nchunk: 60\n",
+    )
     outcome = api.run_sweep(sweep, ws=ws)
     df = Store(ws.settings.results_dir).samples()
     assert len(df) == 300 and df["sample_key"].is_unique
@@ -53,10 +61,15 @@ def test_300_samples_with_faults_end_as_300_rows_no_failure_scored_wrong(
     assert outcome.complete
 
 
-def test_errors_only_where_retries_ran_out(tmp_path: Path, fake_api: FakeAPI, fake_api_key: str) -> None:
+def test_errors_only_where_retries_ran_out(
+    tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
+) -> None:
     ws = workspace(tmp_path, fake_api, timeout_s=2.0, max_retries=0)  # one attempt each
     fake_api.set_faults(0.3, kinds=("429", "500", "503", "drop"), seed=3, retry_after_s=0.05)
-    sweep = sweep_file(tmp_path, "name: noretry\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 40\nchunk: 40\n")
+    sweep = sweep_file(
+        tmp_path,
+        "name: noretry\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 40\nchunk: 40\n",
+    )
     api.run_sweep(sweep, ws=ws)
     df = Store(ws.settings.results_dir).samples()
     outcomes = fake_api.outcomes()
@@ -73,7 +86,10 @@ def test_agentic_suite_over_anthropic_protocol_with_faults(
 ) -> None:
     ws = workspace(tmp_path, fake_api, timeout_s=5.0, max_retries=6)
     fake_api.set_faults(0.2, kinds=("429", "500", "503", "drop"), seed=11, retry_after_s=0.05)
-    sweep = sweep_file(tmp_path, "name: agent\nmodels: [fake-claude]\nsuites: [ladder_agentic]\nlimit: 12\nchunk: 12\n")
+    sweep = sweep_file(
+        tmp_path,
+        "name: agent\nmodels: [fake-claude]\nsuites: [ladder_agentic]\nlimit: 12\nchunk: 12\n",
+    )
     api.run_sweep(sweep, ws=ws)
     df = Store(ws.settings.results_dir).samples()
     assert len(df) == 12 and df["sample_key"].is_unique
@@ -87,7 +103,10 @@ def test_budget_stop_then_resume_repeats_no_paid_call(
     tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
 ) -> None:
     ws = workspace(tmp_path, fake_api, timeout_s=5.0, max_retries=2)
-    sweep = sweep_file(tmp_path, "name: budget\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 24\nchunk: 4\n")
+    sweep = sweep_file(
+        tmp_path,
+        "name: budget\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 24\nchunk: 4\n",
+    )
     first = api.run_sweep(sweep, ws=ws, budget_usd=0.002)
     stored = len(Store(ws.settings.results_dir).samples())
     assert [r.status for r in first.runs] == ["partial"]
@@ -109,7 +128,8 @@ def test_api_key_is_written_nowhere(tmp_path: Path, fake_api: FakeAPI, fake_api_
     ws = workspace(tmp_path, fake_api, timeout_s=5.0, max_retries=2)
     fake_api.fail_next("429", "drop")
     sweep = sweep_file(
-        tmp_path, "name: secrets\nmodels: [fake-gpt, fake-claude]\nsuites: [ladder_standard, ladder_agentic]\nlimit: 2\n"
+        tmp_path,
+        "name: secrets\nmodels: [fake-gpt, fake-claude]\nsuites: [ladder_standard, ladder_agentic]\nlimit: 2\n",
     )
     api.run_sweep(sweep, ws=ws)
     api.build_report("secrets", ws=ws)

@@ -46,16 +46,23 @@ def env_for(tmp_path: Path) -> dict[str, str]:
         "GAPBENCH_REPORTS_DIR": str(tmp_path / "reports"),
         "GAPBENCH_CACHE_DIR": str(tmp_path / "cache"),
         # Air-gapped: any attempt to reach the network through a proxy-aware client fails fast.
-        "HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9", "NO_PROXY": "127.0.0.1,localhost",
-        "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+        "NO_PROXY": "127.0.0.1,localhost",
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
         "GAPBENCH_TEST_TAG": TAG,
     }
 
 
 def gapbench(tmp_path: Path, *args: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args], cwd=tmp_path, env=env_for(tmp_path),
-        capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "harness.cli", *args],
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -99,8 +106,11 @@ def test_sigkill_mid_sweep_then_resume_completes_exactly(tmp_path: Path) -> None
         "name: kill\nmodels: [smollm2-135m-instruct]\nsuites: [ladder_standard]\nlimit: 6\nchunk: 2\n"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(sweep)], cwd=tmp_path, env=env_for(tmp_path),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "harness.cli", "run", str(sweep)],
+        cwd=tmp_path,
+        env=env_for(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     samples_dir = tmp_path / "results" / "samples"
     deadline = time.time() + 600

@@ -40,7 +40,9 @@ TO_RUN = [s for s in ALL_SUITES if s not in COVERED and s not in NEEDS_DOWNLOADE
 @pytest.mark.parametrize("suite", TO_RUN)
 def test_smoke_sample_runs_on_smollm2(suite: str, tmp_path: Path) -> None:
     settings = replace(
-        load_settings(tmp_path), results_dir=tmp_path / "results", cache_dir=tmp_path / "cache",
+        load_settings(tmp_path),
+        results_dir=tmp_path / "results",
+        cache_dir=tmp_path / "cache",
         reports_dir=tmp_path / "reports",
     )
     ws = api.workspace(settings)
@@ -75,4 +77,6 @@ def test_smoke_sample_runs_on_smollm2(suite: str, tmp_path: Path) -> None:
 
 def test_every_suite_has_a_smoke_test() -> None:
     for suite in ALL_SUITES:
-        assert suite in TO_RUN or suite in NEEDS_DOWNLOADED_DATA or (REPO / COVERED[suite]).is_file()
+        assert (
+            suite in TO_RUN or suite in NEEDS_DOWNLOADED_DATA or (REPO / COVERED[suite]).is_file()
+        )

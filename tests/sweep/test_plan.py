@@ -31,8 +31,15 @@ class FakeRunner:
 @pytest.fixture
 def suites() -> SuiteRegistry:
     spec = SuiteSpec(
-        name="toy", version="1", kind="standard", engine="lm_eval", description="d",
-        task="toy", source="here", licence="MIT", smoke=["s3", "s1"],
+        name="toy",
+        version="1",
+        kind="standard",
+        engine="lm_eval",
+        description="d",
+        task="toy",
+        source="here",
+        licence="MIT",
+        smoke=["s3", "s1"],
     )
     return SuiteRegistry(tasks_dir=REPO / "tasks", suites=(spec,))
 
@@ -49,11 +56,25 @@ def sweep(**kw: object) -> SweepSpec:
 
 def record(run_id: str, sid: str, epoch: int) -> SampleRecord:
     return SampleRecord(
-        run_id=run_id, sample_key=sample_key(run_id, sid, epoch), sweep_id="t",
-        model_id="smollm2-135m-instruct", access="open", release_date=date(2024, 10, 31),
-        suite="toy", suite_version="1", kind="standard", task="toy", sample_id=sid, epoch=epoch,
-        status="scored", score=1.0, success=True, engine="lm_eval", engine_version="9.9",
-        harness_version="x", facts=DeploymentFacts(deployment_id="d", provider="llama-cpp"),
+        run_id=run_id,
+        sample_key=sample_key(run_id, sid, epoch),
+        sweep_id="t",
+        model_id="smollm2-135m-instruct",
+        access="open",
+        release_date=date(2024, 10, 31),
+        suite="toy",
+        suite_version="1",
+        kind="standard",
+        task="toy",
+        sample_id=sid,
+        epoch=epoch,
+        status="scored",
+        score=1.0,
+        success=True,
+        engine="lm_eval",
+        engine_version="9.9",
+        harness_version="x",
+        facts=DeploymentFacts(deployment_id="d", provider="llama-cpp"),
     )
 
 
@@ -77,14 +98,20 @@ def test_run_key_changes_with_suite_version(tmp_path: Path, suites: SuiteRegistr
     v2 = v1.model_copy(update={"version": "2"})
     assert plan_mod.run_key(card, dep, v1, "1", None) != plan_mod.run_key(card, dep, v2, "1", None)
     repriced = dep.model_copy(update={"pricing": None, "max_connections": 9})
-    assert plan_mod.run_key(card, dep, v1, "1", None) == plan_mod.run_key(card, repriced, v1, "1", None)
+    assert plan_mod.run_key(card, dep, v1, "1", None) == plan_mod.run_key(
+        card, repriced, v1, "1", None
+    )
 
 
 def test_smoke_and_limit_select_samples(tmp_path: Path, suites: SuiteRegistry) -> None:
     registry = load_registry(REPO / "models.yaml")
-    smoke = plan_mod.plan_sweep(sweep(smoke=True), tmp_path / "s.yaml", registry, suites, Store(tmp_path))
+    smoke = plan_mod.plan_sweep(
+        sweep(smoke=True), tmp_path / "s.yaml", registry, suites, Store(tmp_path)
+    )
     assert smoke.runs[0].sample_ids == ("s3", "s1")
-    limited = plan_mod.plan_sweep(sweep(limit=2), tmp_path / "s.yaml", registry, suites, Store(tmp_path))
+    limited = plan_mod.plan_sweep(
+        sweep(limit=2), tmp_path / "s.yaml", registry, suites, Store(tmp_path)
+    )
     assert limited.runs[0].sample_ids == ("s0", "s1")
 
 
@@ -94,7 +121,11 @@ def test_closed_model_without_key_is_skipped_with_reason(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     registry = load_registry(REPO / "models.yaml")
     p = plan_mod.plan_sweep(
-        sweep(models=["smollm2-135m-instruct", "gpt-5"]), tmp_path / "s.yaml", registry, suites, Store(tmp_path)
+        sweep(models=["smollm2-135m-instruct", "gpt-5"]),
+        tmp_path / "s.yaml",
+        registry,
+        suites,
+        Store(tmp_path),
     )
     assert [r.card.id for r in p.runs] == ["smollm2-135m-instruct"]
     assert len(p.skipped) == 1 and "OPENAI_API_KEY" in p.skipped[0].reason
