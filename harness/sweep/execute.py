@@ -211,6 +211,11 @@ def execute(
     # nightly runs stay quick to query. Atomic, and safe beside another writer.
     if any(r.n_written for r in outcome.runs):
         store.compact()
+    if ledger.calls:
+        # Every upstream call with its tokens, cost, snapshot name and outcome (no headers, so
+        # no keys): the audit trail behind the run's cost.
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        ledger.save(settings.raw_dir / plan.sweep.name / f"ledger-{stamp}.json")
     outcome.upstream_calls = ledger.n_upstream_calls
     outcome.cache_hits = ledger.n_cache_hits
     outcome.spent_usd = ledger.spent_usd
