@@ -21,7 +21,14 @@ from harness.models import Deployment, ModelCard
 from harness.offline import offline_env
 from harness.serve.gguf import chat_template_hash
 from harness.serve.hashing import weights_sha256
-from harness.serve.process import free_port, log_tail, start_process, stop_process, wait_healthy
+from harness.serve.process import (
+    free_port,
+    local_endpoint,
+    log_tail,
+    start_process,
+    stop_process,
+    wait_healthy,
+)
 from harness.serve.weights import resolve_weights
 
 HOST = "127.0.0.1"
@@ -149,15 +156,6 @@ def llama_cpp_server(
                 tool_call_format=deployment.tool_call_format,
                 context_length=n_ctx,
             )
-            yield Endpoint(
-                protocol="openai",
-                model_name=model_alias,
-                base_url=f"http://{HOST}:{port}/v1",
-                api_key_env=None,
-                facts=facts,
-                max_connections=deployment.max_connections,
-                timeout_s=deployment.timeout_s,
-                max_retries=deployment.max_retries,
-            )
+            yield local_endpoint(deployment, model_alias, HOST, port, facts)
         finally:
             stop_process(proc)

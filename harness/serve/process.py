@@ -29,7 +29,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
+from harness._types import DeploymentFacts, Endpoint
 from harness.errors import ServeError
+from harness.models import Deployment
 
 _PR_SET_PDEATHSIG = 1
 _LIVE: dict[int, subprocess.Popen[bytes]] = {}
@@ -195,3 +197,19 @@ def managed_process(
         yield proc
     finally:
         stop_process(proc, grace_s=grace_s)
+
+
+def local_endpoint(
+    deployment: Deployment, model_name: str, host: str, port: int, facts: DeploymentFacts
+) -> Endpoint:
+    """The Endpoint of a managed OpenAI-compatible server on this machine (no key needed)."""
+    return Endpoint(
+        protocol="openai",
+        model_name=model_name,
+        base_url=f"http://{host}:{port}/v1",
+        api_key_env=None,
+        facts=facts,
+        max_connections=deployment.max_connections,
+        timeout_s=deployment.timeout_s,
+        max_retries=deployment.max_retries,
+    )

@@ -22,7 +22,13 @@ from harness.errors import OfflineError, ServeError, UserError
 from harness.models import Deployment, ModelCard
 from harness.offline import is_offline, offline_env
 from harness.serve.hashing import weights_sha256
-from harness.serve.process import free_port, start_process, stop_process, wait_healthy
+from harness.serve.process import (
+    free_port,
+    local_endpoint,
+    start_process,
+    stop_process,
+    wait_healthy,
+)
 from harness.serve.weights import cached_snapshot, resolve_weights
 
 HOST = "127.0.0.1"
@@ -146,15 +152,6 @@ def vllm_server(
                 tool_call_format=deployment.tool_call_format,
                 context_length=deployment.context_length,
             )
-            yield Endpoint(
-                protocol="openai",
-                model_name=served_name,
-                base_url=f"http://{HOST}:{port}/v1",
-                api_key_env=None,
-                facts=facts,
-                max_connections=deployment.max_connections,
-                timeout_s=deployment.timeout_s,
-                max_retries=deployment.max_retries,
-            )
+            yield local_endpoint(deployment, served_name, HOST, port, facts)
         finally:
             stop_process(proc, grace_s=15.0)

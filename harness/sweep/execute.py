@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Protocol
 
 from harness import __version__
@@ -286,7 +285,3 @@ def _execute_run(
     reporter.run_finished(run, status, message)
     costs = [r.cost_usd for r in written if r.cost_usd is not None]
     return RunOutcome(run, status, len(written), message, sum(costs) if costs else None)
-
-
-def raw_dir_for(settings: Settings, sweep: str) -> Path:
-    return settings.raw_dir / sweep
