@@ -23,7 +23,7 @@ LAYERS = [
     "store",
     "leaf",
 ]
-LEAVES = {"config", "errors", "_types", "_loading", "offline", "__init__"}
+LEAVES = {"config", "errors", "exitcodes", "_types", "_loading", "offline", "__init__"}
 
 
 def layer_of(module: str) -> str:
@@ -31,7 +31,7 @@ def layer_of(module: str) -> str:
     if parts[0] != "harness" or len(parts) == 1:
         return "leaf"
     head = parts[1]
-    if head in ("cli", "cli_progress"):
+    if head == "cli":
         return "cli"
     if head in LEAVES:
         return "leaf"
