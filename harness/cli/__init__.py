@@ -8,7 +8,6 @@ the subcommand as well as before it.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from harness import __version__
