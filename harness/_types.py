@@ -20,7 +20,8 @@ Engine = Literal["inspect", "lm_eval", "external"]
 DeployProvider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropic", "hf"]
 Provider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropic", "hf", "unknown"]
 Protocol = Literal["openai", "anthropic"]
-RunStatus = Literal["running", "complete", "partial", "failed"]
+# "interrupted": an attempt killed mid-run, closed by the next start of a sweep (issue 12).
+RunStatus = Literal["running", "complete", "partial", "failed", "interrupted"]
 ToolCallFormat = Literal["native", "chatml-function-calling", "none", "unknown"]
 
 

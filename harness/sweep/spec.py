@@ -35,7 +35,23 @@ class SweepSpec(BaseModel):
     chunk: int | None = Field(
         default=None,
         ge=1,
-        description="samples per engine call (default 2 x concurrency, at least 4); a crash loses at most one chunk",
+        description="older name of write_batch (execution no longer runs in chunks)",
+    )
+    write_batch: int | None = Field(
+        default=None,
+        ge=1,
+        description="finished samples per atomic store write (default 16, or every 2 s); a crash loses at most one batch",
+    )
+    shards: int | None = Field(
+        default=None,
+        ge=1,
+        description="worker processes a large run is split over (default: the number of cores)",
+    )
+    max_error_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="a run with a larger share of errored samples makes the exit code PARTIAL",
     )
 
 
