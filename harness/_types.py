@@ -23,6 +23,7 @@ Protocol = Literal["openai", "anthropic"]
 # "interrupted": an attempt killed mid-run, closed by the next start of a sweep (issue 12).
 RunStatus = Literal["running", "complete", "partial", "failed", "interrupted"]
 ToolCallFormat = Literal["native", "chatml-function-calling", "none", "unknown"]
+Role = Literal["system", "user", "assistant", "tool"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,42 @@ class Endpoint:
     max_connections: int = 1
     timeout_s: float = 120.0
     max_retries: int = 5
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call the model asked for."""
+
+    id: str
+    function: str
+    arguments: str  # the arguments as JSON text, as the model sent them
+
+
+@dataclass(frozen=True)
+class TranscriptMessage:
+    """One message of a sample's conversation. Model-written text: escape it when shown."""
+
+    role: Role
+    content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None  # tool messages: the call this answers
+    function: str | None = None  # tool messages: the function that answered
+    error: str | None = None  # tool messages: the tool's error, if it failed
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What a sample showed the model and what it answered (store: the transcripts table).
+
+    Agentic suites fill `messages`; standard suites fill prompt / output / target (and may
+    fill messages too). `explanation` is the scorer's.
+    """
+
+    messages: tuple[TranscriptMessage, ...] = ()
+    prompt: str | None = None
+    output: str | None = None
+    target: str | None = None
+    explanation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +133,9 @@ class SampleRecord:
     prompt_variant: str | None = None  # e.g. "adapted-chat" when a suite's prompt was adapted
     source: str = "own"  # "own" | "imported:<name>"
     extra: dict[str, str] = field(default_factory=dict)  # small free-form metadata (JSON in store)
+    canary: bool = False  # a canary row (nightly drift check): analyses leave it out of gaps
+    # Prompt, messages and answer: stored in the transcripts side table, not the samples rows.
+    transcript: Transcript | None = None
 
 
 @dataclass(frozen=True)
