@@ -109,6 +109,28 @@ HORIZON_GAP_COLUMNS = [
     "reason",
 ]
 
+# Canary history and drift alerts (nightly; harness/analysis/drift.py): one row per model,
+# deployment, suite and canary night; `alert` marks the nights that raised one.
+DRIFT_COLUMNS = [
+    "model_id",
+    "access",
+    "deployment_id",
+    "suite",
+    "suite_version",
+    "run_id",
+    "ran_at",
+    "n",
+    "score",
+    "se",
+    "baseline",
+    "threshold",
+    "z",
+    "snapshot",
+    "alert",
+    "kind",
+    "reason",
+]
+
 
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -128,5 +150,6 @@ class ReportTables:
     catchup: pd.DataFrame = field(default_factory=lambda: empty(CATCHUP_COLUMNS))
     horizon_gap: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_GAP_COLUMNS))
     trend: pd.DataFrame = field(default_factory=lambda: empty(TREND_COLUMNS))
+    drift: pd.DataFrame = field(default_factory=lambda: empty(DRIFT_COLUMNS))
     generated_at: datetime | None = None
     title: str = "gapbench report"

@@ -58,6 +58,13 @@ class SuiteSpec(BaseModel):
     null_baseline: float | None = Field(
         default=None, description="score of a do-nothing agent on this suite, when known"
     )
+    # Nightly drift checks rerun these samples (see docs/nightly.md). Excluded from dumps, and
+    # so from run keys and run specs: declaring or changing canaries re-runs nothing.
+    canary: list[str] = Field(
+        default_factory=list,
+        exclude=True,
+        description="sample ids rerun every night to catch a model changing behind its name",
+    )
     # Set by the loader, not read from YAML: the folder holding suite.yaml and its data.
     directory: Path = Field(default=Path("."), exclude=True)
 
