@@ -1,11 +1,18 @@
 """Plan a sweep: resolve models and suites, compute stable run keys, subtract what is stored.
 
-A plan is pure data: printing it (`gapbench run --dry-run`) spends nothing.
+A plan is pure data: printing it (`gapbench run --dry-run`) spends nothing. A stored sample
+counts as done whatever its status, unless the plan retries errors (`retry_errors`, as
+`gapbench run --retry-errors` and nightly do): then a sample whose newest stored attempt is an
+error is planned again, and the new attempt wins in every read.
+
+The executor refreshes a plan's todo under the sweep's lock (`refresh`), so a plan made before
+another process finished the same work does not repeat it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from harness._loading import field_path
@@ -32,7 +39,9 @@ class PlannedRun:
     engine_version: str
     sample_ids: tuple[str, ...]
     epochs: int
-    todo: tuple[tuple[str, int], ...]  # (sample_id, epoch) not yet stored
+    todo: tuple[tuple[str, int], ...]  # (sample_id, epoch) to run: not stored, or retried
+    n_retry: int = 0  # of todo: samples whose stored attempt errored (retry_errors only)
+    n_stored_error: int = 0  # stored errored samples NOT planned again (retry_errors off)
 
     @property
     def n_planned(self) -> int:
@@ -40,7 +49,22 @@ class PlannedRun:
 
     @property
     def n_done(self) -> int:
+        """Stored samples this plan will not run again."""
         return self.n_planned - len(self.todo)
+
+    @property
+    def n_new(self) -> int:
+        """Samples never stored before."""
+        return len(self.todo) - self.n_retry
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every planned sample key, stored or not (the sweep's membership)."""
+        return tuple(
+            sample_key(self.run_id, sid, e)
+            for sid in self.sample_ids
+            for e in range(1, self.epochs + 1)
+        )
 
 
 @dataclass(frozen=True)
@@ -56,10 +80,15 @@ class Plan:
     runs: tuple[PlannedRun, ...]
     skipped: tuple[Skipped, ...]
     user_simulator: tuple[ModelCard, Deployment] | None
+    retry_errors: bool = False
 
     @property
     def n_todo(self) -> int:
         return sum(len(r.todo) for r in self.runs)
+
+    @property
+    def n_retry(self) -> int:
+        return sum(r.n_retry for r in self.runs)
 
 
 def run_key(
@@ -126,9 +155,69 @@ def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tu
     return tuple(ids)
 
 
+def stored_statuses(store: Store, run_ids: Iterable[str]) -> dict[str, str]:
+    """sample_key -> status of its newest stored attempt, for the given runs."""
+    ids = sorted(set(run_ids))
+    if not ids:
+        return {}
+    tbl = store.query(
+        "SELECT sample_key, status FROM samples_all WHERE run_id IN (SELECT unnest(?)) "
+        "QUALIFY row_number() OVER (PARTITION BY sample_key "
+        "ORDER BY parse_filename(filename) DESC, file_row_number DESC) = 1",
+        [ids],
+        dedup=False,
+    )
+    return dict(
+        zip(tbl.column("sample_key").to_pylist(), tbl.column("status").to_pylist(), strict=True)
+    )
+
+
+def _todo(
+    run_id: str,
+    ids: tuple[str, ...],
+    epochs: int,
+    statuses: dict[str, str],
+    retry_errors: bool,
+) -> tuple[tuple[tuple[str, int], ...], int, int]:
+    """(todo, n_retry, n_stored_error) of one run, given the stored statuses."""
+    todo: list[tuple[str, int]] = []
+    n_retry = n_kept_error = 0
+    for sid in ids:
+        for epoch in range(1, epochs + 1):
+            status = statuses.get(sample_key(run_id, sid, epoch))
+            if status is None:
+                todo.append((sid, epoch))
+            elif status == "error" and retry_errors:
+                todo.append((sid, epoch))
+                n_retry += 1
+            elif status == "error":
+                n_kept_error += 1
+    return tuple(todo), n_retry, n_kept_error
+
+
+def refresh(plan: Plan, store: Store) -> Plan:
+    """The same plan with each run's todo recomputed from what is stored now."""
+    statuses = stored_statuses(store, (r.run_id for r in plan.runs))
+    runs = []
+    for run in plan.runs:
+        todo, n_retry, n_err = _todo(
+            run.run_id, run.sample_ids, run.epochs, statuses, plan.retry_errors
+        )
+        runs.append(replace(run, todo=todo, n_retry=n_retry, n_stored_error=n_err))
+    return replace(plan, runs=tuple(runs))
+
+
 def plan_sweep(
-    sweep: SweepSpec, sweep_path: Path, registry: Registry, suites: SuiteRegistry, store: Store
+    sweep: SweepSpec,
+    sweep_path: Path,
+    registry: Registry,
+    suites: SuiteRegistry,
+    store: Store,
+    *,
+    retry_errors: bool = False,
 ) -> Plan:
+    """The runs of `sweep` and what each still has to do. retry_errors: plan stored samples
+    whose newest attempt errored again (a transient outage does not stay in the store)."""
     models = _resolve_models(sweep, sweep_path, registry)
     specs = _resolve_suites(sweep, sweep_path, suites)
     user: tuple[ModelCard, Deployment] | None = None
@@ -178,12 +267,6 @@ def plan_sweep(
             needs_user = user[1] if (user and suite.needs_user_simulator) else None
             rid = run_key(card, dep, suite, engine_version, needs_user)
             ids = select_samples(suite, all_ids, sweep)
-            done = store.done_keys(rid)
-            todo = tuple(
-                (sid, epoch)
-                for sid in ids
-                for epoch in range(1, sweep.epochs + 1)
-                if sample_key(rid, sid, epoch) not in done
-            )
-            runs.append(PlannedRun(rid, card, dep, suite, engine_version, ids, sweep.epochs, todo))
-    return Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user)
+            runs.append(PlannedRun(rid, card, dep, suite, engine_version, ids, sweep.epochs, ()))
+    plan = Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user, retry_errors)
+    return refresh(plan, store)
