@@ -2,22 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness._types import Access
 
 
-class ModelCard(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+# The first language models anyone would compare on these suites are from 2018; 2000 leaves room.
+EARLIEST_RELEASE = date(2000, 1, 1)
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", description="stable slug used everywhere")
+
+class ModelCard(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    id: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9._-]*$",
+        max_length=100,
+        description="stable slug used everywhere",
+    )
     name: str = Field(description="display name")
     organisation: str
     access: Access = Field(description="open: weights downloadable; closed: API only")
     release_date: date
-    parameters: int | None = Field(default=None, description="total parameters, if published")
+    parameters: int | None = Field(
+        default=None, ge=1, le=10**15, description="total parameters, if published"
+    )
     licence: str
     source: str = Field(description="URL backing these facts")
     notes: str = ""
+
+    @field_validator("release_date")
+    @classmethod
+    def _plausible_date(cls, value: date) -> date:
+        # A typo (1025 for 2025, a month and day swapped into next year) must not silently
+        # move a model on every time axis.
+        latest = date.today() + timedelta(days=366)
+        if not EARLIEST_RELEASE <= value <= latest:
+            raise ValueError(f"{value} is not a plausible release date ({EARLIEST_RELEASE} .. {latest})")
+        return value

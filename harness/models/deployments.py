@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlparse
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from harness._types import DeployProvider
 
@@ -12,7 +13,7 @@ from harness._types import DeployProvider
 class Pricing(BaseModel):
     """$ per million tokens for APIs; $ per hour of hardware for local servers."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     input_per_m: float = Field(default=0.0, ge=0)
     output_per_m: float = Field(default=0.0, ge=0)
@@ -37,7 +38,7 @@ class LocalWeights(BaseModel):
     """Where GGUF (or HF) weights come from: a file path, a file inside an installed Python
     package, or a Hugging Face Hub repo+file (downloaded only when online)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     path: str | None = None
     package: str | None = Field(default=None, description="installed package holding the file")
@@ -56,7 +57,7 @@ class LocalWeights(BaseModel):
 
 
 class Deployment(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9._@/-]*$")
     model: str = Field(description="id of the model card this deploys")
@@ -67,11 +68,21 @@ class Deployment(BaseModel):
     weights: LocalWeights | None = None
     server_flags: dict[str, str | int | float | bool] = Field(default_factory=dict)
     tool_call_format: Literal["native", "chatml-function-calling", "none", "unknown"] = "native"
-    context_length: int | None = None
-    max_connections: int = Field(default=4, ge=1)
-    timeout_s: float = Field(default=120.0, gt=0)
-    max_retries: int = Field(default=5, ge=0)
+    context_length: int | None = Field(default=None, ge=1, le=10_000_000)
+    max_connections: int = Field(default=4, ge=1, le=1024)
+    timeout_s: float = Field(default=120.0, gt=0, le=86_400)
+    max_retries: int = Field(default=5, ge=0, le=100)
     pricing: Pricing | None = Field(default=None, description="None: unknown, cost not computed")
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"'{value}' is not an http(s) URL (e.g. http://127.0.0.1:8080/v1)")
+        return value
 
     @model_validator(mode="after")
     def _reachable(self) -> Deployment:

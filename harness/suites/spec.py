@@ -17,17 +17,23 @@ from harness._types import Kind, RunEngine
 class SuiteLimits(BaseModel):
     """Per-sample limits, identical for every model (open or closed) facing the suite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    max_tokens: int = Field(default=512, ge=1, description="per generation")
-    message_limit: int | None = Field(default=None, ge=1, description="agentic: messages")
-    token_limit: int | None = Field(default=None, ge=1, description="agentic: total tokens")
-    time_limit_s: float | None = Field(default=None, gt=0, description="wall clock per sample")
-    temperature: float = Field(default=0.0, ge=0)
+    max_tokens: int = Field(default=512, ge=1, le=1_000_000, description="per generation")
+    message_limit: int | None = Field(
+        default=None, ge=1, le=100_000, description="agentic: messages"
+    )
+    token_limit: int | None = Field(
+        default=None, ge=1, le=1_000_000_000, description="agentic: total tokens"
+    )
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=7 * 86_400, description="wall clock per sample"
+    )
+    temperature: float = Field(default=0.0, ge=0, le=2)
 
 
 class SuiteSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_]*$")
     version: str = Field(min_length=1)
@@ -38,7 +44,7 @@ class SuiteSpec(BaseModel):
     source: str = Field(description="where the data comes from (package, generator, URL)")
     licence: str
     citation: str = ""
-    size: int | None = Field(default=None, ge=0, description="number of samples")
+    size: int | None = Field(default=None, ge=0, le=100_000_000, description="number of samples")
     smoke: list[str] = Field(default_factory=list, description="sample ids run in CI")
     limits: SuiteLimits = Field(default_factory=SuiteLimits)
     data: str | None = Field(
@@ -56,7 +62,7 @@ class SuiteSpec(BaseModel):
         default_factory=list, description="importable modules needed; missing -> suite skipped"
     )
     null_baseline: float | None = Field(
-        default=None, description="score of a do-nothing agent on this suite, when known"
+        default=None, ge=0, le=1, description="score of a do-nothing agent on this suite, when known"
     )
     # Nightly drift checks rerun these samples (see docs/nightly.md). Excluded from dumps, and
     # so from run keys and run specs: declaring or changing canaries re-runs nothing.

@@ -150,9 +150,7 @@ def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tu
         ids = [s for s in suite.smoke if s in known] or all_ids[:2]
     else:
         ids = all_ids
-    if sweep.limit is not None:
-        ids = ids[: sweep.limit]
-    return tuple(ids)
+    return tuple(sweep.apply_limit(ids))
 
 
 def stored_statuses(store: Store, run_ids: Iterable[str]) -> dict[str, str]:
@@ -215,9 +213,11 @@ def plan_sweep(
     store: Store,
     *,
     retry_errors: bool = False,
+    dry_run: bool = False,
 ) -> Plan:
     """The runs of `sweep` and what each still has to do. retry_errors: plan stored samples
-    whose newest attempt errored again (a transient outage does not stay in the store)."""
+    whose newest attempt errored again (a transient outage does not stay in the store).
+    dry_run: preflight problems become skipped lines instead of errors (the plan is shown)."""
     models = _resolve_models(sweep, sweep_path, registry)
     specs = _resolve_suites(sweep, sweep_path, suites)
     user: tuple[ModelCard, Deployment] | None = None
@@ -233,7 +233,7 @@ def plan_sweep(
     # Before any spend: keys present (a closed model without one is skipped with a line),
     # endpoints reachable and models known (otherwise PreflightError, exit 2).
     checks = [*models, *([user] if user else [])]
-    report = preflight(checks)
+    report = preflight(checks, strict=not dry_run)
     for item in report.skipped:
         skipped.append(Skipped(item.card.id, f"{item.reason} (deployment {item.deployment.id})"))
     if user and user[1].id in {i.deployment.id for i in report.skipped}:

@@ -6,6 +6,8 @@ Policy (issues 2 and 4):
 - an endpoint that cannot be reached, a key the API rejects, or a model name the API does not
   know is a PreflightError (one line, exit 2) -- these are mistakes to fix, not absences;
 - if nothing runnable remains, PreflightError too.
+With strict=False (`gapbench run --dry-run`) nothing raises: a problem becomes a skip item
+whose reason says the real run would stop on it, so the plan is always printed in full.
 Managed local servers are checked when they start (serve/), not here.
 
 The checks go through the official SDKs (model list / model retrieve, no retries, short
@@ -68,7 +70,9 @@ def preflight(
     *,
     env: Mapping[str, str] | None = None,
     timeout_s: float = 5.0,
+    strict: bool = True,
 ) -> PreflightReport:
+    """Check each (card, deployment) before any spend. strict=False never raises (dry runs)."""
     env = os.environ if env is None else env
     results: list[PreflightItem] = []
     problems: list[str] = []
@@ -88,10 +92,14 @@ def preflight(
             except _Problem as exc:
                 problems.append(f"{card.id} ({dep.id}): {exc}")
                 checked[dep.id] = None
+                if not strict:
+                    results.append(PreflightItem(card, dep, "skip", f"{exc} (a run would stop here)"))
                 continue
         elif checked[dep.id] is None:
             continue
         results.append(PreflightItem(card, dep, "ok", checked[dep.id] or ""))
+    if not strict:
+        return PreflightReport(tuple(results))
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PreflightError(f"preflight: {problems[0]}{more}")
