@@ -39,6 +39,13 @@ class RunContext:
     user: UserSimulator | None = None
     max_connections: int = 1
     env: dict[str, str] = field(default_factory=dict)  # extra env for the engine (no secrets)
+    # Asked before each sample starts (budget, a deployment's circuit breaker): False means
+    # do not start it; it is not reported to the sink and a later command runs it.
+    may_start: Callable[[], bool] | None = None
+    canary: bool = False  # rows of nightly canary runs are marked (harness.nightly)
+
+    def gate_open(self) -> bool:
+        return self.may_start is None or self.may_start()
 
 
 class Runner(Protocol):
@@ -51,7 +58,9 @@ class Runner(Protocol):
         ...
 
     def run(self, ctx: RunContext, sink: SampleSink) -> None:
-        """Evaluate ctx.todo, calling sink once per (sample, epoch) as soon as it is known.
+        """Evaluate ctx.todo in one engine invocation, calling sink once per (sample, epoch)
+        as soon as it is known (from the engine's own hooks, not at the end). A sample that
+        ctx.gate_open() refused to start is not reported.
 
         A sample whose model call failed after retries is reported with status "error" and
         the message, never as a wrong answer. Raise RunnerError only when the engine fails
@@ -101,5 +110,6 @@ def make_record(
         facts=ctx.endpoint.facts,
         user_simulator=ctx.user.card.id if ctx.user else None,
         prompt_variant=ctx.suite.prompt_variant,
+        canary=ctx.canary,
         **fields,
     )

@@ -3,13 +3,15 @@
 One `eval()` per call of `run`, on exactly the samples in ctx.todo. Each finished sample is
 turned into a SampleRecord and handed to the sink from inspect's on_sample_end hook, so a
 crash or Ctrl-C loses at most the samples in flight; samples the hook did not deliver (none,
-normally) are delivered from the returned log. Raw .eval logs stay in ctx.raw_dir for
+normally) are delivered from the returned log. A setup solver asks ctx.gate_open() before each
+sample: when the budget is spent or the deployment's circuit breaker is open, the sample ends
+at once without a model call and is not reported (a later command runs it). Raw .eval logs stay in ctx.raw_dir for
 `inspect view`.
 
 Epochs: inspect runs epochs 1..n for every selected sample. ctx.todo may ask for other
 epoch numbers (a resumed run whose epoch 1 is already stored asks only for epoch 2), so
-samples are grouped by how many epochs they still need, each group runs with epochs=n, and
-inspect's j-th epoch of a sample is reported as the j-th epoch that sample asked for.
+samples are grouped by how many epochs they still need, each group is a task with epochs=n
+(all groups run in the same eval() call), and inspect's j-th epoch of a sample is reported as the j-th epoch that sample asked for.
 Repeats are exchangeable, so this relabelling changes nothing but the number.
 
 Cache scope: every model call of a sample carries the header x-gapbench-cache-scope
@@ -32,11 +34,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, version
 
-from inspect_ai import Task
+from inspect_ai import Task, task_with
 from inspect_ai import eval as inspect_eval
 from inspect_ai.hooks import BeforeModelGenerate, Hooks, SampleStart, TaskEnd, TaskStart, hooks
 from inspect_ai.log import EvalLog, EvalSample
 from inspect_ai.model import GenerateConfig, Model, get_model
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from harness._types import Endpoint, RunEngine
 from harness.config import load_settings
@@ -208,18 +211,9 @@ class InspectRunner:
         if not ctx.todo:
             return
         ensure_tiktoken_offline(load_settings().cache_dir)
-        try:
-            task = build_task(ctx.suite, ctx)
-        except GapbenchError:
-            raise
-        except Exception as exc:  # a task module failing to import or build
-            raise RunnerError(
-                f"inspect task '{ctx.suite.task}': {type(exc).__name__}: {exc}"
-            ) from exc
-        known = {str(s.id) for s in task.dataset}
-        unknown = sorted({sid for sid, _ in ctx.todo} - known)
-        if unknown:
-            raise RunnerError(f"suite {ctx.suite.name} has no samples {', '.join(unknown[:5])}")
+        groups = epoch_groups(ctx.todo)
+        tasks = [self._group_task(ctx, ids, len(next(iter(ep.values())))) for ids, ep in groups]
+        epochs = {sid: wanted for _, ep in groups for sid, wanted in ep.items()}
         model = make_model(ctx.endpoint, ctx.suite.limits, ctx.max_connections)
         roles: dict[str, str | Model] | None = None
         if ctx.user is not None:
@@ -230,19 +224,41 @@ class InspectRunner:
             }
         ctx.raw_dir.mkdir(parents=True, exist_ok=True)
         with _env({**offline_env(), **ctx.env}):
-            for ids, epochs in epoch_groups(ctx.todo):
-                self._eval_group(ctx, task, model, roles, ids, epochs, sink)
+            self._eval(ctx, tasks, model, roles, epochs, sink)
 
-    def _eval_group(
+    def _group_task(self, ctx: RunContext, ids: list[str], n_epochs: int) -> Task:
+        """The suite's task over `ids` only, `n_epochs` each, gated before every sample."""
+        try:
+            task = build_task(ctx.suite, ctx)
+        except GapbenchError:
+            raise
+        except Exception as exc:  # a task module failing to import or build
+            raise RunnerError(
+                f"inspect task '{ctx.suite.task}': {type(exc).__name__}: {exc}"
+            ) from exc
+        wanted = set(ids)
+        unknown = sorted(wanted - {str(s.id) for s in task.dataset})
+        if unknown:
+            raise RunnerError(f"suite {ctx.suite.name} has no samples {', '.join(unknown[:5])}")
+        setup = [_gate(ctx)] + ([task.setup] if task.setup is not None else [])
+        return task_with(
+            task,
+            dataset=task.dataset.filter(lambda s: str(s.id) in wanted),
+            epochs=n_epochs,
+            setup=setup,
+        )
+
+    def _eval(
         self,
         ctx: RunContext,
-        task: Task,
+        tasks: list[Task],
         model: Model,
         roles: dict[str, str | Model] | None,
-        ids: list[str],
         epochs: dict[str, list[int]],
         sink: SampleSink,
     ) -> None:
+        """One eval() over every task (one per epoch group; normally one): no barrier between
+        groups, and each sample reaches the sink from the on_sample_end hook as it ends."""
         engine_version = self.engine_version()
         delivered: set[tuple[str, int]] = set()
         failures: list[BaseException] = []
@@ -253,6 +269,8 @@ class InspectRunner:
             wanted = epochs.get(sid)
             if wanted is None or not 1 <= sample.epoch <= len(wanted):
                 return
+            if sample.error is not None and NOT_STARTED in sample.error.message:
+                return  # the gate refused it: not run, not reported; a later command runs it
             epoch = wanted[sample.epoch - 1]
             with lock:
                 if (sid, epoch) in delivered:
@@ -264,16 +282,13 @@ class InspectRunner:
                 failures.append(exc)
 
         limits = ctx.suite.limits
-        n_epochs = len(next(iter(epochs.values())))
         logs: list[EvalLog] = []
         with route_samples(deliver) as route, _cache_scopes(epochs) as scopes:
             try:
                 logs = inspect_eval(
-                    task,
+                    tasks,
                     model=model,
                     model_roles=roles,
-                    sample_id=list(ids),
-                    epochs=n_epochs,
                     log_dir=str(ctx.raw_dir),
                     log_format="eval",
                     display="none",
@@ -284,7 +299,14 @@ class InspectRunner:
                     token_limit=limits.token_limit,
                     time_limit=math.ceil(limits.time_limit_s) if limits.time_limit_s else None,
                     max_samples=max(1, ctx.max_connections),
-                    metadata={**route, **scopes, "gapbench_run_id": ctx.run_id},
+                    max_tasks=len(tasks),
+                    metadata={
+                        **route,
+                        **scopes,
+                        "gapbench_run_id": ctx.run_id,
+                        # sample id -> the epoch numbers inspect's 1..n stand for (importers)
+                        "gapbench_epochs": epochs,
+                    },
                     score_display=False,
                 )
             except Exception as exc:
@@ -301,6 +323,26 @@ class InspectRunner:
             if eval_log.status == "error":
                 msg = eval_log.error.message if eval_log.error else "unknown error"
                 raise RunnerError(f"inspect eval failed for {ctx.suite.name}: {_first_line(msg)}")
+
+
+NOT_STARTED = "gapbench: sample not started"
+
+
+class _NotStarted(Exception):
+    """Raised by the gate in place of running a sample (budget reached, breaker open)."""
+
+
+def _gate(ctx: RunContext) -> Solver:
+    @solver(name="gapbench_gate")
+    def gate() -> Solver:
+        async def solve(state: TaskState, generate: Generate) -> TaskState:
+            if not ctx.gate_open():
+                raise _NotStarted(NOT_STARTED)
+            return state
+
+        return solve
+
+    return gate()
 
 
 def _first_line(exc: BaseException | str) -> str:

@@ -6,7 +6,8 @@ upstream calls for 120 samples). The lock is an advisory `flock` on
 sweep exits with one line (exit code LOCKED) or, when asked to, waits and then re-reads the
 store, so it plans only what the first left undone. Different sweeps lock different files and
 run side by side. The kernel drops a flock when its holder dies, even by SIGKILL, so a stale
-lock never blocks the next run.
+lock never blocks the next run. The lock is re-entrant within a process (nightly holds it for
+the whole night and calls execute(), which takes it again).
 
 Because the lock says whether a sweep is being run, it also says which "running" run records
 are orphans: a record whose sweep's lock is free was left by a process that died, and the next
@@ -19,12 +20,15 @@ import contextlib
 import fcntl
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from harness._types import RunRecord
 from harness.errors import GapbenchError
@@ -61,14 +65,31 @@ def _holder(path: Path) -> str:
     return f" ({text})" if text else ""
 
 
+_held_lock = threading.Lock()
+_held: dict[Path, int] = {}  # lock files this process holds -> depth
+
+
 @contextlib.contextmanager
 def sweep_lock(results_dir: Path, sweep_name: str, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the lock of `sweep_name` on `results_dir` while the block runs.
 
     wait_s: how long to wait for another holder to finish (0: do not wait). Raises
-    SweepLocked with one line when the lock is not had in time.
+    SweepLocked with one line when the lock is not had in time. Re-entrant in a process.
     """
-    path = lock_path(results_dir, sweep_name)
+    path = lock_path(results_dir, sweep_name).resolve()
+    with _held_lock:
+        if path in _held:
+            _held[path] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_lock:
+                _held[path] -= 1
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -82,9 +103,13 @@ def sweep_lock(results_dir: Path, sweep_name: str, wait_s: float = 0.0) -> Itera
             time.sleep(0.2)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
+        with _held_lock:
+            _held[path] = 1
         try:
             yield
         finally:
+            with _held_lock:
+                _held.pop(path, None)
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -108,18 +133,20 @@ def is_running(results_dir: Path, sweep_name: str) -> bool:
 
 
 def _open_attempts(store: Store) -> list[dict[str, Any]]:
-    """The newest record of every attempt whose newest record says "running"."""
-    tbl = store.query(
-        "SELECT * FROM (SELECT * FROM runs_all QUALIFY row_number() OVER (PARTITION BY attempt_id "
-        "ORDER BY parse_filename(filename) DESC, file_row_number DESC) = 1) "
-        "WHERE status = 'running'"
-    )
-    rows: list[dict[str, Any]] = tbl.to_pylist()
-    return rows
+    """The current record of every run whose current attempt says "running"."""
+    runs = store.runs()
+    runs = runs[runs["status"] == "running"]
+    return [
+        {k: (None if pd.isna(v) else v) for k, v in row.items()}
+        for row in runs.astype(object).to_dict("records")
+    ]
 
 
 def _record(row: dict[str, Any], finished: datetime) -> RunRecord:
     fields = {k: row[k] for k in RunRecord.__dataclass_fields__ if k in row}
+    for k, v in fields.items():
+        if isinstance(v, pd.Timestamp):
+            fields[k] = v.to_pydatetime()
     record = RunRecord(**fields)
     return replace(record, status="interrupted", message=INTERRUPTED_MESSAGE, finished_at=finished)
 
