@@ -25,7 +25,7 @@ import openai
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness.serve.proxy import request_path
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from tests.fakeapi import FakeAPI
 from tests.fakeapi.registry import fake_deployment, fake_endpoint
 

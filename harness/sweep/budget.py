@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 
 
 class Budget:

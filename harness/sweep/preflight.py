@@ -26,7 +26,7 @@ import openai
 
 from harness.errors import PreflightError
 from harness.models import Deployment, ModelCard
-from harness.serve.proxy_hosts import protocol_of, upstream_base_url
+from harness.serve.proxy.hosts import protocol_of, upstream_base_url
 
 Outcome = Literal["ok", "skip"]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from harness._types import Endpoint, Protocol
 from harness.models import Pricing
 from harness.serve.proxy import request_path
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from tests.fakeapi import FakeAPI
 from tests.fakeapi.registry import PRICING, fake_card, fake_deployment, fake_endpoint, upstream_url
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.serve.proxy_cache import CachedResponse, ResponseCache, request_key
-from harness.serve.proxy_ledger import CallRecord, Ledger, usage_from_json, usage_from_sse
+from harness.serve.proxy.cache import CachedResponse, ResponseCache, request_key
+from harness.serve.proxy.ledger import CallRecord, Ledger, usage_from_json, usage_from_sse
 from harness.sweep.budget import Budget
 
 

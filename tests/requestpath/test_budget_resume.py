@@ -8,7 +8,7 @@ from pathlib import Path
 
 import openai
 
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from harness.sweep.budget import Budget
 from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY

@@ -15,7 +15,7 @@ from harness.runners.base import RunContext
 from harness.runners.inspect_runner import InspectRunner
 from harness.runners.lm_eval_runner import LmEvalRunner
 from harness.serve import proxy
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from harness.suites.registry import load_suite
 from harness.suites.spec import SuiteSpec
 from tests.fakeapi import FakeAPI

@@ -14,7 +14,7 @@ import openai
 import pytest
 
 from harness._types import Protocol
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from tests.fakeapi import FAULT_KINDS, FakeAPI, body_hash
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import proxied

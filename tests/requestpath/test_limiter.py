@@ -10,8 +10,8 @@ from pathlib import Path
 import openai
 import pytest
 
-from harness.serve.proxy_ledger import LedgerTotals
-from harness.serve.proxy_limiter import AdaptiveLimiter, parse_retry_after
+from harness.serve.proxy.ledger import LedgerTotals
+from harness.serve.proxy.limiter import AdaptiveLimiter, parse_retry_after
 from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import proxied

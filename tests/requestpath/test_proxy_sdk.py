@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from harness._types import Endpoint
-from harness.serve.proxy_ledger import Ledger
+from harness.serve.proxy.ledger import Ledger
 from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import PRICING, proxied

@@ -46,9 +46,9 @@ import httpx
 
 from harness._types import Endpoint, Protocol
 from harness.models import Deployment, Pricing
-from harness.serve.proxy_cache import CachedResponse, ResponseCache, request_key
-from harness.serve.proxy_hosts import local_prefix, upstream_base_url
-from harness.serve.proxy_ledger import (
+from harness.serve.proxy.cache import CachedResponse, ResponseCache, request_key
+from harness.serve.proxy.hosts import local_prefix, upstream_base_url
+from harness.serve.proxy.ledger import (
     CallRecord,
     Ledger,
     Outcome,
@@ -57,7 +57,7 @@ from harness.serve.proxy_ledger import (
     usage_from_json,
     usage_from_sse,
 )
-from harness.serve.proxy_limiter import AdaptiveLimiter, LimiterStats, parse_retry_after
+from harness.serve.proxy.limiter import AdaptiveLimiter, LimiterStats, parse_retry_after
 
 log = logging.getLogger(__name__)
 _NO_USAGE = Usage()

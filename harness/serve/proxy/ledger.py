@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from harness._types import Protocol
 from harness.models import Pricing
-from harness.serve.proxy_limiter import LimiterStats
+from harness.serve.proxy.limiter import LimiterStats
 
 Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit"]
 
