@@ -13,6 +13,8 @@ HARNESS = Path(__file__).resolve().parents[1] / "harness"
 LAYERS = [
     "cli",
     "api",
+    "nightly",
+    "publish",
     "report",
     "analysis",
     "sweep",

@@ -11,12 +11,22 @@ import argparse
 from collections.abc import Sequence
 
 from harness import __version__
-from harness.cli import analyze, catalog, demo, importing, nightly, report, results, run
+from harness.cli import (
+    analyze,
+    catalog,
+    demo,
+    importing,
+    nightly,
+    publish,
+    report,
+    results,
+    run,
+)
 from harness.cli._common import Parser, add_global_options, err_console
 from harness.errors import GapbenchError
 
 # Order here is the order in `gapbench --help`.
-COMMANDS = [catalog, run, nightly, report, analyze, results, importing, demo]
+COMMANDS = [catalog, run, nightly, publish, report, analyze, results, importing, demo]
 
 
 def build_parser() -> argparse.ArgumentParser:

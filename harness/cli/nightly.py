@@ -1,22 +1,173 @@
-"""`gapbench nightly`: plan + run + report, incremental and idempotent (for schedulers)."""
+"""`gapbench nightly`: what is new in a sweep, plus canaries and drift alerts, for schedulers.
+
+Exit codes (harness/exitcodes.py): OK ran clean, NOTHING_NEW nothing to do, DRIFT a canary
+moved or a snapshot name changed, PARTIAL a run ended partial or failed, LOCKED another
+process is running the sweep, USAGE bad input. docs/nightly.md has the rest.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
+from datetime import date
+from pathlib import Path
 
-from harness.cli.run import add_sweep_options, cmd_run
+from harness import exitcodes
+from harness.cli._common import console, err_console, ws
+from harness.errors import GapbenchError
+
+EPILOG = (
+    f"exit codes: {exitcodes.OK} ran clean | {exitcodes.NOTHING_NEW} nothing new | "
+    f"{exitcodes.DRIFT} drift alert | {exitcodes.PARTIAL} partial or failed | "
+    f"{exitcodes.LOCKED} another process holds the sweep | {exitcodes.USAGE} bad input. "
+    "Schedules to copy: schedules/ (cron, systemd, GitHub Actions); see docs/nightly.md."
+)
+
+
+def _usd(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive amount of USD (got {text!r})")
+    return value
+
+
+def _night(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be 0..86400 seconds (got {text!r})")
+    return value
+
+
+def _json_path(text: str) -> Path:
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file path")
+    return path
+
+
+def _print_summary(summary) -> None:  # harness.nightly.NightlySummary
+    for r in summary.ran:
+        kind = "canary" if r.canary else "run"
+        tail = f" ({r.message})" if r.message else ""
+        console.print(
+            f"{kind} {r.model_id} x {r.suite}@{r.suite_version}: {r.why}; "
+            f"{r.n_written}/{r.n_todo} stored, {r.status}{tail}",
+            markup=False,
+            highlight=False,
+        )
+    for s in summary.skipped:
+        console.print(f"skipped {s.what}: {s.reason}", markup=False, highlight=False)
+    for a in summary.drift:
+        console.print(f"DRIFT {a.model_id} x {a.suite}: {a.reason}", markup=False, highlight=False)
+    sp = summary.spend
+    if summary.ran:
+        console.print(
+            f"model calls: {sp.upstream_calls} (cache hits {sp.cache_hits}) | "
+            f"spent ${sp.spent_usd:.4f} | rows cost ${sp.rows_cost_usd:.4f}",
+            highlight=False,
+        )
+    if summary.report:
+        console.print(f"report: {summary.report}", markup=False, highlight=False)
 
 
 def cmd_nightly(args: argparse.Namespace) -> int:
-    args.smoke, args.limit, args.epochs, args.dry_run = False, None, None, False
-    args.report = args.report or args.sweep
-    return cmd_run(args)
+    from harness import api
+    from harness.nightly import FixedClock, SystemClock
+    from harness.nightly.summary import EXIT_CODES, NightlySummary
+
+    clock = FixedClock.on(args.night) if args.night else SystemClock()
+    started = clock.now()
+    try:
+        w = ws(args)
+        from harness.cli.progress import RichReporter
+
+        reporter = RichReporter(console)
+        try:
+            summary = api.nightly(
+                args.sweep,
+                ws=w,
+                clock=clock,
+                reporter=reporter,
+                budget_usd=args.budget,
+                report=args.report,
+                render=not args.no_report,
+                wait_lock_s=args.wait_lock,
+            )
+        finally:
+            reporter.stop()
+    except GapbenchError as exc:
+        if args.json:  # the scheduler reads why, even when nothing could start
+            NightlySummary(
+                sweep=str(args.sweep),
+                night=started.date(),
+                started_at=started,
+                finished_at=clock.now(),
+                outcome="error",
+                exit_code=exc.exit_code,
+                message=str(exc),
+            ).write_json(args.json)
+        raise
+    if args.json:
+        summary.write_json(args.json)
+    if summary.outcome == "locked":
+        err_console.print(f"gapbench: {summary.message}", markup=False, highlight=False)
+        return exitcodes.LOCKED
+    _print_summary(summary)
+    console.print(summary.message, markup=False, highlight=False)
+    assert summary.exit_code == EXIT_CODES[summary.outcome]
+    return summary.exit_code
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     n = sub.add_parser(
-        "nightly", parents=[common], help="plan + run + report, incremental and idempotent"
+        "nightly",
+        parents=[common],
+        help="run what is new in a sweep, plus canaries and drift alerts (for schedulers)",
+        description=(
+            "Incremental and idempotent: runs only what the store lacks (new models, suite "
+            "versions, epochs, errored samples), reruns each suite's canary samples for "
+            "closed models once a night (and for open models when their deployment changes) "
+            "and alerts when a canary moves beyond 2 standard errors of its history or the "
+            "API's snapshot name changes. A second run the same night does nothing."
+        ),
+        epilog=EPILOG,
     )
-    n.add_argument("sweep")
-    add_sweep_options(n)
+    n.add_argument("sweep", help="sweep YAML path, or a name in sweeps/ (e.g. demo)")
+    n.add_argument(
+        "--budget", type=_usd, metavar="USD", help="stop starting samples past this spend"
+    )
+    n.add_argument("--report", metavar="NAME", help="report name (default: the sweep's name)")
+    n.add_argument("--no-report", action="store_true", help="do not render the report")
+    n.add_argument(
+        "--json",
+        type=_json_path,
+        metavar="PATH",
+        help="write the summary (what ran, skipped and why, drift alerts, spend, report) as JSON",
+    )
+    n.add_argument(
+        "--night",
+        type=_night,
+        metavar="YYYY-MM-DD",
+        help="the night to run as (UTC date; default today): backfills and tests",
+    )
+    n.add_argument(
+        "--wait-lock",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait this long for another process running the sweep (default: exit at once)",
+    )
     n.set_defaults(func=cmd_nightly)
