@@ -1,36 +1,62 @@
-"""Execute a plan: serve each deployment, run each suite in small chunks, store as we go.
+"""Execute a plan: runs side by side per deployment, shards over processes, samples streamed.
 
-Chunks bound what a crash (even SIGKILL) can lose: every finished chunk is already in the
-store, and the next invocation of the same sweep plans only what is missing. The budget is
-checked between chunks: no new chunk starts when the projected spend would pass it.
+- One process per (results folder, sweep): the sweep's lock (lock.py) is held throughout; under
+  it the plan is re-read from the store (`refresh`), so a second process that waited for the
+  lock runs only what the first left, and attempts a killed process left "running" are closed
+  as "interrupted".
+- Runs of different deployments proceed at once, one thread per deployment; a deployment's
+  runs go one after another, so a managed local server stays one per deployment (and is
+  restarted between suites: llama.cpp's tool-call handler can run on after a client gave up).
+- A run large enough is split into shards (units.py), each a full engine in its own worker
+  process, all writing to the same store; each shard gets its share of the deployment's
+  concurrency, and every request goes through the deployment's one request path, whose
+  limiter holds the limit across them.
+- No barriers: each unit is one engine invocation whose finished samples stream out through
+  the engines' hooks and are stored in small atomic batches (writer.py). The budget and the
+  deployments' circuit breakers are checked as samples finish; a stop keeps new samples from
+  starting and lets those in flight finish (they are paid for already).
+- `executor="ray"`: the same units run as Ray tasks (ray_executor.py), each reaching its
+  deployment on the worker that runs it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import threading
+import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from harness import __version__
-from harness._types import Endpoint, RunRecord, RunStatus, SampleRecord
+from harness._types import RunRecord, RunStatus, SampleRecord
 from harness.config import Settings
-from harness.errors import RunnerError
-from harness.runners import RunContext, get_runner
 from harness.runners.base import UserSimulator
-from harness.serve import serving
-from harness.serve.proxy import Ledger, request_path
+from harness.serve.proxy import Ledger
+from harness.serve.proxy.ledger import Usage, call_cost
 from harness.store import Store
 from harness.sweep.budget import Budget
-from harness.sweep.plan import Plan, PlannedRun
+from harness.sweep.coordinator import Coordinator, StopFlags
+from harness.sweep.lock import close_interrupted, sweep_lock
+from harness.sweep.outcome import RunOutcome, SweepOutcome, final_status
+from harness.sweep.plan import Plan, PlannedRun, refresh
+from harness.sweep.units import Unit, UnitResult, shard_count, split
+from harness.sweep.writer import DEFAULT_BATCH
+
+Executor = Literal["local", "ray"]
+_POLL_S = 0.2  # how often the coordinator looks at the breakers with no sample finishing
+
+__all__ = ["Reporter", "RunOutcome", "SilentReporter", "SweepOutcome", "execute"]
 
 
 class Reporter(Protocol):
-    """What the executor tells its caller (the CLI draws progress bars from it)."""
+    """What the executor tells its caller (the CLI draws progress bars from it).
+
+    Calls come from several threads (runs proceed side by side) but never at the same time.
+    """
 
     def start(self, plan: Plan) -> None: ...
     def run_started(self, run: PlannedRun) -> None: ...
@@ -47,46 +73,9 @@ class SilentReporter:
     def note(self, text: str) -> None: ...
 
 
-@dataclass
-class RunOutcome:
-    run: PlannedRun
-    status: RunStatus
-    n_written: int = 0
-    message: str | None = None
-    cost_usd: float | None = None
-
-
-@dataclass
-class SweepOutcome:
-    plan: Plan
-    runs: list[RunOutcome] = field(default_factory=list)
-    upstream_calls: int = 0
-    cache_hits: int = 0
-    spent_usd: float = 0.0  # API spend through the request path (ledger)
-    cost_usd: float = 0.0  # cost of the rows written: API prices and local $/hour alike
-
-    @property
-    def complete(self) -> bool:
-        return all(r.status == "complete" for r in self.runs)
-
-
-def _chunks(todo: tuple[tuple[str, int], ...], size: int) -> Iterator[tuple[tuple[str, int], ...]]:
-    for i in range(0, len(todo), size):
-        yield todo[i : i + size]
-
-
-class _Sink:
-    """Collects a chunk's records; thread-safe because engines may call back from workers."""
-
-    def __init__(self, reporter: Reporter) -> None:
-        self.records: list[SampleRecord] = []
-        self._lock = threading.Lock()
-        self._reporter = reporter
-
-    def __call__(self, record: SampleRecord) -> None:
-        with self._lock:
-            self.records.append(record)
-        self._reporter.sample_done(record)
+class Backend(Protocol):
+    def run_units(self, units: list[Unit]) -> list[UnitResult]: ...
+    def stop(self) -> None: ...
 
 
 def _run_record(
@@ -95,7 +84,7 @@ def _run_record(
     attempt: str,
     started: datetime,
     status: RunStatus,
-    store_rows: list[SampleRecord],
+    rows: list[SampleRecord],
     message: str | None = None,
     finished: datetime | None = None,
 ) -> RunRecord:
@@ -107,8 +96,9 @@ def _run_record(
         "epochs": run.epochs,
         "sample_ids": list(run.sample_ids),
         "user_simulator": plan.user_simulator[1].id if plan.user_simulator else None,
+        "retry_errors": plan.retry_errors,
     }
-    costs = [r.cost_usd for r in store_rows if r.cost_usd is not None]
+    costs = [r.cost_usd for r in rows if r.cost_usd is not None]
     return RunRecord(
         run_id=run.run_id,
         attempt_id=attempt,
@@ -123,11 +113,11 @@ def _run_record(
         status=status,
         message=message,
         n_planned=run.n_planned,
-        n_scored=sum(r.status == "scored" for r in store_rows),
-        n_error=sum(r.status == "error" for r in store_rows),
-        n_limit=sum(r.status == "limit" for r in store_rows),
-        input_tokens=sum(r.input_tokens or 0 for r in store_rows),
-        output_tokens=sum(r.output_tokens or 0 for r in store_rows),
+        n_scored=sum(r.status == "scored" for r in rows),
+        n_error=sum(r.status == "error" for r in rows),
+        n_limit=sum(r.status == "limit" for r in rows),
+        input_tokens=sum(r.input_tokens or 0 for r in rows),
+        output_tokens=sum(r.output_tokens or 0 for r in rows),
         cost_usd=sum(costs) if costs else None,
         started_at=started,
         finished_at=finished,
@@ -135,18 +125,153 @@ def _run_record(
     )
 
 
-@contextlib.contextmanager
-def _reach(run_card_dep: tuple, settings: Settings, ledger: Ledger) -> Iterator[Endpoint]:
-    """Serve a deployment (or reach it) and put the caching, accounting request path in front."""
-    card, dep = run_card_dep
-    log_dir = settings.raw_dir / "server-logs"
-    with (
-        serving(dep, card, log_dir=log_dir, cache_dir=settings.cache_dir) as endpoint,
-        request_path(
-            endpoint, deployment=dep, cache_dir=settings.cache_dir / "requests", ledger=ledger
-        ) as proxied,
-    ):
-        yield proxied
+@dataclass
+class _Sweep:
+    """One execution's shared state (the executor's process)."""
+
+    plan: Plan
+    settings: Settings
+    store: Store
+    ledger: Ledger
+    coordinator: Coordinator
+    flags: StopFlags
+    reporter: Reporter
+    executor: Executor
+    workers: int
+    n_groups: int
+    backend_for: dict[str, Backend]  # deployment id -> backend
+    user: UserSimulator | None = None
+
+    def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
+        sweep = self.plan.sweep
+        concurrency = min(run.deployment.max_connections, sweep.concurrency or 10**6)
+        workers = max(1, self.workers // self.n_groups)
+        n = shard_count(len(run.todo), sweep.shards, workers, concurrency)
+        shards = split(run.todo, n)
+        return [
+            Unit(
+                run=run,
+                shard=i,
+                n_shards=len(shards),
+                todo=todo,
+                sweep_id=sweep.name,
+                results_dir=self.settings.results_dir,
+                raw_root=self.settings.raw_dir,
+                cache_dir=self.settings.cache_dir,
+                max_connections=max(1, concurrency // len(shards)),
+                write_batch=sweep.write_batch or sweep.chunk or DEFAULT_BATCH,
+                endpoint=endpoint if reached else None,  # type: ignore[arg-type]
+                user=self.user if reached else None,
+                user_model=None if reached else self.plan.user_simulator,
+            )
+            for i, todo in enumerate(shards)
+        ]
+
+    def ledger_merge(self, result: UnitResult) -> None:
+        """Calls made by a request path on a worker (Ray) join this sweep's ledger."""
+        for call in result.calls:
+            self.ledger.record(call)
+
+
+def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
+    """Execute one run (all its shards) and close its run record."""
+    attempt, started = uuid.uuid4().hex, datetime.now(UTC)
+    plan, store, dep = sw.plan, sw.store, run.deployment
+    if not sw.flags.may_start(dep.id):
+        why = sw.flags.reason(dep.id) or "stopped"
+        not_started = f"not started: {why}"
+        store.append_run(
+            _run_record(run, plan, attempt, started, "partial", [], not_started, datetime.now(UTC))
+        )
+        sw.reporter.run_finished(run, "partial", not_started)
+        return RunOutcome(run, "partial", 0, not_started, None, run.n_stored_error, run.n_done)
+    sw.reporter.run_started(run)
+    store.append_run(_run_record(run, plan, attempt, started, "running", []))
+    results: list[UnitResult] = []
+    try:
+        with contextlib.ExitStack() as stack:
+            if sw.executor == "local":
+                from harness.sweep.reach import reach
+
+                endpoint = stack.enter_context(
+                    reach(run.card, dep, sw.settings.raw_dir, sw.settings.cache_dir, sw.ledger,
+                          canary=run.canary)
+                )  # fmt: skip
+                units = sw.units(run, True, endpoint)
+            else:
+                units = sw.units(run, False)
+            results = sw.backend_for[dep.id].run_units(units)
+    except BaseException as exc:
+        rows = sw.coordinator.records.get(run.run_id, [])
+        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}"
+        if not isinstance(exc, KeyboardInterrupt | SystemExit):
+            from harness.errors import GapbenchError
+
+            if isinstance(exc, GapbenchError):  # a server that would not start, ...
+                failure = str(exc)
+                store.append_run(
+                    _run_record(run, plan, attempt, started, "failed", rows, failure,
+                                datetime.now(UTC))
+                )  # fmt: skip
+                sw.reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
+                sw.reporter.run_finished(run, "failed", failure)
+                return RunOutcome(run, "failed", len(rows), failure, None)
+        store.append_run(
+            _run_record(run, plan, attempt, started, "interrupted", rows, why, datetime.now(UTC))
+        )
+        raise
+    rows = sw.coordinator.records.get(run.run_id, [])
+    engine_failure = next((r.failure for r in results if r.failure and not r.died), None)
+    died: str | None = "; ".join(r.failure for r in results if r.died and r.failure) or None
+    for r in results:
+        sw.ledger_merge(r)
+    status, message, n_error, n_stored = final_status(
+        run,
+        len(rows),
+        sum(r.status == "error" for r in rows),
+        died or sw.flags.reason(dep.id),
+        engine_failure,
+    )
+    if engine_failure:
+        sw.reporter.note(f"{run.card.id} x {run.suite.name}: {engine_failure}")
+    store.append_run(
+        _run_record(run, plan, attempt, started, status, rows, message, datetime.now(UTC))
+    )
+    sw.reporter.run_finished(run, status, message)
+    costs = [r.cost_usd for r in rows if r.cost_usd is not None]
+    return RunOutcome(
+        run, status, len(rows), message, sum(costs) if costs else None, n_error, n_stored
+    )
+
+
+def _run_group(sw: _Sweep, runs: list[PlannedRun], out: dict[str, RunOutcome]) -> None:
+    """One deployment's runs, one after another (its own thread)."""
+    for run in runs:
+        out[run.run_id] = _run_one(sw, run)
+
+
+def _cached_value(plan: Plan, ledger: Ledger) -> float:
+    """List price of the answers the cache served (what they would have cost upstream)."""
+    pricing = {r.deployment.id: r.deployment.pricing for r in plan.runs}
+    if plan.user_simulator:
+        pricing[plan.user_simulator[1].id] = plan.user_simulator[1].pricing
+    total = 0.0
+    for call in ledger.calls:
+        if call.outcome != "cache_hit":
+            continue
+        usage = Usage(call.input_tokens, call.output_tokens, call.cached_tokens, call.snapshot)
+        total += call_cost(pricing.get(call.deployment_id), usage) or 0.0
+    return total
+
+
+def _add_members(store: Store, plan: Plan) -> None:
+    """Every planned key, stored or not, belongs to this sweep (reads by sweep see them all)."""
+    add = getattr(store, "add_sweep_members", None)  # the store's membership table (schema v2)
+    if add is None:
+        return
+    keys = [k for r in plan.runs for k in r.keys]
+    if keys:
+        add(plan.sweep.name, keys)
 
 
 def execute(
@@ -155,133 +280,163 @@ def execute(
     *,
     reporter: Reporter | None = None,
     budget_usd: float | None = None,
-    chunk_size: int | None = None,
+    executor: Executor = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    lock_wait_s: float = 0.0,
 ) -> SweepOutcome:
+    """Run what the plan has to do; return what happened (`exit_code`, `summary_lines()`).
+
+    budget_usd: overrides the sweep's budget_usd. executor: "local" (threads per deployment,
+    worker processes per shard) or "ray" (`address` of a cluster; None starts a local one).
+    workers: processes to use (default: the number of cores). lock_wait_s: how long to wait
+    for another process running this sweep on this results folder (0: exit LOCKED at once).
+    """
     reporter = reporter or SilentReporter()
     store = Store(settings.results_dir)
-    ledger = Ledger()
-    limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
-    budget = Budget(limit, ledger) if limit is not None else None
-    outcome = SweepOutcome(plan)
-    reporter.start(plan)
-    stopped_for_budget = False
-
-    with contextlib.ExitStack() as stack:
-        user: UserSimulator | None = None
-        if plan.user_simulator and any(r.suite.needs_user_simulator and r.todo for r in plan.runs):
-            # The simulated user gets its own server: sharing one single-slot llama.cpp server
-            # with the agent would re-process the long prompt on every turn.
-            user_ep = stack.enter_context(_reach(plan.user_simulator, settings, ledger))
-            user = UserSimulator(card=plan.user_simulator[0], endpoint=user_ep)
-
+    with sweep_lock(settings.results_dir, plan.sweep.name, lock_wait_s):
+        closed = close_interrupted(store, plan.sweep.name)
+        plan = refresh(plan, store)
+        _add_members(store, plan)
+        outcome = SweepOutcome(plan, interrupted_closed=len(closed))
+        for record in closed:
+            reporter.note(
+                f"closed an interrupted attempt of {record.model_id} x {record.suite} "
+                f"(started {record.started_at:%Y-%m-%d %H:%M} UTC)"
+            )
+        reporter.start(plan)
+        ledger = Ledger()
+        done: dict[str, RunOutcome] = {}
         for run in plan.runs:
             if not run.todo:
-                outcome.runs.append(RunOutcome(run, "complete", message="already complete"))
-                continue
-            if stopped_for_budget:
-                outcome.runs.append(
-                    RunOutcome(run, "partial", message="budget reached before start")
+                status, message, n_error, n_stored = final_status(run, 0, 0, None)
+                done[run.run_id] = RunOutcome(
+                    run, status, 0, message or "already complete", None, n_error, n_stored
                 )
-                store.append_run(
-                    _run_record(
-                        run,
-                        plan,
-                        uuid.uuid4().hex,
-                        datetime.now(UTC),
-                        "partial",
-                        [],
-                        "budget reached before start",
-                        datetime.now(UTC),
-                    )
-                )
-                continue
-            result = _execute_run(
-                run, plan, settings, store, ledger, budget, user, reporter, chunk_size
-            )
-            outcome.runs.append(result)
-            if (
-                result.status == "partial"
-                and result.message
-                and result.message.startswith("budget")
-            ):
-                stopped_for_budget = True
-
-    # Each chunk wrote its own small file (crash safety); merge them so that months of
-    # nightly runs stay quick to query. Atomic, and safe beside another writer.
-    if any(r.n_written for r in outcome.runs):
-        store.compact()
-    if ledger.calls:
-        # Every upstream call with its tokens, cost, snapshot name and outcome (no headers, so
-        # no keys): the audit trail behind the run's cost.
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        ledger.save(settings.raw_dir / plan.sweep.name / f"ledger-{stamp}.json")
-    outcome.upstream_calls = ledger.n_upstream_calls
-    outcome.cache_hits = ledger.n_cache_hits
-    outcome.spent_usd = ledger.spent_usd
-    outcome.cost_usd = sum(r.cost_usd or 0.0 for r in outcome.runs)
-    return outcome
+        todo_runs = [r for r in plan.runs if r.todo]
+        if todo_runs:
+            _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
+                          budget_usd, executor, address, workers)  # fmt: skip
+        outcome.runs = [done[r.run_id] for r in plan.runs if r.run_id in done]
+        # Each batch wrote its own small file (crash safety); merge them so that months of
+        # nightly runs stay quick to query. Atomic, and safe beside another writer.
+        if any(r.n_written for r in outcome.runs):
+            store.compact()
+        if ledger.calls:
+            # Every upstream call with its tokens, cost, snapshot name and outcome (no
+            # headers, so no keys): the audit trail behind the run's cost.
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            ledger.save(settings.raw_dir / plan.sweep.name / f"ledger-{stamp}.json")
+        outcome.upstream_calls = ledger.n_upstream_calls
+        outcome.cache_hits = ledger.n_cache_hits
+        outcome.spent_usd = ledger.spent_usd
+        outcome.cached_value_usd = _cached_value(plan, ledger)
+        outcome.cost_usd = sum(r.cost_usd or 0.0 for r in outcome.runs)
+        return outcome
 
 
-def _execute_run(
-    run: PlannedRun,
+def _execute_runs(
     plan: Plan,
     settings: Settings,
     store: Store,
     ledger: Ledger,
-    budget: Budget | None,
-    user: UserSimulator | None,
+    runs: list[PlannedRun],
+    done: dict[str, RunOutcome],
     reporter: Reporter,
-    chunk_size: int | None,
-) -> RunOutcome:
-    attempt = uuid.uuid4().hex
-    started = datetime.now(UTC)
-    written: list[SampleRecord] = []
-    reporter.run_started(run)
-    store.append_run(_run_record(run, plan, attempt, started, "running", written))
-    runner = get_runner(run.suite.engine)
-    status: RunStatus = "complete"
-    message: str | None = None
-    concurrency = min(run.deployment.max_connections, plan.sweep.concurrency or 10**6)
-    size = chunk_size or plan.sweep.chunk or max(4, 2 * concurrency)
-    raw_dir = settings.raw_dir / plan.sweep.name / run.suite.name / run.card.id
-    try:
-        with _reach((run.card, run.deployment), settings, ledger) as endpoint:
-            for chunk in _chunks(run.todo, size):
-                if budget is not None and not budget.may_start(n_new=len(chunk), in_flight=0):
-                    status, message = "partial", budget.message(n_new=len(chunk), in_flight=0)
-                    reporter.note(f"stopping {run.card.id} x {run.suite.name}: {message}")
-                    break
-                sink = _Sink(reporter)
-                ctx = RunContext(
-                    run_id=run.run_id,
-                    sweep_id=plan.sweep.name,
-                    card=run.card,
-                    deployment=run.deployment,
-                    endpoint=endpoint,
-                    suite=run.suite,
-                    todo=chunk,
-                    raw_dir=raw_dir,
-                    user=user if run.suite.needs_user_simulator else None,
-                    max_connections=concurrency,
-                )
-                runner.run(ctx, sink)
-                store.append_samples(sink.records)
-                written.extend(sink.records)
-                if budget is not None:
-                    budget.finished(len(sink.records))
-    except RunnerError as exc:
-        status, message = "failed", str(exc)
-        reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
-    except BaseException:
-        store.append_run(
-            _run_record(
-                run, plan, attempt, started, "partial", written, "interrupted", datetime.now(UTC)
+    budget_usd: float | None,
+    executor: Executor,
+    address: str | None,
+    workers: int | None,
+) -> None:
+    limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
+    budget = Budget(limit, ledger) if limit is not None else None
+    groups: dict[str, list[PlannedRun]] = {}
+    for run in runs:
+        groups.setdefault(run.deployment.id, []).append(run)
+    n_workers = workers or os.cpu_count() or 1
+    with contextlib.ExitStack() as stack:
+        if executor == "ray":
+            from harness.sweep.ray_executor import RayCluster
+
+            cluster = stack.enter_context(RayCluster(address))
+            mp: object = cluster
+        else:
+            from harness.sweep.local import mp_context
+
+            mp = mp_context({r.suite.engine for r in runs})
+        flags = StopFlags(mp, groups)
+        lock = threading.Lock()
+
+        def on_sample(record: SampleRecord) -> None:
+            with lock:
+                reporter.sample_done(record)
+
+        coordinator = Coordinator(flags, ledger, budget, on_sample, reporter.note)
+        sw = _Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
+                    n_workers, len(groups), {})  # fmt: skip
+        probe = [u for dep_runs in groups.values() for r in dep_runs for u in sw.units(r, False)]
+        inline = executor == "local" and len(groups) == 1 and all(u.n_shards == 1 for u in probe)
+        for dep_id in groups:
+            sw.backend_for[dep_id] = _backend(executor, inline, coordinator, flags, mp)
+        if (
+            executor == "local"
+            and plan.user_simulator
+            and any(r.suite.needs_user_simulator for r in runs)
+        ):
+            # The simulated user gets its own server: sharing one single-slot llama.cpp
+            # server with the agent would re-process the long prompt on every turn.
+            from harness.sweep.reach import reach
+
+            card, dep = plan.user_simulator
+            user_ep = stack.enter_context(
+                reach(card, dep, settings.raw_dir, settings.cache_dir, ledger)
             )
-        )
+            sw.user = UserSimulator(card=card, endpoint=user_ep)
+        _drive(sw, groups, done)
+
+
+def _backend(
+    executor: Executor, inline: bool, coordinator: Coordinator, flags: StopFlags, mp: object
+) -> Backend:
+    if executor == "ray":
+        from harness.sweep.ray_executor import RayBackend
+
+        return RayBackend(coordinator, mp)
+    from harness.sweep.local import InlineBackend, ProcessBackend
+
+    if inline:
+        return InlineBackend(coordinator)
+    return ProcessBackend(coordinator, flags, mp)  # type: ignore[arg-type]
+
+
+def _drive(sw: _Sweep, groups: dict[str, list[PlannedRun]], done: dict[str, RunOutcome]) -> None:
+    """A thread per deployment; this thread watches the breakers until they all end."""
+    errors: list[BaseException] = []
+
+    def target(runs: list[PlannedRun]) -> None:
+        try:
+            _run_group(sw, runs, done)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=target, args=(runs,), name=f"deployment-{dep}", daemon=True)
+        for dep, runs in groups.items()
+    ]
+    for t in threads:
+        t.start()
+    try:
+        while any(t.is_alive() for t in threads):
+            sw.coordinator.check()
+            for t in threads:
+                t.join(timeout=_POLL_S / len(threads))
+    except KeyboardInterrupt:
+        sw.coordinator.interrupt()
+        for backend in sw.backend_for.values():
+            backend.stop()
+        deadline = time.monotonic() + 10
+        for t in threads:
+            t.join(timeout=max(0.0, deadline - time.monotonic()))
         raise
-    store.append_run(
-        _run_record(run, plan, attempt, started, status, written, message, datetime.now(UTC))
-    )
-    reporter.run_finished(run, status, message)
-    costs = [r.cost_usd for r in written if r.cost_usd is not None]
-    return RunOutcome(run, status, len(written), message, sum(costs) if costs else None)
+    if errors:
+        raise errors[0]

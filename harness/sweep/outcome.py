@@ -43,14 +43,21 @@ class RunOutcome:
 
 
 def final_status(
-    run: PlannedRun, n_written: int, n_new_error: int, stopped: str | None
+    run: PlannedRun,
+    n_written: int,
+    n_new_error: int,
+    stopped: str | None,
+    engine_failure: str | None = None,
 ) -> tuple[RunStatus, str | None, int, int]:
     """(status, message, errors stored, samples stored) of a run whose units all ended.
 
     stopped: why the run stopped early (budget, breaker, a dead worker), if it did.
+    engine_failure: the engine failed as a whole (RunnerError): the run failed.
     """
     n_stored = run.n_done + n_written
     n_error = run.n_stored_error + n_new_error
+    if engine_failure:
+        return "failed", engine_failure, n_error, n_stored
     if n_stored and n_error == n_stored:
         why = f"all {n_stored} samples errored"
         return "failed", f"{why}: {stopped}" if stopped else why, n_error, n_stored

@@ -42,6 +42,7 @@ class PlannedRun:
     todo: tuple[tuple[str, int], ...]  # (sample_id, epoch) to run: not stored, or retried
     n_retry: int = 0  # of todo: samples whose stored attempt errored (retry_errors only)
     n_stored_error: int = 0  # stored errored samples NOT planned again (retry_errors off)
+    canary: bool = False  # a nightly canary run (harness.nightly): rows marked, cache not read
 
     @property
     def n_planned(self) -> int:

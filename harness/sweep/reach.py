@@ -1,0 +1,37 @@
+"""Reach a deployment: start its server when it is managed, and put the request path in front.
+
+Every engine call of a sweep goes through the request path (harness.serve.proxy): it caches,
+accounts, limits concurrency per deployment and holds the circuit breaker. Canary runs read no
+cached answer (a drift check must ask the model), but still store theirs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from harness._types import Endpoint
+from harness.models import Deployment, ModelCard
+from harness.serve import serving
+from harness.serve.proxy import Ledger, request_path
+
+
+@contextlib.contextmanager
+def reach(
+    card: ModelCard,
+    deployment: Deployment,
+    raw_root: Path,
+    cache_dir: Path,
+    ledger: Ledger,
+    *,
+    canary: bool = False,
+) -> Iterator[Endpoint]:
+    """The proxied Endpoint of `deployment` while the block runs (its server stops after)."""
+    with (
+        serving(deployment, card, log_dir=raw_root / "server-logs", cache_dir=cache_dir) as ep,
+        request_path(
+            ep, deployment=deployment, cache_dir=cache_dir / "requests", ledger=ledger
+        ) as proxied,
+    ):
+        yield proxied

@@ -1,0 +1,228 @@
+"""A unit of execution: one run, or one shard of a run, evaluated by one engine invocation.
+
+`run_unit` is the one code path every executor uses (in the executor's own thread, in a local
+worker process, on a Ray worker): it reaches the deployment unless the executor already did,
+runs the engine over the unit's (sample, epoch) pairs, writes finished samples to the store in
+small atomic batches as they come (writer.py), and tells the executor about each one through a
+`Channel`. Before each sample the engine asks the channel whether it may start (budget spent,
+the deployment's circuit breaker open): the executor decides, the unit obeys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness._types import Endpoint, SampleRecord
+from harness.errors import GapbenchError
+from harness.models import Deployment, ModelCard
+from harness.runners.base import RunContext, UserSimulator
+from harness.store import Store
+from harness.sweep.plan import PlannedRun
+from harness.sweep.writer import DEFAULT_BATCH, DEFAULT_INTERVAL_S, BatchWriter
+
+# A run is split into shards only when each shard gets at least this many samples: below
+# it, a worker's start-up (importing an engine takes seconds) costs more than it saves.
+MIN_SHARD = 16
+
+
+@dataclass(frozen=True)
+class Unit:
+    """What a worker needs to evaluate part of a run; picklable, no secrets."""
+
+    run: PlannedRun
+    shard: int  # 0-based
+    n_shards: int
+    todo: tuple[tuple[str, int], ...]
+    sweep_id: str
+    results_dir: Path
+    raw_root: Path  # settings.raw_dir: engine logs and server logs go below it
+    cache_dir: Path
+    max_connections: int  # this unit's share of its deployment's limit
+    write_batch: int = DEFAULT_BATCH
+    write_interval_s: float = DEFAULT_INTERVAL_S
+    # Reached by the executor (local): the request path's endpoints. None: the unit reaches
+    # the deployment itself, on the worker that runs it (Ray).
+    endpoint: Endpoint | None = None
+    user: UserSimulator | None = None
+    user_model: tuple[ModelCard, Deployment] | None = None  # to reach on the worker
+
+    @property
+    def unit_id(self) -> str:
+        return f"{self.run.run_id}/{self.shard}"
+
+    @property
+    def deployment_id(self) -> str:
+        return self.run.deployment.id
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.raw_root / self.sweep_id / self.run.suite.name / self.run.card.id
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    unit_id: str
+    n_reported: int  # samples handed to the store (their batch may have been the last)
+    failure: str | None = None  # the engine failed as a whole (RunnerError), one line
+    died: bool = False  # the worker process died (failure says how): the run is partial
+    calls: tuple[Any, ...] = ()  # ledger CallRecords of a request path reached on the worker
+
+
+class Channel(Protocol):
+    """How a unit talks to its executor."""
+
+    def may_start(self, deployment_id: str) -> bool: ...
+
+    def sample_done(self, unit_id: str, record: SampleRecord) -> None: ...
+
+
+def split(todo: tuple[tuple[str, int], ...], n: int) -> list[tuple[tuple[str, int], ...]]:
+    """n shards of todo, round robin (each shard a mix of easy and hard samples)."""
+    return [todo[i::n] for i in range(n) if todo[i::n]]
+
+
+def shard_count(n_todo: int, wanted: int | None, workers: int, concurrency: int) -> int:
+    """Shards for a run: as asked in the sweep (`shards`), else the workers this run may use,
+    but no more than its samples fill (MIN_SHARD each) nor its connection limit."""
+    if wanted is not None:
+        return max(1, min(wanted, n_todo))
+    return max(1, min(workers, n_todo // MIN_SHARD, concurrency))
+
+
+@contextlib.contextmanager
+def _reached_here(unit: Unit) -> Iterator[tuple[Endpoint, UserSimulator | None, Any]]:
+    """Serve and proxy the unit's deployment (and user simulator) on this worker."""
+    from harness.serve.proxy import Ledger
+    from harness.sweep.reach import reach
+
+    ledger = Ledger()
+    with contextlib.ExitStack() as stack:
+        endpoint = stack.enter_context(
+            reach(unit.run.card, unit.run.deployment, unit.raw_root, unit.cache_dir, ledger,
+                  canary=unit.run.canary)
+        )  # fmt: skip
+        user = unit.user
+        if user is None and unit.user_model is not None:
+            card, dep = unit.user_model
+            user_ep = stack.enter_context(reach(card, dep, unit.raw_root, unit.cache_dir, ledger))
+            user = UserSimulator(card=card, endpoint=user_ep)
+        yield endpoint, user, ledger
+
+
+def run_unit(unit: Unit, channel: Channel) -> UnitResult:
+    """Evaluate the unit; every finished sample goes to the store and to the channel."""
+    from harness.runners import get_runner
+
+    store = Store(unit.results_dir)
+    writer = BatchWriter(store, batch=unit.write_batch, interval_s=unit.write_interval_s)
+    reported = 0
+    count_lock = threading.Lock()
+
+    def sink(record: SampleRecord) -> None:
+        nonlocal reported
+        writer.add(record)
+        with count_lock:
+            reported += 1
+        channel.sample_done(unit.unit_id, record)
+
+    failure: str | None = None
+    calls: tuple[Any, ...] = ()
+    with contextlib.ExitStack() as stack:
+        try:
+            if unit.endpoint is not None:
+                endpoint, user, ledger = unit.endpoint, unit.user, None
+            else:
+                endpoint, user, ledger = stack.enter_context(_reached_here(unit))
+            run = unit.run
+            ctx = RunContext(
+                run_id=run.run_id,
+                sweep_id=unit.sweep_id,
+                card=run.card,
+                deployment=run.deployment,
+                endpoint=endpoint,
+                suite=run.suite,
+                todo=unit.todo,
+                raw_dir=unit.raw_dir,
+                user=user if run.suite.needs_user_simulator else None,
+                max_connections=unit.max_connections,
+                may_start=lambda: channel.may_start(run.deployment.id),
+                canary=run.canary,
+            )
+            get_runner(run.suite.engine).run(ctx, sink)
+        except GapbenchError as exc:  # RunnerError, ServeError: the run failed as a whole
+            failure = str(exc)
+        finally:
+            writer.close()
+        if ledger is not None:
+            calls = ledger.calls
+    return UnitResult(unit.unit_id, reported, failure, calls=calls)
+
+
+# --- local worker processes ----------------------------------------------------------------
+
+
+@dataclass
+class PipeChannel:
+    """A worker process's channel: records up a pipe, stop flags shared with the executor."""
+
+    conn: Any  # multiprocessing Connection (send end)
+    stop_all: Any  # multiprocessing Event: stop every deployment (budget, Ctrl-C)
+    stop_deployment: dict[str, Any]  # deployment id -> Event (its circuit breaker opened)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def may_start(self, deployment_id: str) -> bool:
+        event = self.stop_deployment.get(deployment_id)
+        return not self.stop_all.is_set() and not (event is not None and event.is_set())
+
+    def sample_done(self, unit_id: str, record: SampleRecord) -> None:
+        with self._lock:  # engines call back from several threads
+            self.conn.send(("sample", unit_id, record))
+
+    def send(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            self.conn.send(message)
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """A worker must not outlive gapbench (a SIGKILLed parent cannot stop it)."""
+    while True:
+        time.sleep(0.5)
+        try:
+            os.kill(parent_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        except PermissionError:
+            continue
+
+
+def worker_main(
+    unit: Unit,
+    conn: Any,
+    stop_all: Any,
+    stop_deployment: dict[str, Any],
+    env: dict[str, str],
+    cwd: str,
+    parent_pid: int,
+) -> None:
+    """Entry point of a local worker process (started by the executor, one per unit)."""
+    # The process was forked from a server started earlier: take the executor's environment
+    # and directory as they are now (keys, offline switches, settings).
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(cwd)
+    threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
+    channel = PipeChannel(conn, stop_all, stop_deployment)
+    try:
+        result = run_unit(unit, channel)
+    except BaseException as exc:
+        channel.send(("crash", unit.unit_id, f"{type(exc).__name__}: {exc}"[:500]))
+        raise
+    channel.send(("done", unit.unit_id, result))
+    conn.close()
