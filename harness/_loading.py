@@ -57,7 +57,7 @@ class _ConfigLoader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None, None, f"nested deeper than {MAX_DEPTH} levels", mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -71,7 +71,7 @@ class _ConfigLoader(yaml.SafeLoader):
                         None, None, f"duplicate key '{key_node.value}'", key_node.start_mark
                     )
                 seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+        return super().construct_mapping(node, deep=deep)
 
 
 # Dates stay strings: drop the implicit timestamp resolver (an explicit !!timestamp still works

@@ -1,61 +1,213 @@
-"""Plan and run sweeps; read the samples they stored."""
+"""Plan and run sweeps; read the samples they stored.
+
+import gapbench
+res = gapbench.evaluate(models=["smollm2-135m-instruct"], suites=["ladder_standard"],
+                        limit=6, results_dir="results")
+res.runs      # one row per run: status, score, 95% CI
+res.samples   # one row per (run, sample, epoch)
+"""
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from pydantic import ValidationError
 
+from harness._loading import validation_to_config_error
+from harness.api.models import Model
+from harness.api.results import Results, results_of_plan
 from harness.api.workspace import Workspace, resolve_sweep_path, workspace
+from harness.errors import UserError
 from harness.sweep.plan import Plan, plan_sweep
 from harness.sweep.spec import SweepSpec, load_sweep
 
 if TYPE_CHECKING:
     from harness.sweep.execute import Reporter, SweepOutcome
 
+SweepRef = str | Path | SweepSpec
+
+
+class GapbenchWarning(UserWarning):
+    """Something a run can go on with but its user should know (e.g. a stock llama.cpp server)."""
+
+
+def _sweep_of(ref: SweepRef, ws: Workspace) -> tuple[SweepSpec, Path]:
+    if isinstance(ref, SweepSpec):
+        # Errors about a sweep built in code name it by its name instead of a file.
+        return ref, Path(f"sweep '{ref.name}'")
+    path = resolve_sweep_path(ref, ws.settings)
+    return load_sweep(path), path
+
+
+def _ws(ws: Workspace | None, results_dir: str | Path | None) -> Workspace:
+    if ws is not None and results_dir is not None:
+        return workspace(ws.settings, results_dir=results_dir)
+    return ws or workspace(results_dir=results_dir)
+
 
 def plan(
-    sweep_ref: str | Path,
+    sweep_ref: SweepRef,
     *,
     ws: Workspace | None = None,
     smoke: bool | None = None,
-    limit: int | None = None,
+    limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
+    retry_errors: bool = False,
+    dry_run: bool = False,
+    results_dir: str | Path | None = None,
 ) -> Plan:
-    ws = ws or workspace()
-    path = resolve_sweep_path(sweep_ref, ws.settings)
-    sweep = load_sweep(path)
-    updates: dict[str, object] = {}
-    if smoke is not None:
-        updates["smoke"] = smoke
-    if limit is not None:
-        updates["limit"] = limit
-    if epochs is not None:
-        updates["epochs"] = epochs
-    if updates:
-        sweep = SweepSpec.model_validate({**sweep.model_dump(), **updates})
-    return plan_sweep(sweep, path, ws.registry, ws.suites, ws.store)
+    """What a sweep would run: per run, the samples planned, already stored and to do.
+
+    sweep_ref: a SweepSpec built in code, a YAML path, or a name in sweeps/ ("demo").
+    smoke/limit/epochs override the sweep's (limit: N, "A-B" or (A, B), 1-based inclusive).
+    retry_errors: stored errored samples are planned again. dry_run: endpoint problems become
+    skipped lines instead of errors (nothing is spent either way: planning never calls a model).
+    """
+    ws = _ws(ws, results_dir)
+    sweep, path = _sweep_of(sweep_ref, ws)
+    sweep = sweep.with_options(smoke=smoke, limit=limit, epochs=epochs)
+    return plan_sweep(
+        sweep, path, ws.registry, ws.suites, ws.store, retry_errors=retry_errors, dry_run=dry_run
+    )
+
+
+def plan_warnings(the_plan: Plan) -> list[str]:
+    """Lines to show before a run starts: a user's own stock llama-cpp-python server used for
+    agentic suites (it ignores max_tokens inside tool calls; `gapbench serve` is the fix)."""
+    from harness.sweep.preflight import stock_llama_cpp_warning
+
+    out: list[str] = []
+    seen: set[str] = set()
+    for run in the_plan.runs:
+        dep = run.deployment
+        if run.suite.kind != "agentic" or dep.managed or dep.id in seen:
+            continue
+        seen.add(dep.id)
+        line = stock_llama_cpp_warning(run.card, dep)
+        if line:
+            out.append(line)
+    return out
 
 
 def run_sweep(
-    sweep_ref: str | Path,
+    sweep_ref: SweepRef,
     *,
     ws: Workspace | None = None,
     reporter: Reporter | None = None,
     budget_usd: float | None = None,
     smoke: bool | None = None,
-    limit: int | None = None,
+    limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
+    retry_errors: bool = False,
+    results_dir: str | Path | None = None,
 ) -> SweepOutcome:
+    """Plan and execute a sweep; returns the executor's SweepOutcome (see `run` for Results).
+
+    Resumes: only samples not yet stored run (plus errored ones with retry_errors).
+    budget_usd: stop starting samples past this projected spend (overrides the sweep's).
+    """
     from harness.sweep.execute import execute
 
-    ws = ws or workspace()
-    the_plan = plan(sweep_ref, ws=ws, smoke=smoke, limit=limit, epochs=epochs)
+    if budget_usd is not None:
+        budget_usd = SweepSpec.check("budget_usd", budget_usd)
+    ws = _ws(ws, results_dir)
+    the_plan = plan(
+        sweep_ref, ws=ws, smoke=smoke, limit=limit, epochs=epochs, retry_errors=retry_errors
+    )
+    for line in plan_warnings(the_plan):
+        warnings.warn(line, GapbenchWarning, stacklevel=2)
     return execute(the_plan, ws.settings, reporter=reporter, budget_usd=budget_usd)
 
 
+def run(
+    sweep: SweepRef,
+    *,
+    results_dir: str | Path | None = None,
+    ws: Workspace | None = None,
+    reporter: Reporter | None = None,
+    budget_usd: float | None = None,
+    smoke: bool | None = None,
+    limit: int | str | tuple[int, int] | None = None,
+    epochs: int | None = None,
+    retry_errors: bool = False,
+) -> Results:
+    """Run a sweep (a SweepSpec built in code, a YAML path or a name in sweeps/) and return
+    its Results: `.runs` (status, score and 95% CI per run) and `.samples` (one row per
+    sample and epoch), including samples stored by earlier runs of the same plan."""
+    ws = _ws(ws, results_dir)
+    outcome = run_sweep(
+        sweep,
+        ws=ws,
+        reporter=reporter,
+        budget_usd=budget_usd,
+        smoke=smoke,
+        limit=limit,
+        epochs=epochs,
+        retry_errors=retry_errors,
+    )
+    return results_of_plan(ws, outcome.plan, outcome)
+
+
+def evaluate(
+    models: str | Model | Sequence[str | Model],
+    suites: str | Sequence[str],
+    *,
+    limit: int | str | tuple[int, int] | None = None,
+    epochs: int = 1,
+    smoke: bool = False,
+    sample_ids: Sequence[str] | None = None,
+    name: str = "quick",
+    budget_usd: float | None = None,
+    retry_errors: bool = False,
+    user_simulator: str | None = None,
+    concurrency: int | None = None,
+    results_dir: str | Path | None = None,
+    ws: Workspace | None = None,
+    reporter: Reporter | None = None,
+) -> Results:
+    """Evaluate models on suites without a sweep file (gapbench's `simple_evaluate`).
+
+    models: registry ids or deployment ids (`gapbench models`), or `endpoint(...)` Models for
+    servers not in the registry. suites: suite names (`gapbench suites`). limit: the first N
+    samples of each suite, or "A-B" / (A, B). epochs: repeats per sample. name: the sweep id
+    recorded on every row. results_dir: the store to write (default ./results).
+    Resumes like any sweep: what is stored is not run again. Raises UserError on bad input
+    (one line, nothing stored).
+    """
+    ws = _ws(ws, results_dir)
+    model_list = [models] if isinstance(models, str | Model) else list(models)
+    suite_list = [suites] if isinstance(suites, str) else list(suites)
+    adhoc = [m for m in model_list if isinstance(m, Model)]
+    if adhoc:
+        ws = ws.with_models(tuple(m.card for m in adhoc), tuple(m.deployment for m in adhoc))
+    refs = [m.deployment.id if isinstance(m, Model) else m for m in model_list]
+    try:
+        spec = SweepSpec.model_validate(
+            {
+                "name": name,
+                "models": refs,
+                "suites": suite_list,
+                "epochs": epochs,
+                "limit": limit,
+                "smoke": smoke,
+                "samples": list(sample_ids) if sample_ids is not None else None,
+                "user_simulator": user_simulator,
+                "concurrency": concurrency,
+                "budget_usd": budget_usd,
+            }
+        )
+    except ValidationError as exc:
+        err = validation_to_config_error("evaluate", exc)
+        raise UserError(f"{err.field}: {err.problem}") from None
+    return run(spec, ws=ws, reporter=reporter, retry_errors=retry_errors)
+
+
 def samples(ws: Workspace | None = None, *, sweep: str | None = None) -> pd.DataFrame:
+    """Stored sample rows (one per sample and epoch, newest attempt), optionally one sweep's."""
     ws = ws or workspace()
     df = ws.store.samples()
     if sweep is not None:

@@ -2,7 +2,8 @@
 
 One module per command (or small family of commands); each exposes `register(sub, common)`,
 which adds its subparser(s). `common` carries the global options so they are accepted after
-the subcommand as well as before it.
+the subcommand as well as before it. A command without its own help epilog gets the
+examples below and the exit codes (declared once in harness/exitcodes.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from harness import __version__
+from harness import __version__, exitcodes
 from harness.cli import (
     analyze,
     catalog,
@@ -21,37 +22,108 @@ from harness.cli import (
     report,
     results,
     run,
+    serve,
 )
-from harness.cli._common import Parser, add_global_options, err_console
+from harness.cli._common import Parser, add_global_options, epilog, err_console
 from harness.errors import GapbenchError
 
 # Order here is the order in `gapbench --help`.
-COMMANDS = [catalog, run, nightly, publish, report, analyze, results, importing, demo]
+COMMANDS = [catalog, run, nightly, publish, report, analyze, results, importing, serve, demo]
+
+# Examples for commands whose module gives no epilog of its own.
+EXAMPLES: dict[str, list[str]] = {
+    "nightly": [
+        "gapbench nightly frontier                        # plan + run + report, incremental",
+    ],
+    "publish": ["gapbench publish --help                          # where a report can go"],
+    "report": [
+        "gapbench report --name latest                    # reports/latest/index.html",
+        "gapbench report --name demo --sweep demo --results-dir results",
+    ],
+    "analyze": ["gapbench analyze", "gapbench analyze --sweep frontier --max-rows 50"],
+    "results": [
+        "gapbench results                                 # what is stored, per model and suite",
+        "gapbench results --export samples.csv",
+    ],
+    "import": [
+        "gapbench import epoch --from data/published/epoch_benchmarking_hub_2026-04.zip",
+        "gapbench import lm-eval --from out/ --access open --release-date 2025-04-05",
+        "gapbench import inspect --from logs/ --access closed --model gpt-5",
+    ],
+    "demo": ["gapbench demo --results-dir /tmp/r --reports-dir /tmp/rep"],
+}
+
+MAIN_EPILOG = epilog(
+    "gapbench demo                                    # offline: SmolLM2 + published data -> reports/demo",
+    "gapbench models; gapbench suites                 # what can be run",
+    "gapbench run --model smollm2-135m-instruct --suite ladder_standard --limit 10",
+    "gapbench run sweeps/frontier.yaml --dry-run      # the plan, what is skipped and why",
+    "gapbench report --name latest                    # HTML report from the store",
+    "gapbench COMMAND --help                          # options and examples of a command",
+    notes=(
+        "Global options (--results-dir, --reports-dir) work before or after the command.\n"
+        "Environment: GAPBENCH_RESULTS_DIR, GAPBENCH_REPORTS_DIR, GAPBENCH_CACHE_DIR,\n"
+        "GAPBENCH_REGISTRY (models.yaml), GAPBENCH_TASKS_DIR, GAPBENCH_SWEEPS_DIR; API keys as\n"
+        "each deployment names them (OPENAI_API_KEY, ANTHROPIC_API_KEY, ...).\n"
+        "Python: import gapbench; help(gapbench.evaluate)."
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="gapbench",
         description="Measure the gap between open-weight and closed models on standard and agentic suites.",
-        epilog="Quick start: `gapbench demo` runs the embedded SmolLM2 model offline and writes reports/demo/index.html.",
+        epilog=MAIN_EPILOG,
     )
     p.add_argument("--version", action="version", version=f"gapbench {__version__}")
     add_global_options(p, suppress_default=False)
     common = argparse.ArgumentParser(add_help=False)
     add_global_options(common, suppress_default=True)
-    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub, common)
+    for name, parser in sub.choices.items():
+        if parser.epilog is None:
+            parser.epilog = epilog(*EXAMPLES.get(name, [f"gapbench {name} --help"]))
     return p
 
 
+def _input_problem(exc: BaseException) -> str:
+    """One line for an input problem that escaped the validators (a backstop, not the fix)."""
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        from harness._loading import validation_to_config_error
+
+        return str(validation_to_config_error(exc.title, exc))
+    if isinstance(exc, RecursionError):
+        return "input nested too deeply"
+    return " ".join(str(exc).split())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    """Run the command line; returns the exit code (harness.exitcodes)."""
+    import yaml
+    from pydantic import ValidationError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, and argparse's one-line errors
+        return exc.code if isinstance(exc.code, int) else exitcodes.USAGE
     try:
         return int(args.func(args))
     except GapbenchError as exc:
         err_console.print(f"gapbench: {exc}", markup=False, highlight=False, soft_wrap=True)
         return exc.exit_code
+    except (ValidationError, yaml.YAMLError, RecursionError) as exc:
+        err_console.print(
+            f"gapbench: bad input: {_input_problem(exc)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return exitcodes.USAGE
     except KeyboardInterrupt:
         err_console.print("gapbench: interrupted (finished samples are stored; rerun to resume)")
-        return 130
+        return exitcodes.INTERRUPTED

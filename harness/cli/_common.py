@@ -1,14 +1,18 @@
-"""What every command shares: the consoles, the one-line parser, the workspace from options."""
+"""What every command shares: the consoles, the one-line parser, the workspace from options,
+option types that check values before anything runs, and help text (examples, exit codes)."""
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
+
+from harness.errors import UserError
 
 if TYPE_CHECKING:
     from harness.api import Workspace
@@ -19,6 +23,12 @@ err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
 class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (exit 2) and help text kept as written."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
@@ -35,16 +45,75 @@ def add_global_options(p: argparse.ArgumentParser, *, suppress_default: bool) ->
         default=default,
         help="Parquet store (default ./results or $GAPBENCH_RESULTS_DIR)",
     )
-    p.add_argument("--reports-dir", default=default, help="where reports go (default ./reports)")
+    p.add_argument(
+        "--reports-dir",
+        default=default,
+        help="where reports go (default ./reports or $GAPBENCH_REPORTS_DIR)",
+    )
 
 
 def ws(args: argparse.Namespace) -> Workspace:
     from harness import api
-    from harness.config import load_settings
 
-    settings = load_settings()
-    if getattr(args, "results_dir", None):
-        settings = replace(settings, results_dir=Path(args.results_dir))
-    if getattr(args, "reports_dir", None):
-        settings = replace(settings, reports_dir=Path(args.reports_dir))
-    return api.workspace(settings)
+    return api.workspace(
+        results_dir=getattr(args, "results_dir", None) or None,
+        reports_dir=getattr(args, "reports_dir", None) or None,
+    )
+
+
+def checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse `type=` that runs one of gapbench's validators on the raw string.
+
+    argparse calls it while parsing, i.e. before any file is read or anything planned, and
+    turns the failure into one line naming the option (exit 2).
+    """
+
+    def parse(raw: str) -> Any:
+        try:
+            return check(raw)
+        except UserError as exc:
+            text = str(exc)
+            # "epochs: must be >= 1 (got '0')" -> "must be >= 1 (got '0')": argparse names the option.
+            raise argparse.ArgumentTypeError(text.split(": ", 1)[-1]) from None
+
+    parse.__name__ = getattr(check, "__name__", "value")
+    return parse
+
+
+def sweep_value(field: str) -> Callable[[str], Any]:
+    """An option type validated by SweepSpec's own field (the same bounds as in a file)."""
+    from harness.sweep.spec import SweepSpec
+
+    def check(raw: str) -> Any:
+        return SweepSpec.check(field, raw)
+
+    check.__name__ = field
+    return checked(check)
+
+
+# ---- help text -----------------------------------------------------------------------------
+
+_EXIT_LINE = re.compile(r"^([A-Z_]+)\s*=\s*(\d+)\s*#\s*(.+)$")
+
+
+def exit_code_lines() -> list[str]:
+    """'  0  OK            everything asked for ran ...' for each code in harness/exitcodes.py."""
+    import harness.exitcodes as codes
+
+    source = Path(codes.__file__).read_text(encoding="utf-8")
+    out = []
+    for line in source.splitlines():
+        match = _EXIT_LINE.match(line)
+        if match:
+            name, value, why = match.groups()
+            out.append(f"  {value:>3}  {name:<12} {why}")
+    return out
+
+
+def epilog(*examples: str, notes: str = "") -> str:
+    """Help epilog: examples, notes, then the exit codes (declared once in exitcodes.py)."""
+    parts = ["examples:", *(f"  {e}" for e in examples)]
+    if notes:
+        parts += ["", notes]
+    parts += ["", "exit codes:", *exit_code_lines()]
+    return "\n".join(parts)

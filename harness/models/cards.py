@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from harness._types import Access
 
-
 # The first language models anyone would compare on these suites are from 2018; 2000 leaves room.
 EARLIEST_RELEASE = date(2000, 1, 1)
 
@@ -39,5 +38,7 @@ class ModelCard(BaseModel):
         # move a model on every time axis.
         latest = date.today() + timedelta(days=366)
         if not EARLIEST_RELEASE <= value <= latest:
-            raise ValueError(f"{value} is not a plausible release date ({EARLIEST_RELEASE} .. {latest})")
+            raise ValueError(
+                f"{value} is not a plausible release date ({EARLIEST_RELEASE} .. {latest})"
+            )
         return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from harness._loading import load_model, parse_model
-from harness.errors import ConfigError
+from harness.errors import ConfigError, UserError
 from harness.models.cards import ModelCard
 from harness.models.deployments import Deployment
 
@@ -36,6 +37,36 @@ class Registry:
     def deployments_of(self, model_id: str) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.model == model_id)
 
+    def with_entries(
+        self, cards: Sequence[ModelCard] = (), deployments: Sequence[Deployment] = ()
+    ) -> Registry:
+        """This registry plus cards and deployments defined elsewhere (in code, on the command
+        line). An entry equal to a stored one is kept once; a different one under a stored
+        id is refused (one line), so an ad-hoc model never silently replaces a card."""
+        new_cards = list(self.cards)
+        for card in cards:
+            old = next((c for c in new_cards if c.id == card.id), None)
+            if old is None:
+                new_cards.append(card)
+            elif old != card:
+                raise UserError(
+                    f"model '{card.id}' is already in {self.path} with other facts; "
+                    "choose another id or use the registry's card"
+                )
+        new_deps = list(self.deployments)
+        known = {c.id for c in new_cards}
+        for dep in deployments:
+            if dep.model not in known:
+                raise UserError(f"deployment '{dep.id}': unknown model '{dep.model}'")
+            old_dep = next((d for d in new_deps if d.id == dep.id), None)
+            if old_dep is None:
+                new_deps.append(dep)
+            elif old_dep != dep:
+                raise UserError(
+                    f"deployment '{dep.id}' is already in {self.path} with other settings"
+                )
+        return Registry(path=self.path, cards=tuple(new_cards), deployments=tuple(new_deps))
+
     def resolve(self, ref: str) -> tuple[ModelCard, Deployment]:
         """'model-id' (its first deployment) or a deployment id -> (card, deployment).
 
@@ -56,6 +87,8 @@ class Registry:
 
 
 def load_registry(path: Path) -> Registry:
+    """models.yaml (or $GAPBENCH_REGISTRY): cards and deployments, validated; one ConfigError
+    line naming the file and field on any problem."""
     raw = load_model(path, _RegistryFile)
     cards = tuple(parse_model(path, ModelCard, m, f"models[{i}]") for i, m in enumerate(raw.models))
     deps = tuple(

@@ -20,6 +20,10 @@ two changes, both made here because this module runs inside the child process:
    llama_model_default_params. The flag is consumed here, not passed on.
 3. A watchdog thread exits this process when its parent (gapbench) is gone, covering the cases
    PR_SET_PDEATHSIG cannot (see process.py). The parent's pid comes in GAPBENCH_PARENT_PID.
+4. `GET /gapbench/fixes` answers {"max_tokens_budget": true}, so that gapbench can tell this
+   server from a stock llama-cpp-python one when a user gives its URL (and warn on the stock
+   one for agentic suites). Start it by hand with `gapbench serve MODEL` or
+   `python -m harness.serve.llama_server` plus llama-cpp-python's own server flags.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from collections.abc import Callable
 from typing import Any
 
 HANDLER_NAME = "chatml-function-calling"
+FIXES_PATH = "/gapbench/fixes"  # beside /v1, on the server root
 _PARENT_ENV = "GAPBENCH_PARENT_PID"
 
 
@@ -136,11 +141,33 @@ def main_watchdog_only() -> None:
         threading.Thread(target=_watch_parent, args=(int(parent),), daemon=True).start()
 
 
+def add_fixes_route() -> None:
+    """Make every app the server creates answer GET FIXES_PATH (see 4. above)."""
+    import llama_cpp.server.app as app_module
+
+    original = app_module.create_app
+    if getattr(original, "_gapbench", False):
+        return
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        app = original(*args, **kwargs)
+        app.add_api_route(
+            FIXES_PATH,
+            lambda: {"max_tokens_budget": True, "handler": HANDLER_NAME},
+            methods=["GET"],
+        )
+        return app
+
+    create_app._gapbench = True  # type: ignore[attr-defined]
+    app_module.create_app = create_app
+
+
 def main() -> None:
     main_watchdog_only()
     sys.argv[1:], extra_bufts = take_extra_bufts_flag(sys.argv[1:])
     set_extra_bufts(extra_bufts)
     patch_chatml_function_calling()
+    add_fixes_route()  # before llama_cpp.server.__main__ imports create_app
     from llama_cpp.server.__main__ import main as server_main
 
     server_main()

@@ -62,7 +62,10 @@ class SuiteSpec(BaseModel):
         default_factory=list, description="importable modules needed; missing -> suite skipped"
     )
     null_baseline: float | None = Field(
-        default=None, ge=0, le=1, description="score of a do-nothing agent on this suite, when known"
+        default=None,
+        ge=0,
+        le=1,
+        description="score of a do-nothing agent on this suite, when known",
     )
     # Nightly drift checks rerun these samples (see docs/nightly.md). Excluded from dumps, and
     # so from run keys and run specs: declaring or changing canaries re-runs nothing.

@@ -22,10 +22,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 import anthropic
+import httpx
 import openai
 
 from harness.errors import PreflightError
 from harness.models import Deployment, ModelCard
+from harness.serve.llama_server import FIXES_PATH
 from harness.serve.proxy.hosts import protocol_of, upstream_base_url
 
 Outcome = Literal["ok", "skip"]
@@ -93,7 +95,9 @@ def preflight(
                 problems.append(f"{card.id} ({dep.id}): {exc}")
                 checked[dep.id] = None
                 if not strict:
-                    results.append(PreflightItem(card, dep, "skip", f"{exc} (a run would stop here)"))
+                    results.append(
+                        PreflightItem(card, dep, "skip", f"{exc} (a run would stop here)")
+                    )
                 continue
         elif checked[dep.id] is None:
             continue
@@ -162,3 +166,47 @@ def _check_anthropic(base: str, model: str | None, key: str | None, timeout_s: f
         raise _Problem(f"{base} answered HTTP {exc.status_code} to a model lookup") from None
     finally:
         client.close()
+
+
+def stock_llama_cpp_warning(
+    card: ModelCard,
+    dep: Deployment,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float = 3.0,
+) -> str | None:
+    """A warning line when `dep` is a stock llama-cpp-python server reached by URL.
+
+    llama-cpp-python's chatml-function-calling format ignores max_tokens once the model starts
+    a tool call, so an agentic turn can generate until n_ctx and hold the single-slot server
+    long after the client gave up. gapbench's own wrapper fixes that and says so at
+    GET /gapbench/fixes. A server is taken for llama-cpp-python when the deployment says
+    provider llama-cpp or its model list says owned_by "me" (llama-cpp-python's answer).
+    Unreachable servers give None here (preflight reports them).
+    """
+    if not dep.base_url or dep.managed:
+        return None
+    env = os.environ if env is None else env
+    base = dep.base_url.rstrip("/")
+    root = base.removesuffix("/v1")
+    key = env.get(dep.key_env, "").strip() if dep.key_env else ""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        with httpx.Client(timeout=timeout_s, headers=headers) as client:
+            if dep.provider != "llama-cpp":
+                listing = client.get(f"{base}/models").json()
+                data = listing.get("data") if isinstance(listing, dict) else None
+                owners = {m.get("owned_by") for m in data or [] if isinstance(m, dict)}
+                if "me" not in owners:
+                    return None
+            fixed = client.get(root + FIXES_PATH)
+            if fixed.status_code == 200 and fixed.json().get("max_tokens_budget") is True:
+                return None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return (
+        f"warning: {card.id} at {dep.base_url} is a stock llama-cpp-python server: its "
+        "chatml-function-calling format ignores max_tokens inside tool calls, so agentic "
+        "suites can stall; serve the model with gapbench's fixed server instead: "
+        "`gapbench serve MODEL_OR_GGUF --port PORT` (README: Serving a local model)"
+    )

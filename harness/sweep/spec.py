@@ -85,7 +85,6 @@ class SweepSpec(BaseModel):
         description="a run with a larger share of errored samples makes the exit code PARTIAL",
     )
 
-
     @field_validator("limit", mode="before")
     @classmethod
     def _parse_range(cls, value: Any) -> Any:

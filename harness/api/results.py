@@ -1,0 +1,182 @@
+"""Results: what a run or a store holds, as DataFrames a notebook can use directly."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from harness.api.workspace import Workspace, workspace
+from harness.errors import GapbenchError
+
+if TYPE_CHECKING:
+    from harness.sweep.execute import SweepOutcome
+    from harness.sweep.plan import Plan
+
+# One row per run in Results.runs (scores on 0-1; CI: 95% percentile bootstrap over samples).
+RUN_COLUMNS = [
+    "run_id",
+    "model_id",
+    "access",
+    "deployment_id",
+    "suite",
+    "suite_version",
+    "kind",
+    "status",
+    "message",
+    "n_samples",
+    "n_scored",
+    "n_error",
+    "n_limit",
+    "error_rate",
+    "score",
+    "ci_low",
+    "ci_high",
+    "null_baseline",
+]
+
+
+@dataclass(frozen=True)
+class Results:
+    """What `evaluate`, `run` or `results` return.
+
+    runs: one row per run (model x deployment x suite version) with status, counts, score and
+      its 95% CI (RUN_COLUMNS); an "insufficient" run (too few scored samples) has NaN score.
+    samples: one row per (run, sample, epoch), newest attempt (docs/schema.md has every column).
+    outcome: the executor's SweepOutcome (None when read from a store without running).
+    """
+
+    runs: pd.DataFrame
+    samples: pd.DataFrame
+    results_dir: Path
+    outcome: SweepOutcome | None = None
+
+    @property
+    def exit_code(self) -> int:
+        """What `gapbench run` would exit with (harness.exitcodes): OK or PARTIAL."""
+        if self.outcome is None:
+            return 0
+        return int(self.outcome.exit_code)
+
+    @property
+    def complete(self) -> bool:
+        """True when every run completed (no run partial or failed)."""
+        return bool((self.runs["status"] == "complete").all()) if len(self.runs) else True
+
+    def score(self, model_id: str, suite: str) -> float:
+        """The score (0-1) of one model on one suite (NaN when not computable)."""
+        hit = self.runs[(self.runs["model_id"] == model_id) & (self.runs["suite"] == suite)]
+        if hit.empty:
+            raise KeyError(f"no run of {model_id} on {suite} in these results")
+        return float(hit["score"].iloc[-1])
+
+    def __repr__(self) -> str:
+        cols = ["model_id", "suite", "status", "n_samples", "score", "ci_low", "ci_high"]
+        body = self.runs[cols].to_string(index=False) if len(self.runs) else "(no runs)"
+        return f"Results({len(self.samples)} sample rows in {self.results_dir})\n{body}"
+
+
+def run_table(
+    samples: pd.DataFrame,
+    statuses: dict[str, tuple[str, str | None]] | None = None,
+    null_baselines: dict[str, float] | None = None,
+) -> pd.DataFrame:
+    """RUN_COLUMNS from sample rows; statuses: run_id -> (status, message) when known."""
+    from harness.analysis.scores import model_scores
+
+    statuses = statuses or {}
+    rows = []
+    if len(samples):
+        for run_id, group in samples.groupby("run_id", sort=False):
+            scores = model_scores(group, null_baselines=null_baselines)
+            s = scores.iloc[0]
+            status, message = statuses.get(str(run_id), ("stored", None))
+            dep = group["deployment_id"].iloc[0] if "deployment_id" in group else None
+            rows.append(
+                {
+                    "run_id": run_id,
+                    "model_id": s["model_id"],
+                    "access": s["access"],
+                    "deployment_id": dep,
+                    "suite": s["suite"],
+                    "suite_version": s["suite_version"],
+                    "kind": s["kind"],
+                    "status": status,
+                    "message": message,
+                    "n_samples": int(group["sample_id"].nunique()),
+                    "n_scored": int(s["n_scored"]),
+                    "n_error": int(s["n_error"]),
+                    "n_limit": int(s["n_limit"]),
+                    "error_rate": s["error_rate"],
+                    "score": s["score"],
+                    "ci_low": s["ci_low"],
+                    "ci_high": s["ci_high"],
+                    "null_baseline": s["null_baseline"],
+                }
+            )
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def _null_baselines(ws: Workspace) -> dict[str, float]:
+    return {s.name: s.null_baseline for s in ws.suites.suites if s.null_baseline is not None}
+
+
+def _stored_statuses(ws: Workspace, run_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    wanted = set(run_ids)
+    try:
+        runs = ws.store.runs()
+    except GapbenchError:  # an unreadable runs table must not hide the samples
+        return {}
+    out: dict[str, tuple[str, str | None]] = {}
+    for rec in runs[runs["run_id"].isin(wanted)].to_dict("records"):
+        msg = rec.get("message")
+        out[str(rec["run_id"])] = (str(rec["status"]), None if pd.isna(msg) else str(msg))
+    return out
+
+
+def results_of_plan(ws: Workspace, plan: Plan, outcome: SweepOutcome | None) -> Results:
+    """The stored rows of every sample the plan covers (run now or stored before)."""
+    keys: set[str] = set()
+    for run in plan.runs:
+        keys.update(run.keys)
+    df = ws.store.samples() if keys else pd.DataFrame()
+    if len(df):
+        df = df[df["sample_key"].isin(keys)].reset_index(drop=True)
+    statuses = _stored_statuses(ws, (r.run_id for r in plan.runs))
+    if outcome is not None:
+        for r in outcome.runs:
+            statuses[r.run.run_id] = (r.status, r.message)
+    return Results(
+        runs=run_table(df, statuses, _null_baselines(ws)),
+        samples=df,
+        results_dir=ws.settings.results_dir,
+        outcome=outcome,
+    )
+
+
+def results(
+    *,
+    results_dir: str | Path | None = None,
+    sweep: str | None = None,
+    model: str | None = None,
+    suite: str | None = None,
+    ws: Workspace | None = None,
+) -> Results:
+    """Open stored results (own runs; imported rows are left to `analyze`).
+
+    results_dir: the store to read (default: the workspace's, ./results); sweep, model,
+    suite: keep only those rows.
+    """
+    ws = ws or workspace(results_dir=results_dir)
+    df = ws.store.samples(sweep_id=sweep, model_id=model, suite=suite)
+    if len(df) and "source" in df:
+        df = df[df["source"] == "own"].reset_index(drop=True)
+    statuses = _stored_statuses(ws, df["run_id"].unique() if len(df) else [])
+    return Results(
+        runs=run_table(df, statuses, _null_baselines(ws)),
+        samples=df,
+        results_dir=ws.settings.results_dir,
+    )
