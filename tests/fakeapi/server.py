@@ -370,6 +370,12 @@ class FakeAPI:
     def set_policy(self, policy: Policy) -> None:
         self._state.policy = policy
 
+    def set_snapshot(self, model: str, snapshot: str) -> None:
+        """Answer `model` as `snapshot` from now on (a provider swapping the model behind the
+        same name); the new snapshot name is accepted as a model name too."""
+        with self._state.lock:
+            self._state.models[model] = snapshot
+
     def set_cached_fraction(self, fraction: float) -> None:
         self._state.cached_fraction = fraction
 
