@@ -1,8 +1,8 @@
 """Ordered schema migrations, applied on read to files written by an older gapbench.
 
-A migration takes an Arrow table of one store table (samples or runs) at version N and returns
-it at version N+1. Files on disk are never rewritten by a read; `Store.compact()` rewrites
-them at the current version as a side effect of merging.
+A migration takes an Arrow table of one store table at version N and returns it at version
+N+1. Files on disk are never rewritten by a read; `Store.migrate()` (migrate.py) rewrites a
+whole store at the current version and layout, and runs on a v2 gapbench's first write.
 
 To change the schema: edit the column declarations in schema.py, bump SCHEMA_VERSION, and
 register the step here, e.g.
@@ -30,6 +30,9 @@ MIGRATIONS: dict[tuple[TableName, int], Migration] = {}
 # The oldest version this gapbench can still read. Files older than this have no migration
 # path and are reported like foreign files.
 OLDEST_READABLE = 1
+
+# Which tables existed at each older version (v1's `runs` files are today's run_history).
+TABLES_AT: dict[int, tuple[TableName, ...]] = {1: ("samples", "run_history")}
 
 
 def migration(table: TableName, from_version: int) -> Callable[[Migration], Migration]:
@@ -63,3 +66,31 @@ def migrate(
 
 def readable(version: int, oldest: int = OLDEST_READABLE) -> bool:
     return oldest <= version <= SCHEMA_VERSION
+
+
+# ---- v1 -> v2 ---------------------------------------------------------------------------
+# samples gain canary (false: v1 had no canaries), attempt (1: v1 kept one row per key) and
+# written_at (null here: read_migrated fills in the file's write time from its name). v1's
+# runs files hold one row per attempt update, which is v2's run_history, plus written_at.
+
+
+@migration("samples", 1)
+def _samples_v1_to_v2(tbl: pa.Table) -> pa.Table:
+    n = len(tbl)
+    tbl = tbl.append_column("canary", pa.array([False] * n, pa.bool_()))
+    tbl = tbl.append_column("attempt", pa.array([1] * n, pa.int64()))
+    tbl = tbl.append_column("written_at", pa.nulls(n, pa.timestamp("us", tz="UTC")))
+    return _set_version(tbl, 2)
+
+
+@migration("run_history", 1)
+def _run_history_v1_to_v2(tbl: pa.Table) -> pa.Table:
+    tbl = tbl.append_column("written_at", pa.nulls(len(tbl), pa.timestamp("us", tz="UTC")))
+    return _set_version(tbl, 2)
+
+
+def _set_version(tbl: pa.Table, version: int) -> pa.Table:
+    if "schema_version" not in tbl.column_names:
+        return tbl
+    idx = tbl.column_names.index("schema_version")
+    return tbl.set_column(idx, "schema_version", pa.array([version] * len(tbl), pa.int64()))

@@ -12,6 +12,7 @@ import json
 import math
 import operator
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, get_args
 
 import pyarrow as pa
@@ -61,6 +62,10 @@ def check_sample(rec: SampleRecord) -> None:
         raise ValueError(f"bad sample record {rec.sample_key}: " + ", ".join(problems))
 
 
+# Columns the store sets when it writes a row (records do not carry them).
+STORE_SET = ("attempt", "written_at", "schema_version")
+
+
 def _sample_value(rec: SampleRecord, name: str) -> Any:
     if name in _FACT_NAMES:
         return getattr(rec.facts, name)
@@ -68,6 +73,10 @@ def _sample_value(rec: SampleRecord, name: str) -> Any:
         return json.dumps(rec.extra, sort_keys=True) if rec.extra else None
     if name == "schema_version":
         return SCHEMA_VERSION
+    if name == "attempt":
+        return 1
+    if name == "written_at":
+        return datetime.now(UTC)
     return getattr(rec, name)
 
 
@@ -75,9 +84,10 @@ def sample_row(rec: SampleRecord) -> dict[str, Any]:
     return {name: _sample_value(rec, name) for name in SAMPLES_SCHEMA.names}
 
 
-def run_row(rec: RunRecord) -> dict[str, Any]:
+def run_row(rec: RunRecord, written_at: datetime | None = None) -> dict[str, Any]:
     row = dataclasses.asdict(rec)
     row["schema_version"] = SCHEMA_VERSION
+    row["written_at"] = written_at or datetime.now(UTC)
     return {name: row.get(name) for name in RUNS_SCHEMA.names}
 
 
@@ -97,7 +107,7 @@ def samples_table(records: Sequence[SampleRecord]) -> pa.Table:
 _DIRECT = tuple(
     f.name
     for f in SAMPLES_SCHEMA
-    if f.name not in _FACT_NAMES and f.name not in ("extra", "schema_version")
+    if f.name not in _FACT_NAMES and f.name != "extra" and f.name not in STORE_SET
 )
 _FACTS = tuple(f.name for f in SAMPLES_SCHEMA if f.name in _FACT_NAMES)
 
@@ -115,9 +125,14 @@ def _samples_table(records: Sequence[SampleRecord]) -> pa.Table:
     get_facts = operator.attrgetter(*_FACTS)
     facts = _columns([get_facts(r.facts) for r in records], _FACTS)
     arrays = []
+    now = datetime.now(UTC)
     for fld in SAMPLES_SCHEMA:
         if fld.name == "schema_version":
             values: Sequence[Any] = [SCHEMA_VERSION] * len(records)
+        elif fld.name == "attempt":
+            values = [1] * len(records)  # the store sets the real attempt on append
+        elif fld.name == "written_at":
+            values = [now] * len(records)  # and the write time
         elif fld.name == "extra":
             values = [json.dumps(r.extra, sort_keys=True) if r.extra else None for r in records]
         else:
@@ -158,11 +173,11 @@ def check_table(tbl: pa.Table) -> None:
     first_bad(scored_error, "a score on a row whose status is error")
 
 
-def runs_table(records: Sequence[RunRecord]) -> pa.Table:
+def runs_table(records: Sequence[RunRecord], written_at: datetime | None = None) -> pa.Table:
     for rec in records:
         if rec.status not in _RUN_STATUS:
             raise ValueError(f"bad run record {rec.run_id}: status={rec.status!r}")
-    return pa.Table.from_pylist([run_row(r) for r in records], schema=RUNS_SCHEMA)
+    return pa.Table.from_pylist([run_row(r, written_at) for r in records], schema=RUNS_SCHEMA)
 
 
 def first_per_key(tbl: pa.Table) -> pa.Table:

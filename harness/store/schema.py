@@ -3,6 +3,10 @@
 Every column has a type, whether it is required, and what it means. docs/schema.md is
 generated from these declarations (`python -m harness.store.docs`). Changing a column means:
 bump SCHEMA_VERSION and add a migration in store/migrations.py.
+
+Version history: 1 (samples, runs with one row per attempt update); 2 (samples gain canary,
+attempt, written_at; runs keep one current row per run and the updates go to run_history;
+new tables membership and transcripts; directories are no longer hive-style key=value).
 """
 
 from __future__ import annotations
@@ -12,14 +16,14 @@ from typing import Literal
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 # Keys in each Parquet file's schema metadata. A file without them is not a gapbench file.
 META_VERSION = b"gapbench_schema_version"
 META_TABLE = b"gapbench_table"
 
-TableName = Literal["samples", "runs"]
+TableName = Literal["samples", "runs", "run_history", "membership", "transcripts"]
 
 
 @dataclass(frozen=True)
@@ -119,10 +123,28 @@ SAMPLE_COLUMNS: tuple[Column, ...] = (
     ),
     Column("source", pa.string(), True, "own | imported:<name>"),
     Column(
+        "canary",
+        pa.bool_(),
+        True,
+        "a canary row (nightly drift check on a closed model); analyses leave canaries out of gap figures",
+    ),
+    Column(
         "extra",
         pa.string(),
         False,
         "JSON object of small free-form metadata (imports: display name, organisation, stderr, unit, ...)",
+    ),
+    Column(
+        "attempt",
+        pa.int64(),
+        True,
+        "1 for a sample_key's first row, +1 for each later one (a retried error, an import with --replace); set by the store",
+    ),
+    Column(
+        "written_at",
+        _TS,
+        True,
+        "when the store wrote the row (UTC); the newest (attempt, written_at) of a sample_key wins in reads",
     ),
     Column("schema_version", pa.int64(), True, "schema version the row was written with"),
 )
@@ -138,7 +160,7 @@ RUN_COLUMNS: tuple[Column, ...] = (
     Column("engine", pa.string(), True, "inspect | lm_eval"),
     Column("engine_version", pa.string(), True, "engine version"),
     Column("spec_json", pa.string(), True, "resolved run spec as JSON (no secrets)"),
-    Column("status", pa.string(), True, "running | complete | partial | failed"),
+    Column("status", pa.string(), True, "running | complete | partial | failed | interrupted"),
     Column("message", pa.string(), False, "why a run is partial or failed"),
     Column("n_planned", pa.int64(), True, "sample-epochs planned"),
     Column("n_scored", pa.int64(), True, "rows with status scored"),
@@ -151,16 +173,70 @@ RUN_COLUMNS: tuple[Column, ...] = (
     Column("finished_at", _TS, False, "attempt end (UTC)"),
     Column("harness_version", pa.string(), True, "gapbench version"),
     Column("source", pa.string(), True, "own | imported:<name>"),
+    Column("written_at", _TS, True, "when the store wrote this update (UTC)"),
+    Column("schema_version", pa.int64(), True, "schema version"),
+)
+
+MEMBERSHIP_COLUMNS: tuple[Column, ...] = (
+    Column("sweep_id", pa.string(), True, "sweep name"),
+    Column("sample_key", pa.string(), True, "a sample_key the sweep planned (stored or not)"),
+    Column("added_at", _TS, True, "when the sweep recorded it (UTC)"),
+    Column("schema_version", pa.int64(), True, "schema version"),
+)
+
+TOOL_CALL_TYPE = pa.struct(
+    [("id", pa.string()), ("function", pa.string()), ("arguments", pa.string())]
+)
+MESSAGE_TYPE = pa.struct(
+    [
+        ("role", pa.string()),
+        ("content", pa.string()),
+        ("tool_calls", pa.list_(TOOL_CALL_TYPE)),
+        ("tool_call_id", pa.string()),
+        ("function", pa.string()),
+        ("error", pa.string()),
+    ]
+)
+
+TRANSCRIPT_COLUMNS: tuple[Column, ...] = (
+    Column("sample_key", pa.string(), True, "the sample row's key"),
+    Column("attempt", pa.int64(), True, "the sample row's attempt"),
+    Column("run_id", pa.string(), True, "the sample row's run"),
+    Column("suite", pa.string(), True, "the sample row's suite"),
+    Column(
+        "messages",
+        pa.list_(MESSAGE_TYPE),
+        False,
+        "the conversation: role (system | user | assistant | tool), content, tool_calls "
+        "(id, function, arguments as JSON text), tool_call_id, function, error",
+    ),
+    Column("prompt", pa.string(), False, "the prompt (standard suites)"),
+    Column("output", pa.string(), False, "the model's answer (standard suites)"),
+    Column("target", pa.string(), False, "the reference answer, when the suite has one"),
+    Column("explanation", pa.string(), False, "the scorer's explanation"),
+    Column("written_at", _TS, True, "when the store wrote the row (UTC)"),
     Column("schema_version", pa.int64(), True, "schema version"),
 )
 
 
-TABLES: dict[TableName, tuple[Column, ...]] = {"samples": SAMPLE_COLUMNS, "runs": RUN_COLUMNS}
+TABLES: dict[TableName, tuple[Column, ...]] = {
+    "samples": SAMPLE_COLUMNS,
+    "runs": RUN_COLUMNS,
+    "run_history": RUN_COLUMNS,
+    "membership": MEMBERSHIP_COLUMNS,
+    "transcripts": TRANSCRIPT_COLUMNS,
+}
 
 # What each table is, for the generated docs.
 TABLE_MEANING: dict[TableName, str] = {
-    "samples": "one row per (run, sample, epoch); imported rows have source imported:<name>",
-    "runs": "one row per attempt of a run; readers keep the latest attempt per run_id",
+    "samples": "one row per (run, sample, epoch) and attempt; reads keep the newest attempt "
+    "per sample_key; imported rows have source imported:<name>",
+    "runs": "one current row per run_id: the newest-started attempt's latest update",
+    "run_history": "every update of every attempt of a run (running, then its end)",
+    "membership": "which sweeps planned which sample_keys; a row belongs to sweep S when its "
+    "key is a member of S or its own sweep_id is S",
+    "transcripts": "prompt, messages, answer and scorer explanation per (sample_key, attempt), "
+    "kept apart from samples so that analysis reads stay small",
 }
 
 
@@ -175,4 +251,8 @@ def arrow_schema(columns: tuple[Column, ...], table: TableName | None = None) ->
 
 SAMPLES_SCHEMA = arrow_schema(SAMPLE_COLUMNS, "samples")
 RUNS_SCHEMA = arrow_schema(RUN_COLUMNS, "runs")
-SCHEMAS: dict[TableName, pa.Schema] = {"samples": SAMPLES_SCHEMA, "runs": RUNS_SCHEMA}
+SCHEMAS: dict[TableName, pa.Schema] = {
+    name: arrow_schema(cols, name) for name, cols in TABLES.items()
+}
+SCHEMAS["samples"] = SAMPLES_SCHEMA
+SCHEMAS["runs"] = RUNS_SCHEMA

@@ -1,64 +1,71 @@
-"""The results store: append-only Parquet files (see files.py), read with DuckDB.
+"""The results store: Parquet files (files.py), written in committed batches (batch.py),
+read through DuckDB views (views.py).
 
-Reads go through two DuckDB views built over the file list:
-    samples  deduplicated by sample_key, keeping the first-written row (by file write time,
-             then row order), so two writers that raced on the same key never show twice;
-    runs     the latest attempt per run_id (by started_at, then write order).
-Files from an older schema version are migrated in memory (migrations.py); files that are
-truncated, foreign, or from a newer gapbench raise StoreError naming the file, or, with
-on_bad="skip" (reports), are left out with a warning so every other row stays readable.
+Reads: `samples` holds the newest attempt of each sample_key (a retried error's new row wins;
+earlier attempts stay in `samples_all`); `runs` one current row per run; `transcripts`,
+`membership` and `run_history` beside them. A file that cannot be read (truncated, foreign,
+from a newer gapbench) is left out with ONE warning line on stderr naming it (on_bad="skip",
+the default) or raises StoreError (on_bad="raise"); nothing is ever deleted by a read.
+Writes migrate a v1 store first (migrate.py) and finish batches a dead writer left.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harness._types import RunRecord, SampleRecord
+from harness._types import RunRecord, SampleRecord, Status, Transcript
 from harness.errors import StoreError
-from harness.store.compaction import CompactSummary, compact_dirs
+from harness.store import batch
+from harness.store.compaction import CompactSummary, compact_store
 from harness.store.files import (
     BadFile,
-    StoreFile,
-    check_file,
     conform,
-    list_parts,
-    read_migrated,
-    safe_name,
+    part_name,
+    partition_dir,
+    table_dir,
+    table_files,
     verify_readable,
     write_atomic,
 )
 from harness.store.rows import check_table, first_per_key, runs_table, samples_table
+from harness.store.runs_current import update_current
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
+from harness.store.transcripts import transcript_of, transcripts_table
+from harness.store.views import NEWEST_FIRST, Suites, ViewBuilder, views_in
 
 OnBad = Literal["raise", "skip"]
-
-Suites = tuple[str, ...] | None  # partitions to read (None: all)
-
-_FIRST_WRITTEN = (
-    "QUALIFY row_number() OVER (PARTITION BY sample_key "
-    "ORDER BY parse_filename(filename), file_row_number) = 1"
-)
-_RUNS_LATEST = (
-    "QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY started_at DESC, "
-    "parse_filename(filename) DESC, file_row_number DESC) = 1"
-)
-
+Replace = Literal["none", "errors", "all"]
+T = TypeVar("T")
 
 # Nullable pandas dtypes for integers and booleans, so a column's dtype does not depend on
 # whether this particular read happened to contain a null.
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
+_warned: set[str] = set()  # files already warned about in this process (one line each)
+_clock_lock = threading.Lock()
+_last_written = datetime.min.replace(tzinfo=UTC)
 
-def _sql_list(paths: Sequence[Path]) -> str:
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+def _now() -> datetime:
+    """A write time later than any this process gave before (microseconds, UTC), so that
+    "newest" is never a tie within one writer."""
+    global _last_written
+    with _clock_lock:
+        now = datetime.now(UTC)
+        if now <= _last_written:
+            now = _last_written + timedelta(microseconds=1)
+        _last_written = now
+        return now
 
 
 def _to_arrow(result: Any) -> pa.Table:
@@ -68,188 +75,275 @@ def _to_arrow(result: Any) -> pa.Table:
     return table
 
 
+def _set_column(tbl: pa.Table, name: str, values: pa.Array) -> pa.Table:
+    return tbl.set_column(tbl.column_names.index(name), name, values)
+
+
 class Store:
-    def __init__(self, root: Path, on_bad: OnBad = "raise") -> None:
+    def __init__(self, root: Path, on_bad: OnBad = "skip") -> None:
         self.root = Path(root)
         self.on_bad: OnBad = on_bad
-        # One line per file left out in on_bad="skip" mode (for reports to show).
+        # One line per file left out in on_bad="skip" mode (reports show them too).
         self.warnings: list[str] = []
         self._skipped: set[Path] = set()
-        self._check_cache: dict[Path, tuple[tuple[int, int], StoreFile]] = {}
-        self._dups_cache: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._views = ViewBuilder(self.root)
+        self._migration_checked = False
 
     # ---- layout -------------------------------------------------------------------------
 
     @property
     def samples_dir(self) -> Path:
-        return self.root / "samples"
+        return table_dir(self.root, "samples")
 
     @property
     def runs_dir(self) -> Path:
-        return self.root / "runs"
-
-    def _dir(self, table: TableName) -> Path:
-        return self.samples_dir if table == "samples" else self.runs_dir
+        return table_dir(self.root, "runs")
 
     def files(self, table: TableName, suite: str | None = None) -> list[Path]:
-        """Published files of a table (pruned to one suite's partition when given)."""
-        base = self._dir(table)
-        if suite is not None and table == "samples":
-            base = base / f"suite={safe_name(suite)}"
-        return list_parts(base)
+        """Published files of a table (pruned to one suite's folder when given)."""
+        return table_files(self.root, table, None if suite is None else (suite,))
 
     # ---- writes -------------------------------------------------------------------------
 
-    def append_samples(self, records: Sequence[SampleRecord]) -> int:
-        """Write records whose sample_key is not stored yet; return how many were written.
+    def _before_write(self) -> None:
+        batch.recover(self.root)
+        if not self._migration_checked:
+            from harness.store.migrate import migrate_store, needs_migration
 
-        One atomic file per suite partition. The check against stored keys is not a lock:
-        two processes racing on one key can both write it; readers keep the first-written.
+            if needs_migration(self.root):
+                migrate_store(self)
+            self._migration_checked = True
+
+    def append_samples(
+        self, records: Sequence[SampleRecord], *, replace: Replace = "errors"
+    ) -> int:
+        """Write records (and their transcripts) as one batch; return how many rows were written.
+
+        A record whose sample_key is already stored is written as the key's next attempt
+        when `replace` allows it: "errors" (default) when the stored newest row is an error
+        (a retry), "all" always (an import with --replace), "none" never.
         """
         if not records:
             return 0
-        return self.append_table(samples_table(records))
+        return self.append_table(
+            samples_table(records), replace=replace, transcripts=transcripts_table(records)
+        )
 
-    def append_table(self, tbl: pa.Table) -> int:
-        """Bulk form of append_samples: an Arrow table with the samples columns."""
+    def append_table(
+        self, tbl: pa.Table, *, replace: Replace = "errors", transcripts: pa.Table | None = None
+    ) -> int:
+        """Bulk form of append_samples: an Arrow table with the samples columns (and,
+        optionally, a transcripts table for some of its keys)."""
         if tbl.num_rows == 0:
             return 0
+        self._before_write()
         tbl = conform(tbl, "samples")
         check_table(tbl)
         tbl = first_per_key(tbl)
-        # A sample_key hashes its run, and a run has one suite: only the batch's runs in the
-        # batch's suite partitions can already hold its keys.
-        known = self._keys(
-            pc.unique(tbl.column("run_id")).to_pylist(),
-            tuple(pc.unique(tbl.column("suite")).to_pylist()),
-        )
-        if known:
-            stored = pc.is_in(tbl.column("sample_key"), pa.array(list(known), pa.string()))
-            tbl = tbl.filter(pc.invert(stored))
-        day = datetime.now(UTC).date().isoformat()
-        for suite in pc.unique(tbl.column("suite")).to_pylist():
-            part = tbl.filter(pc.equal(tbl.column("suite"), suite))
-            write_atomic(part, self.samples_dir / f"suite={safe_name(suite)}" / f"date={day}")
+        tbl, next_attempt = self._apply_policy(tbl, replace)
+        if tbl.num_rows == 0:
+            return 0
+        written_at = _now()
+        keys = tbl.column("sample_key")
+        if next_attempt:
+            attempts = pa.array([next_attempt.get(k, 1) for k in keys.to_pylist()], pa.int64())
+        else:
+            attempts = pa.array([1] * tbl.num_rows, pa.int64())
+        stamp = pa.array([written_at] * tbl.num_rows, SCHEMAS["samples"].field("written_at").type)
+        tbl = _set_column(_set_column(tbl, "attempt", attempts), "written_at", stamp)
+        staged = self._staged("samples", tbl, written_at)
+        if transcripts is not None and transcripts.num_rows:
+            staged += self._staged("transcripts", self._matching(transcripts, tbl), written_at)
+        batch.commit(self.root, staged)
         return tbl.num_rows
 
+    def _apply_policy(self, tbl: pa.Table, replace: Replace) -> tuple[pa.Table, dict[str, int]]:
+        """Drop rows the policy does not write; the next attempt number of stored keys."""
+        newest = self._newest(tbl)
+        if not newest:
+            return tbl, {}
+        known = pa.array(list(newest), pa.string())
+        stored = pc.is_in(tbl.column("sample_key"), known)
+        if replace == "none":
+            keep = pc.invert(stored)
+        elif replace == "errors":
+            errors = pa.array([k for k, (_, s) in newest.items() if s == "error"], pa.string())
+            keep = pc.or_(pc.invert(stored), pc.is_in(tbl.column("sample_key"), errors))
+        else:
+            keep = None
+        if keep is not None:
+            tbl = tbl.filter(keep)
+        return tbl, {k: attempt + 1 for k, (attempt, _) in newest.items()}
+
+    def _newest(self, tbl: pa.Table) -> dict[str, tuple[int, str]]:
+        """sample_key -> (highest stored attempt, newest row's status) for the batch's keys."""
+        # A sample_key hashes its run, and a run has one suite: only the batch's runs in the
+        # batch's suite folders can already hold its keys.
+        suites = tuple(pc.unique(tbl.column("suite")).to_pylist())
+        if not any(self.files("samples", s) for s in suites):
+            return {}
+        runs = pc.unique(tbl.column("run_id")).to_pylist()
+        keys = pa.table({"k": tbl.column("sample_key")})
+
+        def run(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[int, str]]:
+            con.register("_batch_keys", keys)
+            rows = con.execute(
+                "SELECT sample_key, max(attempt) OVER (PARTITION BY sample_key), status "
+                "FROM samples_all WHERE run_id IN (SELECT unnest(?)) "
+                "AND sample_key IN (SELECT k FROM _batch_keys) "
+                f"QUALIFY row_number() OVER (PARTITION BY sample_key ORDER BY {NEWEST_FIRST}) = 1",
+                [runs],
+            ).fetchall()
+            return {k: (int(a), str(s)) for k, a, s in rows}
+
+        return self._with_views(run, ["samples"], None, suites, dedup=False)
+
+    def _staged(self, table: TableName, tbl: pa.Table, when: datetime) -> list[batch.Staged]:
+        day = when.date().isoformat()
+        out = []
+        for suite in pc.unique(tbl.column("suite")).to_pylist():
+            part = tbl.filter(pc.equal(tbl.column("suite"), suite))
+            directory = partition_dir(self.root, table, suite=suite, day=day)
+            out.append(batch.Staged(part, directory / part_name()))
+        return out
+
+    @staticmethod
+    def _matching(transcripts: pa.Table, samples: pa.Table) -> pa.Table:
+        """The transcripts of the rows being written, with their attempt and write time."""
+        transcripts = first_per_key(conform(transcripts, "transcripts"))
+        transcripts = transcripts.filter(
+            pc.is_in(transcripts.column("sample_key"), samples.column("sample_key"))
+        )
+        attempt_of = dict(
+            zip(
+                samples.column("sample_key").to_pylist(),
+                samples.column("attempt").to_pylist(),
+                strict=True,
+            )
+        )
+        keys = transcripts.column("sample_key").to_pylist()
+        attempts = pa.array([attempt_of[k] for k in keys], pa.int64())
+        stamp = pa.array(
+            [samples.column("written_at")[0].as_py()] * len(keys),
+            SCHEMAS["transcripts"].field("written_at").type,
+        )
+        return _set_column(_set_column(transcripts, "attempt", attempts), "written_at", stamp)
+
     def append_run(self, record: RunRecord) -> None:
-        day = datetime.now(UTC).date().isoformat()
-        write_atomic(runs_table([record]), self.runs_dir / f"date={day}")
+        """Record an update of a run attempt: kept in run_history, and made the run's current
+        row in runs/current.parquet when its attempt is the newest-started."""
+        self._before_write()
+        when = _now()
+        row = runs_table([record], when)
+        as_history = pa.Table.from_arrays(row.columns, schema=SCHEMAS["run_history"])
+        history = partition_dir(self.root, "run_history", day=when.date().isoformat())
+        with batch.file_lock(self.root / ".store" / "runs.lock"):
+            write_atomic(as_history, history / part_name(), self.root)
+            update_current(self.root, row, self._bad_skip)
+
+    def add_sweep_members(self, sweep_id: str, sample_keys: Iterable[str]) -> int:
+        """Record that `sweep_id` planned these sample_keys (stored or not): its reads then
+        include rows another sweep wrote. Idempotent; returns how many keys were new."""
+        keys = sorted(set(sample_keys))
+        if not keys:
+            return 0
+        self._before_write()
+        known = self._members(sweep_id)
+        new = [k for k in keys if k not in known]
+        if not new:
+            return 0
+        now = _now()
+        tbl = pa.table(
+            {
+                "sweep_id": pa.array([sweep_id] * len(new), pa.string()),
+                "sample_key": pa.array(new, pa.string()),
+                "added_at": pa.array(
+                    [now] * len(new), SCHEMAS["membership"].field("added_at").type
+                ),
+                "schema_version": pa.array([SCHEMA_VERSION] * len(new), pa.int64()),
+            },
+            schema=SCHEMAS["membership"],
+        )
+        write_atomic(
+            tbl, partition_dir(self.root, "membership", sweep=sweep_id) / part_name(), self.root
+        )
+        return len(new)
+
+    add_membership = add_sweep_members
+
+    def _members(self, sweep_id: str) -> set[str]:
+        tbl = self.query("SELECT sample_key FROM membership WHERE sweep_id = ?", [sweep_id])
+        return set(tbl.column("sample_key").to_pylist())
 
     # ---- reads --------------------------------------------------------------------------
 
     def _bad(self, err: BadFile, on_bad: OnBad) -> None:
         if on_bad == "raise":
             raise StoreError(str(err))
-        if err.path not in self._skipped:
-            self._skipped.add(err.path)
-            self.warnings.append(f"skipped {err}")
-
-    def _checked(self, table: TableName, on_bad: OnBad, suites: Suites) -> list[StoreFile]:
-        out = []
-        for path in self._paths(table, suites):
-            if path in self._skipped:
-                continue
-            try:
-                stat = path.stat()
-                sig = (stat.st_size, stat.st_mtime_ns)
-                cached = self._check_cache.get(path)
-                if cached is None or cached[0] != sig:
-                    # Published files never change (atomic rename), so a footer checked
-                    # once needs no second read while its size and mtime are the same.
-                    cached = (sig, check_file(path, table))
-                    self._check_cache[path] = cached
-                out.append(cached[1])
-            except FileNotFoundError:  # removed by a concurrent compaction
-                continue
-            except BadFile as err:
-                self._bad(err, on_bad)
-        return out
-
-    def _paths(self, table: TableName, suites: Suites) -> list[Path]:
-        if table != "samples" or suites is None:
-            return self.files(table)
-        return [p for suite in sorted(set(suites)) for p in self.files(table, suite)]
-
-    def _define_views(
-        self,
-        con: duckdb.DuckDBPyConnection,
-        table: TableName,
-        on_bad: OnBad,
-        suites: Suites,
-        dedup: bool,
-    ) -> None:
-        """`<table>_all`: every stored row; `<table>`: one per key (samples) / run (runs)."""
-        checked = self._checked(table, on_bad, suites)
-        current = [f.path for f in checked if f.version == SCHEMA_VERSION]
-        older: list[pa.Table] = []
-        for sf in checked:
-            if sf.version != SCHEMA_VERSION:
-                try:
-                    older.append(_with_file_columns(read_migrated(sf, table), str(sf.path)))
-                except BadFile as err:
-                    self._bad(err, on_bad)
-                except FileNotFoundError:
-                    continue
-        cols = ", ".join(f'"{n}"' for n in SCHEMAS[table].names)
-        sources = []
-        if current:
-            sources.append(
-                f"SELECT {cols}, filename, file_row_number FROM read_parquet({_sql_list(current)}, "
-                "union_by_name=true, filename=true, file_row_number=true, hive_partitioning=false)"
-            )
-        if older or not current:
-            # Migrated rows (or an empty table) go in as Arrow, ordered as if written at
-            # their file's time, so first-written still wins across versions.
-            base = _with_file_columns(SCHEMAS[table].empty_table(), "")
-            con.register(f"_{table}_migrated", pa.concat_tables([base, *older]))
-            sources.append(f"SELECT {cols}, filename, file_row_number FROM _{table}_migrated")
-        union = " UNION ALL BY NAME ".join(sources)
-        con.execute(f"CREATE OR REPLACE VIEW {table}_all AS {union}")
-        if not dedup:
+        if err.path in self._skipped:
             return
-        if table == "runs":
-            con.execute(
-                f"CREATE OR REPLACE VIEW runs AS SELECT {cols} FROM runs_all {_RUNS_LATEST}"
-            )
-            return
-        # A window over every row costs seconds at a million rows, and duplicates are rare
-        # (two writers racing, a crash mid-compaction): find the duplicated keys first (one
-        # hash aggregate, cached per file set) and order only those rows.
-        signature = tuple((sf.path, self._check_cache.get(sf.path, ((0, 0),))[0]) for sf in checked)
-        dups = self._dups_cache.get(signature)
-        if dups is None:
-            rows = con.execute(
-                "SELECT sample_key FROM samples_all GROUP BY sample_key HAVING count(*) > 1"
-            ).fetchall()
-            dups = frozenset(r[0] for r in rows)
-            self._dups_cache = {signature: dups}
-        if not dups:
-            con.execute(f"CREATE OR REPLACE VIEW samples AS SELECT {cols} FROM samples_all")
-            return
-        con.register("_samples_dups", pa.table({"k": pa.array(sorted(dups), pa.string())}))
-        con.execute(
-            f"CREATE OR REPLACE VIEW samples AS "
-            f"SELECT {cols} FROM samples_all WHERE sample_key NOT IN (SELECT k FROM _samples_dups) "
-            f"UNION ALL SELECT {cols} FROM (SELECT * FROM samples_all "
-            f"WHERE sample_key IN (SELECT k FROM _samples_dups) {_FIRST_WRITTEN})"
-        )
+        self._skipped.add(err.path)
+        line = f"skipped {err}"
+        self.warnings.append(line)
+        if str(err.path) not in _warned:
+            _warned.add(str(err.path))
+            print(f"warning: {line}", file=sys.stderr, flush=True)
+
+    def _bad_skip(self, err: BadFile) -> None:
+        self._bad(err, "skip")
 
     def connect(
         self, on_bad: OnBad | None = None, suites: Suites = None, dedup: bool = True
     ) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with views over the store: `samples` (one row per
-        sample_key, first written) and `runs` (latest attempt per run_id), plus
-        `samples_all` / `runs_all` (every stored row). The caller closes it."""
-        mode = on_bad or self.on_bad
+        """A DuckDB connection with every view of views.py (samples, samples_all, runs,
+        run_history, membership, sweep_members, transcripts, transcripts_all). The caller
+        closes it."""
+        return self._connect(list(views_in("")), on_bad or self.on_bad, suites, dedup)
+
+    def _connect(
+        self, views: Sequence[str], mode: OnBad, suites: Suites, dedup: bool
+    ) -> duckdb.DuckDBPyConnection:
+        batch.recover_quietly(self.root)
         con = duckdb.connect()
         try:
-            for table in SCHEMAS:
-                self._define_views(con, table, mode, suites, dedup)
+            self._views.define(
+                con, views, lambda err: self._bad(err, mode), suites, self._skipped, dedup
+            )
         except BaseException:
             con.close()
             raise
         return con
+
+    def _with_views(
+        self,
+        fn: Callable[[duckdb.DuckDBPyConnection], T],
+        views: Sequence[str],
+        on_bad: OnBad | None,
+        suites: Suites,
+        dedup: bool = True,
+    ) -> T:
+        """Run fn on a connection with `views`; a file broken beyond its footer is found,
+        reported (or skipped) and fn retried, as is one removed meanwhile."""
+        mode = on_bad or self.on_bad
+        for _ in range(5):
+            listing = self._listing(views, suites)
+            con: duckdb.DuckDBPyConnection | None = None
+            try:
+                # Views bind their file list when created: a file removed meanwhile by a
+                # concurrent compaction fails here or in the query, and the loop retries.
+                con = self._connect(views, mode, suites, dedup)
+                return fn(con)
+            except duckdb.Error as exc:
+                message = str(exc).splitlines()[0]
+                if (
+                    not self._find_broken(mode, views, suites)
+                    and self._listing(views, suites) == listing
+                ):
+                    raise StoreError(f"{self.root}: query failed: {message}") from None
+            finally:
+                if con is not None:
+                    con.close()
+        raise StoreError(f"{self.root}: query failed repeatedly (files changing underneath?)")
 
     def query(
         self,
@@ -259,54 +353,44 @@ class Store:
         suites: Suites = None,
         dedup: bool = True,
     ) -> pa.Table:
-        """Run SQL over the views of `connect()`; a file broken beyond its footer is found,
-        reported (or skipped) and the query retried, as is one removed meanwhile."""
-        mode = on_bad or self.on_bad
-        for _ in range(5):
-            listing = self._listing(suites)
-            con: duckdb.DuckDBPyConnection | None = None
-            try:
-                # Views bind their file list when created: a file removed meanwhile by a
-                # concurrent compaction fails here or in the query, and the loop retries.
-                con = self.connect(mode, suites, dedup)
-                return _to_arrow(con.sql(sql, params=list(params)))
-            except duckdb.Error as exc:
-                message = str(exc).splitlines()[0]
-                if not self._find_broken(mode, suites) and self._listing(suites) == listing:
-                    raise StoreError(f"{self.root}: query failed: {message}") from None
-            finally:
-                if con is not None:
-                    con.close()
-        raise StoreError(f"{self.root}: query failed repeatedly (files changing underneath?)")
+        """Run SQL over the views of `connect()` (only those the SQL names are built)."""
+        return self._with_views(
+            lambda con: _to_arrow(con.sql(sql, params=list(params))),
+            views_in(sql),
+            on_bad,
+            suites,
+            dedup,
+        )
 
-    def _listing(self, suites: Suites) -> list[Path]:
-        return self._paths("samples", suites) + self.files("runs")
+    def _tables(self, views: Sequence[str]) -> list[TableName]:
+        from harness.store.views import VIEW_TABLES
 
-    def _find_broken(self, on_bad: OnBad, suites: Suites) -> bool:
+        out: list[TableName] = []
+        for v in views:
+            out += [t for t in VIEW_TABLES[v] if t not in out]
+        return out
+
+    def _listing(self, views: Sequence[str], suites: Suites) -> list[Path]:
+        return [p for t in self._tables(views) for p in table_files(self.root, t, suites)]
+
+    def _find_broken(self, on_bad: OnBad, views: Sequence[str], suites: Suites) -> bool:
         """After a failed query: was a file corrupt past its footer? Report or skip it."""
         found = False
-        for table in SCHEMAS:
-            for path in self._paths(table, suites):
-                if path in self._skipped:
-                    continue
-                try:
-                    verify_readable(path)
-                except FileNotFoundError:
-                    continue
-                except BadFile as err:
-                    self._bad(err, on_bad)
-                    found = True
+        for path in self._listing(views, suites):
+            if path in self._skipped:
+                continue
+            try:
+                verify_readable(path)
+            except FileNotFoundError:
+                continue
+            except BadFile as err:
+                self._bad(err, on_bad)
+                found = True
         return found
 
     def _frame(
-        self,
-        table: TableName,
-        where: list[str],
-        params: list[Any],
-        on_bad: OnBad | None,
-        suites: Suites,
+        self, table: TableName, sql: str, params: list[Any], on_bad: OnBad | None, suites: Suites
     ) -> pd.DataFrame:
-        sql = f"SELECT * FROM {table}" + (" WHERE " + " AND ".join(where) if where else "")
         tbl = self.query(sql, params, on_bad, suites)
         schema = SCHEMAS[table]
         tbl = tbl.select(schema.names).cast(schema)
@@ -321,23 +405,69 @@ class Store:
         sweep_id: str | None = None,
         on_bad: OnBad | None = None,
     ) -> pd.DataFrame:
-        """Sample rows (one per sample_key) matching every filter given."""
+        """Sample rows (the newest attempt of each sample_key) matching every filter given.
+        sweep_id: every row the sweep planned or wrote, whichever sweep stored it first."""
         where, params = [], []
         for col, val in (
             ("suite", suite),
             ("model_id", model_id),
             ("kind", kind),
             ("source", source),
-            ("sweep_id", sweep_id),
         ):
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        return self._frame("samples", where, params, on_bad, None if suite is None else (suite,))
+        if sweep_id is not None:
+            where.append("sample_key IN (SELECT sample_key FROM sweep_members WHERE sweep_id = ?)")
+            params.append(sweep_id)
+        sql = "SELECT * FROM samples" + (" WHERE " + " AND ".join(where) if where else "")
+        return self._frame("samples", sql, params, on_bad, None if suite is None else (suite,))
 
     def runs(self, on_bad: OnBad | None = None) -> pd.DataFrame:
-        """Latest attempt per run_id."""
-        return self._frame("runs", [], [], on_bad, None)
+        """One current row per run_id (the newest-started attempt's latest update)."""
+        return self._frame("runs", "SELECT * FROM runs", [], on_bad, None)
+
+    def run_history(self, on_bad: OnBad | None = None) -> pd.DataFrame:
+        """Every update of every attempt of every run, oldest first."""
+        sql = "SELECT * FROM run_history ORDER BY written_at, filename, file_row_number"
+        return self._frame("run_history", sql, [], on_bad, None)
+
+    def transcripts(
+        self, sample_keys: Iterable[str], suite: str | None = None
+    ) -> dict[str, Transcript]:
+        """sample_key -> the transcript of the attempt that wins in reads (keys without one
+        are left out). `suite` narrows the files read."""
+        keys = pa.table({"k": pa.array(sorted(set(sample_keys)), pa.string())})
+        if keys.num_rows == 0:
+            return {}
+
+        def run(con: duckdb.DuckDBPyConnection) -> pa.Table:
+            con.register("_wanted", keys)
+            return _to_arrow(
+                con.sql(
+                    "SELECT t.* FROM transcripts_all t JOIN (SELECT sample_key, attempt FROM "
+                    "samples WHERE sample_key IN (SELECT k FROM _wanted)) s "
+                    "USING (sample_key, attempt) QUALIFY row_number() OVER (PARTITION BY "
+                    "t.sample_key ORDER BY t.written_at DESC, t.filename DESC, "
+                    "t.file_row_number DESC) = 1"
+                )
+            )
+
+        suites = None if suite is None else (suite,)
+        tbl = self._with_views(run, ["samples", "transcripts"], None, suites)
+        return {row["sample_key"]: transcript_of(row) for row in tbl.to_pylist()}
+
+    def sample_status(self, run_ids: Sequence[str]) -> dict[str, Status]:
+        """sample_key -> status of its newest attempt, for every stored key of these runs."""
+        tbl = self.query(
+            "SELECT sample_key, status FROM samples_all WHERE run_id IN (SELECT unnest(?)) "
+            f"QUALIFY row_number() OVER (PARTITION BY sample_key ORDER BY {NEWEST_FIRST}) = 1",
+            [list(run_ids)],
+            dedup=False,
+        )
+        keys = tbl.column("sample_key").to_pylist()
+        statuses = tbl.column("status").to_pylist()
+        return dict(zip(keys, statuses, strict=True))
 
     def _keys(self, run_ids: Sequence[str] | None, suites: Suites = None) -> set[str]:
         # Keys need no dedup (a set) and no window: read the raw rows.
@@ -353,7 +483,7 @@ class Store:
         return set(tbl.column("sample_key").to_pylist())
 
     def done_keys(self, run_id: str) -> set[str]:
-        """sample_keys already stored for a run: the resume set."""
+        """sample_keys already stored for a run (errors included): the resume set."""
         return self._keys([run_id])
 
     def all_keys(self) -> set[str]:
@@ -362,17 +492,23 @@ class Store:
     # ---- maintenance --------------------------------------------------------------------
 
     def compact(self, min_files: int = 2, temp_age_s: float = 3600.0) -> CompactSummary:
-        """Merge each partition's files into one, atomically (see compaction.py); files that
+        """Merge each folder's files into one, atomically (see compaction.py); files that
         cannot be read are left in place and reported in `warnings`."""
-        return compact_dirs(
-            {"samples": self.samples_dir, "runs": self.runs_dir},
-            min_files,
-            temp_age_s,
-            lambda err: self._bad(err, "skip"),
-        )
+        self._before_write()
+        return compact_store(self.root, min_files, temp_age_s, self._bad_skip)
 
+    def migrate(self) -> Any:
+        """Rewrite a v1 store in the v2 layout and schema (migrate.py); a no-op on v2."""
+        from harness.store.migrate import migrate_store
 
-def _with_file_columns(tbl: pa.Table, filename: str) -> pa.Table:
-    n = len(tbl)
-    tbl = tbl.append_column("filename", pa.array([filename] * n, pa.string()))
-    return tbl.append_column("file_row_number", pa.array(range(n), pa.int64()))
+        batch.recover(self.root)
+        summary = migrate_store(self)
+        self._migration_checked = True
+        return summary
+
+    def check(self) -> list[str]:
+        """One line per file reads leave out or raw readers would trip on (corrupt,
+        truncated, foreign, from a newer gapbench); nothing is changed."""
+        from harness.store.check import check_store
+
+        return check_store(self.root)

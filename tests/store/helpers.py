@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from harness._types import DeploymentFacts, RunRecord, SampleRecord
+from harness.store.files import part_name
 from harness.store.keys import sample_key
 
 FACTS = DeploymentFacts(deployment_id="smollm2-local", provider="llama-cpp", quantization="Q4_1")
@@ -74,3 +80,22 @@ def run(run_id: str = "run-a", started: int = 0, status: str = "complete") -> Ru
         started_at=datetime(2026, 11, 1, 12, started, tzinfo=UTC),
         harness_version="0.1.0",
     )
+
+
+def put(tbl: pa.Table, directory: Path) -> Path:
+    """Drop a part file into a store folder by hand (a raced writer, an old or bad file)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / part_name()
+    pq.write_table(tbl, path)
+    return path
+
+
+def tree_hash(root: Path) -> str:
+    """A hash of every path and every file's bytes under root."""
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()

@@ -6,20 +6,23 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import pytest
 
 from harness.store import SCHEMA_VERSION, Store, migrations
-from harness.store.files import write_atomic
 from harness.store.rows import samples_table
 from harness.store.schema import META_VERSION
-from tests.store.helpers import samples
+from tests.store.helpers import put, samples
 
 
 def _as_v0(tbl: pa.Table) -> pa.Table:
-    """A made-up v0 samples file: `score` was a percentage named `score_pct`, no cached_tokens."""
+    """A made-up v0 samples file: `score` was a percentage named `score_pct`, no cached_tokens
+    (and none of the columns v2 added)."""
     pct = pc.multiply(tbl.column("score"), 100.0)
     idx = tbl.column_names.index("score")
-    tbl = tbl.set_column(idx, "score_pct", pct).drop_columns(["cached_tokens"])
+    tbl = tbl.set_column(idx, "score_pct", pct).drop_columns(
+        ["cached_tokens", "canary", "attempt", "written_at"]
+    )
     meta = {META_VERSION: b"0", b"gapbench_table": b"samples"}
     return tbl.replace_schema_metadata(meta)
 
@@ -54,26 +57,28 @@ def test_older_file_is_migrated_on_read_and_by_compaction(
 ) -> None:
     store = Store(tmp_path)
     store.append_samples(samples(2, score=0.5))  # current version
-    directory = tmp_path / "samples" / "suite=arith" / "date=2020-01-01"
+    directory = tmp_path / "samples" / "arith" / "2020-01-01"
     old = samples(3, run_id="run-old", score=0.25)
-    write_atomic(_as_v0(samples_table(old)), directory)
+    put(_as_v0(samples_table(old)), directory)
     df = store.samples()
     assert len(df) == 5
     assert sorted(df[df.run_id == "run-old"].score) == [0.25] * 3
     assert df.cached_tokens.isna().all()
     assert set(df.schema_version) == {SCHEMA_VERSION}
+    assert set(df.attempt) == {1} and not df.canary.any() and df.written_at.notna().all()
     # compaction rewrites the old file at the current version
-    store.append_samples(samples(1, run_id="run-x"))
-    write_atomic(_as_v0(samples_table(samples(1, run_id="run-old2"))), directory)
+    put(_as_v0(samples_table(samples(1, run_id="run-old2"))), directory)
     store.compact()
-    assert len(store.samples()) == 7
+    assert len(store.samples()) == 6
+    assert [pq.read_schema(p).metadata[META_VERSION] for p in store.files("samples")] == [
+        str(SCHEMA_VERSION).encode()
+    ] * 2
 
 
 def test_too_old_without_migration_is_an_error(tmp_path: Path) -> None:
     from harness.errors import StoreError
 
-    store = Store(tmp_path)
-    directory = tmp_path / "samples" / "suite=arith" / "date=2020-01-01"
-    write_atomic(_as_v0(samples_table(samples(1))), directory)
+    store = Store(tmp_path, on_bad="raise")
+    put(_as_v0(samples_table(samples(1))), tmp_path / "samples" / "arith" / "2020-01-01")
     with pytest.raises(StoreError, match="older than any migration"):
         store.samples()

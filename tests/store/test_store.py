@@ -10,9 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from harness.store import SCHEMA_VERSION, Store
-from harness.store.files import write_atomic
 from harness.store.rows import samples_table
-from tests.store.helpers import run, sample, samples
+from tests.store.helpers import put, run, sample, samples
 
 
 def test_roundtrip_keeps_values_and_partitions(tmp_path: Path) -> None:
@@ -23,9 +22,11 @@ def test_roundtrip_keeps_values_and_partitions(tmp_path: Path) -> None:
     row = df[df.sample_id == "s1"].iloc[0]
     assert row.score == 1.0 and row.status == "scored" and row.extra == '{"note": "x"}'
     assert row.quantization == "Q4_1" and row.schema_version == SCHEMA_VERSION
-    # one directory per suite, names made safe (no path separator escapes the store)
+    assert row.attempt == 1 and not row.canary and row.written_at.tzname() == "UTC"
+    # one directory per suite, names made safe (no path separator escapes the store), and
+    # not hive-style key=value (raw readers would read suite twice)
     suites = sorted(p.name for p in (tmp_path / "samples").iterdir())
-    assert suites == ["suite=arith", "suite=tau2_airline"]
+    assert suites == ["arith", "tau2_airline"]
     assert len(store.samples(suite="tau2/airline")) == 2
 
 
@@ -58,15 +59,18 @@ def test_append_skips_stored_keys_and_done_keys(tmp_path: Path) -> None:
     assert store.done_keys("run-zzz") == set()
 
 
-def test_reads_deduplicate_raced_keys_first_written_wins(tmp_path: Path) -> None:
-    # Two writers that both passed the stored-key check write the same key.
+def test_reads_deduplicate_raced_keys_newest_written_wins(tmp_path: Path) -> None:
+    # Two writers that both passed the stored-key check write the same key (attempt 1).
     store = Store(tmp_path)
-    directory = tmp_path / "samples" / "suite=arith" / "date=2026-11-01"
-    write_atomic(samples_table([sample(score=0.25)]), directory)
-    write_atomic(samples_table([sample(score=0.75)]), directory)
+    store.append_samples([sample(score=0.25)])
+    Store(tmp_path).append_table(samples_table([sample(score=0.75)]), replace="none")
+    directory = store.files("samples")[0].parent
+    late = samples_table([sample(score=0.5)])  # written by hand after both, same attempt
+    put(late, directory)
     df = store.samples()
-    assert len(df) == 1 and df.score.iloc[0] == 0.25
+    assert len(df) == 1 and df.score.iloc[0] == 0.5
     assert len(store.all_keys()) == 1
+    assert len(store.query("SELECT * FROM samples_all")) == 2
 
 
 def test_runs_latest_attempt(tmp_path: Path) -> None:
@@ -82,22 +86,24 @@ def test_runs_latest_attempt(tmp_path: Path) -> None:
 def test_temp_files_are_invisible(tmp_path: Path) -> None:
     store = Store(tmp_path)
     store.append_samples(samples(2))
-    directory = next((tmp_path / "samples").rglob("date=*"))
-    # a writer that crashed before its rename leaves a half-written temp file
+    directory = store.files("samples")[0].parent
+    # a writer that crashed before its rename leaves a half-written temp file: in .store/tmp
+    # (v2), or beside the parts (v1 writers)
     (directory / ".tmp-deadbeef.parquet").write_bytes(b"PAR1 half a file")
-    assert len(store.samples()) == 2
+    (tmp_path / ".store" / "tmp").mkdir(parents=True, exist_ok=True)
+    (tmp_path / ".store" / "tmp" / "cafe.parquet").write_bytes(b"PAR1 half")
+    assert len(store.samples()) == 2 and not store.warnings
     summary = store.compact(temp_age_s=0)
-    assert summary.temps_removed == 1
+    assert summary.temps_removed == 2
     assert not list(directory.glob(".tmp-*"))
 
 
-def test_compact_merges_and_keeps_first_written(tmp_path: Path) -> None:
+def test_compact_merges_and_keeps_every_attempt(tmp_path: Path) -> None:
     store = Store(tmp_path)
-    directory = tmp_path / "samples" / "suite=arith" / "date=2026-11-01"
-    write_atomic(samples_table([sample(score=0.25)]), directory)
-    for i in range(1, 6):
+    store.append_samples([sample(status="error")])
+    for i in range(2, 7):
         store.append_samples([sample(sample_id=f"s{i}")])
-    write_atomic(samples_table([sample(score=0.75)]), directory)  # raced duplicate, later
+    store.append_samples([sample(score=0.75)])  # the retry of the errored s1
     store.append_run(run())
     store.append_run(run(started=3))
     before = store.samples().sort_values("sample_key").reset_index(drop=True)
@@ -105,11 +111,13 @@ def test_compact_merges_and_keeps_first_written(tmp_path: Path) -> None:
     assert summary.files_after == summary.partitions
     after = store.samples().sort_values("sample_key").reset_index(drop=True)
     assert before.equals(after)
-    assert after[after.sample_id == "s1"].score.iloc[0] == 0.25
+    assert after[after.sample_id == "s1"].score.iloc[0] == 0.75
     for part in store.files("samples"):
         assert pq.read_metadata(part).num_rows == len(pq.read_table(part))
-    assert sum(pq.read_metadata(p).num_rows for p in store.files("samples")) == 5
-    assert len(store.runs()) == 1
+    # the errored first attempt is history, still stored
+    assert sum(pq.read_metadata(p).num_rows for p in store.files("samples")) == 7
+    assert len(store.files("samples")) == 1 and len(store.files("run_history")) == 1
+    assert len(store.runs()) == 1 and len(store.run_history()) == 2
 
 
 def test_bad_records_are_rejected_before_writing(tmp_path: Path) -> None:
@@ -135,5 +143,6 @@ def test_append_table_checks_columns(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="status is error"):
         Store(tmp_path).append_table(tbl)
     horizon = sample(source="imported:epoch", score=None, extra={"unit": "minutes"})
-    ok = samples_table([horizon]).set_column(13, "score", pa.array([42.0]))
+    tbl = samples_table([horizon])
+    ok = tbl.set_column(tbl.column_names.index("score"), "score", pa.array([42.0]))
     assert Store(tmp_path).append_table(ok) == 1

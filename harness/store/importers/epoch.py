@@ -61,6 +61,9 @@ class BenchmarkMap(BaseModel):
     kind: Kind
     reason: str
     stderr: str | None = None
+    # the standard error's unit in the file when it differs from the score's (apex_agents
+    # gives a fraction score with its SE in percentage points); default: the score's scale
+    stderr_scale: Literal["fraction", "percent", "minutes"] | None = None
     variant: str | None = None  # column that distinguishes several rows of one model
     borderline: bool = False
     include: bool = True
@@ -165,12 +168,71 @@ def _scaled(raw: float, scale: str) -> float:
     return raw / 100.0 if scale == "percent" else raw
 
 
+# Declared range of a value in the file, per scale: (low, high) inclusive. A score or
+# standard error outside it is a one-line import error (a unit mix-up, not a data point).
+SCORE_RANGE = {"fraction": (0.0, 1.0), "percent": (0.0, 100.0), "minutes": (0.0, float("inf"))}
+# an SE of a 0..1 quantity is at most 0.5 (the SD of a 0/1 variable), 50 in percent
+SE_RANGE = {"fraction": (0.0, 0.5), "percent": (0.0, 50.0), "minutes": (0.0, float("inf"))}
+
+
+def _in_range(
+    dump: _Dump, bench: BenchmarkMap, row_no: int, model: str, column: str, raw: float, scale: str
+) -> None:
+    lo, hi = (SE_RANGE if column == bench.stderr else SCORE_RANGE)[scale]
+    if not lo <= raw <= hi:
+        what = "standard error" if column == bench.stderr else "score"
+        raise ConfigError(
+            dump.where(bench.file),
+            f"row {row_no} ({model}): {column}",
+            f"{what} {raw:g} outside {lo:g}..{hi:g} for scale {scale} (declared in "
+            f"{MAPPING_PATH.name}; a unit mix-up?)",
+        )
+
+
+def _stderr(dump: _Dump, bench: BenchmarkMap, row: pd.Series, row_no: int, model: str) -> str:
+    """The SE as given (its unit goes in extra.stderr_unit), range-checked; "" when absent."""
+    if not bench.stderr:
+        return ""
+    text = _text(row.get(bench.stderr))
+    raw = pd.to_numeric(text or None, errors="coerce")
+    if pd.isna(raw):
+        return ""
+    _in_range(dump, bench, row_no, model, bench.stderr, float(raw), _se_scale(bench))
+    return text
+
+
+def _se_scale(bench: BenchmarkMap) -> str:
+    return bench.stderr_scale or bench.scale
+
+
+def read_eci(path: Path) -> pd.DataFrame:
+    """The Epoch Capabilities Index of a dump: model_id, access, release_date, eci (index
+    points), for rows with a score, a known access and a release date (the ECI lag
+    cross-check)."""
+    dump = _Dump(Path(path))
+    try:
+        df = dump.csv(
+            INDEX_FILE, ("Model version", "ECI Score", "Release date", "Model accessibility")
+        )
+    finally:
+        dump.close()
+    out = pd.DataFrame(
+        {
+            "model_id": df["Model version"].map(_text),
+            "access": df["Model accessibility"].map(access_of),
+            "release_date": df["Release date"].map(parse_date),
+            "eci": pd.to_numeric(df["ECI Score"], errors="coerce"),
+        }
+    )
+    return out.dropna(subset=["access", "release_date", "eci"]).reset_index(drop=True)
+
+
 def _rows(
     dump: _Dump, bench: BenchmarkMap, index: pd.DataFrame, version: str, out: Collector
 ) -> None:
     required = ("Model version", bench.score)
     df = dump.csv(bench.file, required)
-    for _, row in df.iterrows():
+    for row_no, (_, row) in enumerate(df.iterrows(), start=2):  # line 1 is the header
         model = _text(row["Model version"])
         if not model:
             out.skip("no model version")
@@ -187,10 +249,9 @@ def _rows(
         if pd.isna(raw):
             out.skip("no score")
             continue
+        _in_range(dump, bench, row_no, model, bench.score, float(raw), bench.scale)
         score = _scaled(float(raw), bench.scale)
-        if score < 0 or (bench.scale != "minutes" and score > 1):
-            out.skip("score outside its scale")
-            continue
+        stderr = _stderr(dump, bench, row, row_no, model)
         # Epoch's row id is stable across dumps; files without one are keyed on their content.
         row_id = _text(row.get("id")) or stable_hash([_text(v) for v in row.to_numpy()])
         run_id = imported_run_id(NAME, {"suite": bench.suite, "model": model, "row": row_id})
@@ -203,7 +264,9 @@ def _rows(
             "organisation": organisation,
             "accessibility": _text(info["Model accessibility"]),
             "country": _text(info.get("Country")),
-            "stderr": _text(row.get(bench.stderr)) if bench.stderr else "",
+            "stderr": stderr,
+            # units are data: the SE keeps the unit it was published in
+            "stderr_unit": _se_scale(bench) if stderr else "",
             "unit": "minutes" if bench.scale == "minutes" else "fraction",
             "raw_score": _text(row[bench.score]),
             "variant": _text(row.get(bench.variant)) if bench.variant else "",
