@@ -36,6 +36,7 @@ RUN_COLUMNS = [
     "ci_low",
     "ci_high",
     "null_baseline",
+    "score_note",
 ]
 
 
@@ -44,7 +45,8 @@ class Results:
     """What `evaluate`, `run` or `results` return.
 
     runs: one row per run (model x deployment x suite version) with status, counts, score and
-      its 95% CI (RUN_COLUMNS); an "insufficient" run (too few scored samples) has NaN score.
+      its 95% CI (RUN_COLUMNS); with fewer than 5 scored samples the score is NaN and
+      score_note says why (a CI over 3 samples would mislead).
     samples: one row per (run, sample, epoch), newest attempt (docs/schema.md has every column).
     outcome: the executor's SweepOutcome (None when read from a store without running).
     """
@@ -115,6 +117,8 @@ def run_table(
                     "ci_low": s["ci_low"],
                     "ci_high": s["ci_high"],
                     "null_baseline": s["null_baseline"],
+                    # why score is NaN, e.g. "3 scored samples (< 5)"; "" when it is a number
+                    "score_note": s["reason"],
                 }
             )
     return pd.DataFrame(rows, columns=RUN_COLUMNS)

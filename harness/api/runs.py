@@ -20,10 +20,10 @@ from pydantic import ValidationError
 from harness._loading import validation_to_config_error
 from harness.api.models import Model
 from harness.api.results import Results, results_of_plan
-from harness.api.workspace import Workspace, resolve_sweep_path, workspace
+from harness.api.workspace import Workspace, load_sweep_ref, workspace
 from harness.errors import UserError
 from harness.sweep.plan import Plan, plan_sweep
-from harness.sweep.spec import SweepSpec, load_sweep
+from harness.sweep.spec import SweepSpec
 
 if TYPE_CHECKING:
     from harness.sweep.execute import Reporter, SweepOutcome
@@ -33,14 +33,6 @@ SweepRef = str | Path | SweepSpec
 
 class GapbenchWarning(UserWarning):
     """Something a run can go on with but its user should know (e.g. a stock llama.cpp server)."""
-
-
-def _sweep_of(ref: SweepRef, ws: Workspace) -> tuple[SweepSpec, Path]:
-    if isinstance(ref, SweepSpec):
-        # Errors about a sweep built in code name it by its name instead of a file.
-        return ref, Path(f"sweep '{ref.name}'")
-    path = resolve_sweep_path(ref, ws.settings)
-    return load_sweep(path), path
 
 
 def _ws(ws: Workspace | None, results_dir: str | Path | None) -> Workspace:
@@ -59,6 +51,7 @@ def plan(
     retry_errors: bool = False,
     dry_run: bool = False,
     results_dir: str | Path | None = None,
+    source: Path | None = None,
 ) -> Plan:
     """What a sweep would run: per run, the samples planned, already stored and to do.
 
@@ -66,9 +59,12 @@ def plan(
     smoke/limit/epochs override the sweep's (limit: N, "A-B" or (A, B), 1-based inclusive).
     retry_errors: stored errored samples are planned again. dry_run: endpoint problems become
     skipped lines instead of errors (nothing is spent either way: planning never calls a model).
+    source: what names a SweepSpec in error messages (default "sweep '<name>'").
     """
     ws = _ws(ws, results_dir)
-    sweep, path = _sweep_of(sweep_ref, ws)
+    sweep, path = load_sweep_ref(sweep_ref, ws)
+    if source is not None:
+        path = source
     sweep = sweep.with_options(smoke=smoke, limit=limit, epochs=epochs)
     return plan_sweep(
         sweep, path, ws.registry, ws.suites, ws.store, retry_errors=retry_errors, dry_run=dry_run

@@ -10,6 +10,7 @@ from harness.errors import ConfigError
 from harness.models import Deployment, ModelCard, Registry, load_registry
 from harness.store import Store
 from harness.suites import SuiteRegistry, load_suites
+from harness.sweep.spec import SweepSpec, load_sweep
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,12 @@ def resolve_sweep_path(ref: str | Path, settings: Settings) -> Path:
     if candidate.exists():
         return candidate
     raise ConfigError(path, None, f"no such sweep file (nor {candidate})")
+
+
+def load_sweep_ref(ref: str | Path | SweepSpec, ws: Workspace) -> tuple[SweepSpec, Path]:
+    """(the sweep, what names it in errors): a SweepSpec built in code, a YAML path, or the
+    name of a sweep in sweeps/. A file is read and validated here (one ConfigError line)."""
+    if isinstance(ref, SweepSpec):
+        return ref, Path(f"sweep '{ref.name}'")
+    path = resolve_sweep_path(ref, ws.settings)
+    return load_sweep(path), path

@@ -147,12 +147,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     if getattr(args, "name", None) and not quick:
         raise UserError("--name: only for runs without a sweep file (a sweep file has its name)")
     w = ws(args)
-    target: Any = sweep_ref
     if quick:
         target, w = quick_sweep(args, w)
+        source = None
+    else:  # read and validate the file before the engines are even imported
+        from harness.api.workspace import load_sweep_ref
+
+        target, source = load_sweep_ref(str(sweep_ref), w)
     dry_run = bool(getattr(args, "dry_run", False))
     plan = api.plan(
         target,
+        source=source,
         ws=w,
         smoke=True if getattr(args, "smoke", False) else None,
         limit=getattr(args, "limit", None),
