@@ -19,6 +19,7 @@ from typing import Any
 from harness._types import SampleRecord
 from harness.serve.proxy import Ledger
 from harness.sweep.budget import Budget
+from harness.sweep.units import refused_by_breaker
 
 
 class StopFlags:
@@ -100,6 +101,15 @@ class Coordinator:
             self._on_sample(record)
         if self.budget is not None:
             self.budget.finished()
+        if refused_by_breaker(record):
+            reason = breaker_reason(self.ledger, record.facts.deployment_id) or (
+                (record.error or "")[:200]
+            )
+            dep = record.facts.deployment_id
+            if dep in self.flags.deployment and self.flags.stop(
+                dep, f"circuit breaker open: {reason}"
+            ):
+                self._note(f"stopping deployment {dep}: circuit breaker open: {reason}")
         self.check()
 
     # --- stopping ------------------------------------------------------------------------

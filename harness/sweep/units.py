@@ -27,6 +27,15 @@ from harness.store import Store
 from harness.sweep.plan import PlannedRun
 from harness.sweep.writer import DEFAULT_BATCH, DEFAULT_INTERVAL_S, BatchWriter
 
+# The error type the request path answers with once a deployment's circuit breaker is open
+# (harness/serve/proxy/app.py): a sample that got it means "stop starting this deployment's".
+BREAKER_MARK = "gapbench_circuit_open"
+
+
+def refused_by_breaker(record: SampleRecord) -> bool:
+    return record.status == "error" and BREAKER_MARK in (record.error or "")
+
+
 # A run is split into shards only when each shard gets at least this many samples: below
 # it, a worker's start-up (importing an engine takes seconds) costs more than it saves.
 MIN_SHARD = 16
@@ -124,9 +133,14 @@ def run_unit(unit: Unit, channel: Channel) -> UnitResult:
     writer = BatchWriter(store, batch=unit.write_batch, interval_s=unit.write_interval_s)
     reported = 0
     count_lock = threading.Lock()
+    # Seen here first: the executor's own view of the breaker comes a poll later, and a
+    # refused call is answered at once, so without this a whole run would be refused.
+    breaker_seen = threading.Event()
 
     def sink(record: SampleRecord) -> None:
         nonlocal reported
+        if refused_by_breaker(record):
+            breaker_seen.set()
         writer.add(record)
         with count_lock:
             reported += 1
@@ -152,7 +166,9 @@ def run_unit(unit: Unit, channel: Channel) -> UnitResult:
                 raw_dir=unit.raw_dir,
                 user=user if run.suite.needs_user_simulator else None,
                 max_connections=unit.max_connections,
-                may_start=lambda: channel.may_start(run.deployment.id),
+                may_start=lambda: (
+                    not breaker_seen.is_set() and channel.may_start(run.deployment.id)
+                ),
                 canary=run.canary,
             )
             get_runner(run.suite.engine).run(ctx, sink)
