@@ -11,7 +11,7 @@ from harness.analysis.build import build_report_tables, headline
 from harness.analysis.frontier import Bench, benches, frontier_table, gap_table
 from harness.analysis.horizon import horizons
 from harness.analysis.ladder import ladder
-from harness.analysis.lag import catchup_table, lag_points, lag_table
+from harness.analysis.lag import catchup_table, lag_data, lag_table
 from harness.analysis.passk import pass_hat_k, passk
 from harness.analysis.scores import model_scores
 from harness.analysis.trend import kind_trend
@@ -28,7 +28,7 @@ __all__ = [
     "horizons",
     "kind_trend",
     "ladder",
-    "lag_points",
+    "lag_data",
     "lag_table",
     "model_scores",
     "pass_hat_k",

@@ -112,3 +112,12 @@ def percentile_ci(reps: np.ndarray, level: float = 0.95) -> tuple[float, float]:
     a = (1 - level) / 2
     lo, hi = np.quantile(reps, [a, 1 - a])
     return (float(lo), float(hi))
+
+
+def without_canaries(samples: pd.DataFrame) -> pd.DataFrame:
+    """Samples without nightly canary rows: those feed only the drift table, never a score,
+    frontier or gap. A store without the `canary` column has none."""
+    if samples.empty or "canary" not in samples:
+        return samples
+    flag = samples["canary"].fillna(False).astype(bool)
+    return samples[~flag] if flag.any() else samples

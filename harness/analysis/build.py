@@ -12,40 +12,26 @@ from datetime import UTC, datetime
 import numpy as np
 import pandas as pd
 
-from harness.analysis._common import AGGREGATE_ID
-from harness.analysis.frontier import Bench, benches, frontier_table, gap_table
+from harness.analysis._common import from_days, to_date
+from harness.analysis.answer import answer_from, prepare, run_tests
+from harness.analysis.curve import days
+from harness.analysis.drift import drift_table
+from harness.analysis.frontier import (
+    Bench,
+    frontier_table,
+    gap_table,
+    no_point_gaps,
+    saturation,
+)
 from harness.analysis.horizon import horizons
 from harness.analysis.ladder import ladder
 from harness.analysis.lag import catchup_table, lag_table
 from harness.analysis.passk import passk
-from harness.analysis.scores import (
-    TaskMatrix,
-    model_scores,
-    scored_rows,
-    task_matrix,
-    with_benchmark,
-)
-from harness.analysis.tables import FLAG_COLUMNS, ReportTables, empty
+from harness.analysis.scores import own_task_matrices
+from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
+from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
 from harness.analysis.trend import kind_trend
-from harness.analysis.understatement import Window, understatement, window_days, window_label
-
-SATURATED_HIGH = 0.9
-SATURATED_LOW = 0.1
-
-
-def saturation(b: Bench) -> str | None:
-    """Why a fraction-scale benchmark's score gap is not informative, or None."""
-    if b.scale != "fraction":
-        return None
-    top = max(
-        float(b.closed.best[-1]) if b.closed.scores.size else -np.inf,
-        float(b.open.best[-1]) if b.open.scores.size else -np.inf,
-    )
-    if top > SATURATED_HIGH:
-        return f"saturated: frontier {top:.2f} > {SATURATED_HIGH}"
-    if top < SATURATED_LOW:
-        return f"floor: frontier {top:.2f} < {SATURATED_LOW}"
-    return None
+from harness.analysis.understatement import Window, window_label
 
 
 def _flags(
@@ -78,6 +64,15 @@ def _flags(
                 }
             )
             continue
+        if b.scale == "horizon":
+            rows.append(
+                {
+                    "scope": "benchmark",
+                    "item": b.name,
+                    "reason": "time horizon in minutes: kept out of the score tables and "
+                    "score-gap tests; its lags use log-spaced thresholds",
+                }
+            )
         sat = saturation(b)
         if sat:
             rows.append(
@@ -107,64 +102,113 @@ def _flags(
     return pd.DataFrame(rows, columns=FLAG_COLUMNS) if rows else empty(FLAG_COLUMNS)
 
 
-def _task_matrices(samples: pd.DataFrame, scores: pd.DataFrame) -> dict[str, TaskMatrix]:
-    """Task matrices for benchmarks gapbench ran itself (not imported aggregates)."""
-    ok = scores.loc[scores["status"] == "ok", ["model_id", "benchmark"]]
-    sc = scored_rows(with_benchmark(samples))
-    sc = sc[sc["sample_id"] != AGGREGATE_ID].merge(ok, on=["model_id", "benchmark"])
-    return {str(name): task_matrix(g) for name, g in sc.groupby("benchmark")}
+def horizon_scores(bench_list: list[Bench]) -> pd.DataFrame:
+    """Published time horizons (minutes), kept out of every 0-1 score table and axis."""
+    rows = []
+    for b in bench_list:
+        if b.scale != "horizon":
+            continue
+        for access, side in (("closed", b.closed), ("open", b.open)):
+            prev = -np.inf
+            for d, s, m in zip(side.days, side.scores, side.models, strict=True):
+                rows.append(
+                    {
+                        "benchmark": b.name,
+                        "kind": b.kind,
+                        "model_id": m,
+                        "access": access,
+                        "release_date": from_days(d),
+                        "minutes": float(s),
+                        "log2_minutes": float(np.log2(s)) if s > 0 else np.nan,
+                        "frontier": bool(s > prev),
+                    }
+                )
+                prev = max(prev, s)
+    cols = HORIZON_SCORE_COLUMNS
+    return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 
 
 def build_report_tables(
     samples: pd.DataFrame,
     *,
+    spec: AnalysisSpec | None = None,
     window: Window = None,
     null_baselines: Mapping[str, float] | None = None,
     title: str = "gapbench report",
     scales: Mapping[str, str] | None = None,
-    n_boot: int = 2000,
-    seed: int = 0,
+    n_boot: int | None = None,
+    seed: int | None = None,
+    eci: pd.DataFrame | None = None,
+    eci_source: str = "",
+    substitute: str | None = None,
+    substitute_suite: str | None = None,
+    substitute_kind: str | None = None,
 ) -> ReportTables:
-    """Every table of the report from a samples table (Store(...).samples()).
+    """Every table of the report from a samples table (Store(...).samples()), and the
+    answer under `spec` (default: the primary specification).
 
-    window: (start, end) dates (either may be None) for the understatement test; lags and
-    catch-up are dated at the open crossing, score gaps averaged over the window.
-    scales: benchmark -> "fraction" | "horizon" where the score scale is not evident.
+    window / n_boot / seed override the spec's window, replicates and seed (kept for
+    callers from before specs). scales: benchmark -> "fraction" | "horizon" where the score
+    scale is not evident. eci: the Epoch Capabilities Index of the imported dump, for the
+    ECI-lag cross-check. substitute (+ suite or kind): the substitute finder on the answer.
+    Canary rows feed only the drift table.
     """
-    scores = model_scores(
-        samples, null_baselines=null_baselines, n_boot=min(n_boot, 1000), seed=seed
+    spec = spec or PRIMARY
+    updates: dict[str, object] = {}
+    if window is not None:
+        updates.update(since=to_date(window[0]), until=to_date(window[1]))
+    if n_boot is not None:
+        updates.update(replicates=n_boot, curve_replicates=min(n_boot, spec.curve_replicates))
+    if seed is not None:
+        updates["seed"] = seed
+    if updates:
+        spec = validated({**spec.model_dump(), **updates})
+    prep = prepare(
+        samples,
+        spec,
+        null_baselines=null_baselines,
+        scales=scales,
+        n_boot=min(spec.replicates, 1000),
     )
-    ok_scores = scores[scores["status"] == "ok"]
-    bench_list = benches(ok_scores, dict(scales or {}))
-    lags = lag_table(bench_list)
-    start, end = window_days(window)
-    # score gaps in points need a 0..1 scale away from floor and ceiling: saturated and
-    # horizon-scale (minutes) benchmarks enter the lag measures only
-    no_points = {b.name for b in bench_list if saturation(b) or b.scale == "horizon"}
-    tests = understatement(
-        bench_list,
-        window=window,
-        task_matrices=_task_matrices(samples, scores),
-        exclude={"score_gap": no_points, "score_gap_logit": no_points},
-        n_boot=n_boot,
-        seed=seed,
+    bench_list = prep.benches
+    scores = prep.scores
+    lags = lag_table(bench_list, spec.censoring)
+    start, end = days(spec.since, -np.inf), days(spec.until, np.inf)
+    no_points = no_point_gaps(bench_list)
+    tests = run_tests(prep, spec, own_task_matrices(prep.samples, scores))
+    ans = answer_from(
+        prep,
+        spec,
+        tests,
+        eci=eci,
+        eci_source=eci_source,
+        substitute=substitute,
+        substitute_suite=substitute_suite,
+        substitute_kind=substitute_kind,
     )
-    hz, hz_gap = horizons(samples, n_boot=min(n_boot, 500), seed=seed)
+    clean = prep.samples
+    hz, hz_gap = horizons(clean, n_boot=min(spec.replicates, 500), seed=spec.seed)
+    fraction = [b for b in bench_list if b.scale == "fraction"]
     return ReportTables(
-        scores=scores,
-        frontier=frontier_table(bench_list),
-        gaps=gap_table(bench_list),
+        scores=scores[scores["unit"] != "minutes"].reset_index(drop=True),
+        frontier=frontier_table(fraction),
+        gaps=gap_table(fraction),
         lags=lags,
         understatement=tests,
         horizons=hz,
-        passk=passk(samples),
-        ladder=ladder(samples, n_boot=n_boot, seed=seed),
+        passk=passk(clean),
+        ladder=ladder(clean, n_boot=spec.replicates, seed=spec.seed),
         flags=_flags(scores, bench_list, lags, tests),
-        catchup=catchup_table(bench_list, start, end),
+        catchup=catchup_table(
+            bench_list, start, end, "both" if spec.censoring == "bounds" else spec.censoring
+        ),
         horizon_gap=hz_gap,
         trend=kind_trend(bench_list, lags, no_points=no_points),
+        drift=drift_table(samples),
+        published_horizons=horizon_scores(bench_list),
         generated_at=datetime.now(UTC),
         title=title,
+        answer=ans,
     )
 
 
@@ -181,8 +225,9 @@ def _num(x: float, unit: str) -> str:
 
 
 def headline(tables: ReportTables) -> list[str]:
-    """A few printable sentences: the understatement test first, then what backs it."""
-    out: list[str] = []
+    """A few printable sentences: the answer (verdict) first, then the measures behind it."""
+    out: list[str] = [tables.answer.sentence] if tables.answer is not None else []
+    level = tables.answer.spec.ci if tables.answer is not None else 0.95
     for _, r in tables.understatement.iterrows():
         name, unit = _MEASURE_WORDS.get(str(r["measure"]), (str(r["measure"]), ""))
         if r["status"] != "ok":
@@ -195,7 +240,7 @@ def headline(tables: ReportTables) -> list[str]:
         out.append(
             f"Agentic {name} ({_num(r['agentic'], unit)} {unit}) {verb} standard {name} "
             f"({_num(r['standard'], unit)} {unit}) by D = {_num(r['d'], unit)} {unit} "
-            f"(95% CI {_num(r['ci_low'], unit)} to {_num(r['ci_high'], unit)}; one-sided "
+            f"({level:.0%} CI {_num(r['ci_low'], unit)} to {_num(r['ci_high'], unit)}; one-sided "
             f"p = {r['p_value']:.3f}{ratio}; {r['n_agentic']} agentic and {r['n_standard']} "
             f"standard benchmarks; {window_label(r)})."
         )

@@ -16,6 +16,8 @@ from harness.analysis._common import DAYS_PER_MONTH, Scale, from_days, logit, sc
 from harness.analysis.tables import FRONTIER_COLUMNS, GAP_COLUMNS, empty
 
 GAP_EXTRA = ["scale"]
+SATURATED_HIGH = 0.9
+SATURATED_LOW = 0.1
 
 
 @dataclass(frozen=True)
@@ -174,3 +176,24 @@ def window_gap(b: Bench, start: float, end: float, *, on_logit: bool = False) ->
     vals = gap2 if on_logit else gap
     vals = vals[np.isfinite(vals)]
     return float(vals.mean()) if vals.size else float("nan")
+
+
+def saturation(b: Bench) -> str | None:
+    """Why a fraction-scale benchmark's score gap is not informative, or None."""
+    if b.scale != "fraction":
+        return None
+    top = max(
+        float(b.closed.best[-1]) if b.closed.scores.size else -np.inf,
+        float(b.open.best[-1]) if b.open.scores.size else -np.inf,
+    )
+    if top > SATURATED_HIGH:
+        return f"saturated: frontier {top:.2f} > {SATURATED_HIGH}"
+    if top < SATURATED_LOW:
+        return f"floor: frontier {top:.2f} < {SATURATED_LOW}"
+    return None
+
+
+def no_point_gaps(bench_list: list[Bench]) -> set[str]:
+    """Benchmarks left out of the score-gap measures: saturated or floor (a ceiling
+    compresses the gap) and horizon-scale ones (minutes are not points)."""
+    return {b.name for b in bench_list if saturation(b) or b.scale == "horizon"}

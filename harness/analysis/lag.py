@@ -12,105 +12,61 @@ area between the frontiers divided by the range of levels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, neg_log_error
+from harness.analysis.censor import (
+    EXACT,
+    FRACTION_STEP,
+    HORIZON_STEP_LOG2,
+    LagData,
+    lag_data,
+    thresholds_for,
+)
 from harness.analysis.frontier import Bench, Side
+from harness.analysis.spec import Censoring
 from harness.analysis.tables import CATCHUP_COLUMNS, LAG_COLUMNS, empty
 
-LAG_EXTRA = ["closed_model", "open_model", "scale", "used", "note"]
-FRACTION_STEP = 0.05
-HORIZON_STEP_LOG2 = 0.5  # horizon thresholds every half doubling of minutes (log-spaced)
+__all__ = [
+    "FRACTION_STEP",
+    "HORIZON_STEP_LOG2",
+    "LagData",
+    "catchup_levels",
+    "catchup_range",
+    "catchup_table",
+    "lag_data",
+    "lag_table",
+    "thresholds_for",
+    "window_catchup",
+    "window_lag",
+]
+
+LAG_EXTRA = ["closed_model", "open_model", "scale", "used", "note", "bound", "lag_low", "lag_high"]
 _LEVELS = 400  # grid points over the level range for the catch-up integral
 
 
-def thresholds_for(b: Bench) -> np.ndarray:
-    if b.scale == "horizon":
-        top = max(
-            b.closed.best[-1] if b.closed.scores.size else 0.0,
-            b.open.best[-1] if b.open.scores.size else 0.0,
-            1e-9,
-        )
-        bottom = min(np.concatenate([b.closed.scores, b.open.scores]).min(), 1.0)
-        k = np.arange(
-            np.floor(np.log2(bottom) / HORIZON_STEP_LOG2),
-            np.ceil(np.log2(top) / HORIZON_STEP_LOG2) + 1,
-        )
-        return np.power(2.0, k * HORIZON_STEP_LOG2)
-    return np.round(np.arange(1, 21) * FRACTION_STEP, 10)  # 0.05, 0.10, ..., 1.00
-
-
-def _first_crossing(side: Side, thr: np.ndarray) -> np.ndarray:
-    """Index of the first model (by date) whose score reaches each threshold; len(side) if none."""
-    if side.scores.size == 0:
-        return np.zeros(thr.shape, dtype=int)
-    return np.searchsorted(side.best, thr - 1e-12, side="left")
-
-
-@dataclass(frozen=True)
-class LagPoints:
-    threshold: np.ndarray
-    closed_idx: np.ndarray
-    open_idx: np.ndarray
-    lag_months: np.ndarray
-    open_day: np.ndarray
-    closed_day: np.ndarray
-    used: np.ndarray  # bool: counted in summaries
-    note: list[str]
-
-
-def lag_points(b: Bench, *, dedupe_pairs: bool = True) -> LagPoints:
-    """Every threshold both sides have crossed, with whether it counts.
-
-    Not counted: a crossing by a side's first evaluated model (left-censored: the threshold
-    may have been reached earlier by a model the benchmark never tested, so the date says
-    more about coverage than capability), and repeats of the same (closed, open) model pair
-    (the same pair gives the same lag at every threshold it sets; Ihle counts it once).
-    Thresholds the open side has not reached are omitted; so are thresholds only the open
-    side has reached (closed pending), which are noted in flags instead.
-    """
-    thr = thresholds_for(b)
-    ci, oi = _first_crossing(b.closed, thr), _first_crossing(b.open, thr)
-    both = (ci < b.closed.scores.size) & (oi < b.open.scores.size)
-    thr, ci, oi = thr[both], ci[both], oi[both]
-    cday, oday = b.closed.days[ci], b.open.days[oi]
-    used = np.ones(thr.shape, dtype=bool)
-    notes = [""] * thr.size
-    seen: set[tuple[int, int]] = set()
-    for i in range(thr.size):
-        # "first evaluated" includes models released the same day as the first one
-        c_first, o_first = cday[i] <= b.closed.days[0], oday[i] <= b.open.days[0]
-        if c_first or o_first:
-            used[i] = False
-            side = "closed" if c_first else "open"
-            notes[i] = f"censored: {side} side's first evaluated model"
-        elif dedupe_pairs and (ci[i], oi[i]) in seen:
-            used[i] = False
-            notes[i] = "same model pair as a lower threshold"
-        else:
-            seen.add((ci[i], oi[i]))
-    return LagPoints(thr, ci, oi, (oday - cday) / DAYS_PER_MONTH, oday, cday, used, notes)
-
-
-def window_lag(b: Bench, start: float, end: float) -> float:
-    """Mean counted lag (months) over datapoints dated (open crossing) inside [start, end]."""
+def window_lag(b: Bench, start: float, end: float, censoring: Censoring = "both") -> float:
+    """Mean counted lag (months) over exact datapoints dated (open crossing) inside [start, end]."""
     if not b.has_pair:
         return float("nan")
-    p = lag_points(b)
-    sel = p.used & (p.open_day >= start) & (p.open_day <= end)
-    return float(p.lag_months[sel].mean()) if sel.any() else float("nan")
+    p = lag_data(b, censoring)
+    sel = np.array([s == EXACT for s in p.status], dtype=bool) & p.in_window(start, end)
+    return float(p.lo[sel].mean()) if sel.any() else float("nan")
 
 
-def lag_table(bench_list: list[Bench]) -> pd.DataFrame:
+def lag_table(bench_list: list[Bench], censoring: Censoring = "both") -> pd.DataFrame:
+    """Every threshold both sides crossed (and, under "bounds", the pending ones), with whether
+    and how it counts under the censoring rule (`used`, `bound`, `note`)."""
     rows = []
     for b in bench_list:
         if not b.has_pair:
             continue
-        p = lag_points(b)
+        p = lag_data(b, censoring)
         for i in range(p.threshold.size):
+            crossed = np.isfinite(p.open_day[i]) and np.isfinite(p.closed_day[i])
+            if not crossed and p.status[i] == "":
+                continue  # pending thresholds appear only where they count (bounds)
             rows.append(
                 {
                     "benchmark": b.name,
@@ -118,12 +74,17 @@ def lag_table(bench_list: list[Bench]) -> pd.DataFrame:
                     "threshold": float(p.threshold[i]),
                     "closed_date": from_days(p.closed_day[i]),
                     "open_date": from_days(p.open_day[i]),
-                    "lag_months": float(p.lag_months[i]),
-                    "closed_model": b.closed.models[p.closed_idx[i]],
-                    "open_model": b.open.models[p.open_idx[i]],
+                    "lag_months": float((p.open_day[i] - p.closed_day[i]) / DAYS_PER_MONTH)
+                    if crossed
+                    else np.nan,
+                    "closed_model": p.closed_model[i],
+                    "open_model": p.open_model[i],
                     "scale": b.scale,
-                    "used": bool(p.used[i]),
+                    "used": p.status[i] != "",
                     "note": p.note[i],
+                    "bound": "" if p.status[i] in ("", EXACT) else p.status[i],
+                    "lag_low": float(p.lo[i]),
+                    "lag_high": float(p.hi[i]),
                 }
             )
     cols = LAG_COLUMNS + LAG_EXTRA
@@ -134,36 +95,63 @@ def _levels(b: Bench, side: Side) -> np.ndarray:
     return np.log2(side.best) if b.scale == "horizon" else neg_log_error(side.best)
 
 
-def _catchup(b: Bench, start: float, end: float) -> tuple[float, float, float]:
-    """(mean lag months, level_low, level_high) on -ln(error) (log2 minutes for horizons).
+def catchup_range(b: Bench, censoring: Censoring = "both") -> tuple[float, float]:
+    """(lowest, highest) level of the catch-up integral under a censoring rule.
 
-    Levels run from the higher of the two sides' first evaluated scores (below it a crossing
-    date reflects which models were tested, the same censoring as for thresholds) up to the
-    lower of the two frontiers' tops (Epoch cuts the leader at the laggard's last level).
-    Only levels whose open crossing falls in [start, end] are averaged.
+    Below a side's first evaluated level its crossing date is its first evaluated date, not
+    when the level was reached: "both" starts above both sides' first levels, "closed" /
+    "open" above that side's, "none" at the lower of the two first models' levels
+    ("bounds" has no interval form for an area and is treated as "both"). The top is the
+    lower of the two frontier tops (Epoch cuts the leader at the laggard's last level).
     """
     cl, ol = _levels(b, b.closed), _levels(b, b.open)
     # the level each side had reached on its first evaluated day (same-day models included)
     c0 = cl[np.searchsorted(b.closed.days, b.closed.days[0], side="right") - 1]
     o0 = ol[np.searchsorted(b.open.days, b.open.days[0], side="right") - 1]
-    lo, hi = max(c0, o0), min(cl[-1], ol[-1])
+    lo = {
+        "closed": c0,
+        "open": o0,
+        "none": min(cl[0], ol[0]),
+    }.get(censoring, max(c0, o0))
+    return float(lo), float(min(cl[-1], ol[-1]))
+
+
+def catchup_levels(
+    b: Bench, start: float, end: float, censoring: Censoring = "both"
+) -> tuple[np.ndarray, float, float]:
+    """Per-level lags (months) whose open crossing is in [start, end], and the level range.
+
+    On -ln(error) (log2 minutes for horizons), with t_C(y), t_O(y) the first dates each
+    frontier reaches level y, on a 400-point grid over the range of `catchup_range`.
+    """
+    lo, hi = catchup_range(b, censoring)
     if not hi > lo:
-        return float("nan"), float(lo), float(hi)
+        return np.empty(0), lo, hi
+    cl, ol = _levels(b, b.closed), _levels(b, b.open)
     y = lo + (np.arange(_LEVELS) + 0.5) * (hi - lo) / _LEVELS
     tc = b.closed.days[np.searchsorted(cl, y - 1e-12, side="left")]
     to = b.open.days[np.searchsorted(ol, y - 1e-12, side="left")]
     sel = (to >= start) & (to <= end)
-    if not sel.any():
-        return float("nan"), float(lo), float(hi)
-    return float(((to - tc)[sel]).mean() / DAYS_PER_MONTH), float(lo), float(hi)
+    return (to - tc)[sel] / DAYS_PER_MONTH, lo, hi
 
 
-def window_catchup(b: Bench, start: float, end: float) -> float:
-    return _catchup(b, start, end)[0] if b.has_pair else float("nan")
+def _catchup(
+    b: Bench, start: float, end: float, censoring: Censoring = "both"
+) -> tuple[float, float, float]:
+    """(mean lag months over the levels in the window, level_low, level_high)."""
+    lags, lo, hi = catchup_levels(b, start, end, censoring)
+    return (float(lags.mean()) if lags.size else float("nan")), lo, hi
+
+
+def window_catchup(b: Bench, start: float, end: float, censoring: Censoring = "both") -> float:
+    return _catchup(b, start, end, censoring)[0] if b.has_pair else float("nan")
 
 
 def catchup_table(
-    bench_list: list[Bench], start: float = -np.inf, end: float = np.inf
+    bench_list: list[Bench],
+    start: float = -np.inf,
+    end: float = np.inf,
+    censoring: Censoring = "both",
 ) -> pd.DataFrame:
     rows = []
     for b in bench_list:
@@ -180,7 +168,7 @@ def catchup_table(
         if not b.has_pair:
             row.update(status="insufficient", reason="needs at least one open and one closed model")
         else:
-            m, lo, hi = _catchup(b, start, end)
+            m, lo, hi = _catchup(b, start, end, censoring)
             row.update(level_low=lo, level_high=hi, catchup_months=m)
             if not np.isfinite(m):
                 row.update(

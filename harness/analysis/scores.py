@@ -25,7 +25,7 @@ from harness.analysis._common import (
 from harness.analysis.tables import SCORES_COLUMNS, empty
 
 # Extra columns beyond the ReportTables contract's SCORES_COLUMNS (added by analysis).
-SCORES_EXTRA = ["benchmark", "n_samples", "status", "reason"]
+SCORES_EXTRA = ["benchmark", "n_samples", "status", "reason", "unit"]
 MIN_SAMPLES = 5  # fewer distinct scored samples than this: "insufficient", no number
 
 
@@ -85,15 +85,28 @@ def task_matrix(rows: pd.DataFrame) -> TaskMatrix:
     )
 
 
+# a published standard error is converted from its own unit to the score's (units are data)
+_SE_FACTOR = {
+    ("fraction", "fraction"): 1.0,
+    ("percent", "fraction"): 0.01,
+    ("minutes", "minutes"): 1.0,
+}
+
+
 def _aggregate_ci(extra: object, score: float) -> tuple[float, float]:
-    """CI of a published aggregate from its reported standard error, when the importer kept one."""
+    """CI of a published aggregate from its reported standard error (±1.96 se), when the
+    importer kept one with its unit; no unit, or one that does not convert: no CI."""
     se = extra_field(extra, "stderr")
+    unit = extra_field(extra, "stderr_unit")
+    score_unit = extra_field(extra, "unit") or "fraction"
+    factor = _SE_FACTOR.get((unit or "", score_unit))
     try:
-        s = float(se) if se is not None else float("nan")
+        s = float(se) if se is not None and factor is not None else float("nan")
     except ValueError:
         s = float("nan")
     if not np.isfinite(s):
         return (float("nan"), float("nan"))
+    s *= factor  # type: ignore[operator]
     return (score - 1.96 * s, score + 1.96 * s)
 
 
@@ -208,6 +221,28 @@ def model_scores(
                 "n_samples": n_samples,
                 "status": status,
                 "reason": reason,
+                "unit": "fraction",
             }
         )
-    return pd.DataFrame(out, columns=cols)
+    table = pd.DataFrame(out, columns=cols)
+    # a time horizon in minutes is not a 0-1 score: the import says so (extra.unit), or,
+    # for files without it, a benchmark whose scores exceed 1
+    minutes = set(df.loc[df["extra"].map(_is_minutes), "benchmark"]) if "extra" in df else set()
+    by_bench = table.groupby("benchmark")["score"].max()
+    minutes |= set(by_bench[by_bench > 1.0 + 1e-9].index)
+    table.loc[table["benchmark"].isin(minutes), "unit"] = "minutes"
+    return table
+
+
+def _is_minutes(extra: object) -> bool:
+    return isinstance(extra, str) and '"unit": "minutes"' in extra
+
+
+def own_task_matrices(samples: pd.DataFrame, scores: pd.DataFrame) -> dict[str, TaskMatrix]:
+    """Task matrices for benchmarks gapbench ran itself (not imported aggregates)."""
+    if samples.empty or scores.empty:
+        return {}
+    ok = scores.loc[scores["status"] == "ok", ["model_id", "benchmark"]]
+    sc = scored_rows(with_benchmark(samples))
+    sc = sc[sc["sample_id"] != AGGREGATE_ID].merge(ok, on=["model_id", "benchmark"])
+    return {str(name): task_matrix(g) for name, g in sc.groupby("benchmark")}

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from harness.analysis.answer import Answer
 
 SCORES_COLUMNS = [
     "model_id",
@@ -131,6 +135,117 @@ DRIFT_COLUMNS = [
     "reason",
 ]
 
+# ---- the answer (issue 9): tables of `Answer`, the JSON of `gapbench analyze --format json`.
+# Documented key by key in docs/analysis-json.md; a test checks the doc lists every column.
+ANSWER_UNDERSTATEMENT_COLUMNS = [
+    "measure",
+    "unit",
+    "window",
+    "since",
+    "until",
+    "censoring",
+    "averaging",
+    "agentic",
+    "standard",
+    "d",
+    "ci_low",
+    "ci_high",
+    "p_one_sided",
+    "n_agentic",
+    "n_standard",
+    "n_bounds",
+    "status",
+    "reason",
+]
+SENSITIVITY_COLUMNS = [
+    "rank",
+    "measure",
+    "unit",
+    "censoring",
+    "window",
+    "benchmark_set",
+    "averaging",
+    "agentic",
+    "standard",
+    "d",
+    "ci_low",
+    "ci_high",
+    "p_one_sided",
+    "n_agentic",
+    "n_standard",
+    "status",
+    "is_primary",
+]
+COVERAGE_COLUMNS = [
+    "benchmark",
+    "kind",
+    "borderline",
+    "n_closed",
+    "n_open",
+    "first_closed",
+    "first_open",
+    "last_closed",
+    "last_open",
+    "closed_spacing_months",
+    "open_spacing_months",
+    "counted",
+    "bounds",
+    "dropped",
+    "dropped_reasons",
+    "note",
+]
+ANSWER_LAG_COLUMNS = ["suite", "kind", "mean_lag", "n", "n_lower", "n_upper"]
+CROSSCHECK_COLUMNS = [
+    "check",
+    "origin",
+    "kind",
+    "value",
+    "low",
+    "high",
+    "unit",
+    "window",
+    "n",
+    "source",
+]
+SUBSTITUTE_COLUMNS = [
+    "closed_model",
+    "benchmark",
+    "kind",
+    "unit",
+    "closed_score",
+    "closed_release",
+    "best_open_model",
+    "best_open_score",
+    "gap",
+    "matched_by",
+    "matched_on",
+    "months_after_release",
+    "status",
+]
+SUBSTITUTE_TIMELINE_COLUMNS = [
+    "closed_model",
+    "benchmark",
+    "unit",
+    "date",
+    "open_model",
+    "open_best",
+    "gap",
+]
+
+# Published time horizons (METR, minutes): never a 0-1 score, so never in `scores`,
+# `frontier` or `gaps`; drawn on a log2 axis of minutes. `frontier`: the row raises its
+# side's best horizon.
+HORIZON_SCORE_COLUMNS = [
+    "benchmark",
+    "kind",
+    "model_id",
+    "access",
+    "release_date",
+    "minutes",
+    "log2_minutes",
+    "frontier",
+]
+
 
 def empty(columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -151,5 +266,9 @@ class ReportTables:
     horizon_gap: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_GAP_COLUMNS))
     trend: pd.DataFrame = field(default_factory=lambda: empty(TREND_COLUMNS))
     drift: pd.DataFrame = field(default_factory=lambda: empty(DRIFT_COLUMNS))
+    published_horizons: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_SCORE_COLUMNS))
     generated_at: datetime | None = None
     title: str = "gapbench report"
+    # the answer under a specification (verdict, primary D, sensitivity, coverage, ...):
+    # report/ draws it as given, so its numbers equal `gapbench analyze --format json`
+    answer: Answer | None = None

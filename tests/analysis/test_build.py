@@ -8,6 +8,7 @@ import pytest
 
 from harness._types import DeploymentFacts, SampleRecord
 from harness.analysis import build_report_tables, headline
+from harness.analysis.spec import AnalysisSpec
 from harness.analysis.tables import (
     FLAG_COLUMNS,
     FRONTIER_COLUMNS,
@@ -122,7 +123,9 @@ def synthetic_store(tmp_path, rng) -> pd.DataFrame:
 
 def test_build_report_tables_round_trip(tmp_path, rng):
     samples = synthetic_store(tmp_path, rng)
-    t = build_report_tables(samples, title="t", n_boot=400, null_baselines={"sat": 0.25})
+    # all dates, first-model crossings dropped: the planted lags are exact here
+    spec = AnalysisSpec(since=None, censoring="both", replicates=400, curve_replicates=100)
+    t = build_report_tables(samples, spec=spec, title="t", null_baselines={"sat": 0.25})
     assert isinstance(t, ReportTables) and t.title == "t"
     for name, cols in (
         ("scores", SCORES_COLUMNS),
@@ -157,16 +160,20 @@ def test_build_report_tables_round_trip(tmp_path, rng):
     assert hz.loc["C", "h50"] > hz.loc["O", "h50"]
     assert t.generated_at is not None and not t.catchup.empty
     lines = headline(t)
-    assert lines[0].startswith("Agentic lag (") and "D = " in lines[0] and "p = " in lines[0]
+    # the verdict leads (planted D = +4 months on every benchmark: supported), then the measures
+    assert t.answer is not None and t.answer.verdict == "supported"
+    assert lines[0] == t.answer.sentence and lines[0].startswith("Supported: ")
+    assert lines[1].startswith("Agentic lag (") and "D = " in lines[1] and "p = " in lines[1]
     assert any(line.startswith("Ladder, C vs O") for line in lines)
 
 
 def test_empty_store_gives_empty_tables(tmp_path):
-    t = build_report_tables(Store(tmp_path / "none").samples())
+    t = build_report_tables(Store(tmp_path / "none").samples(), spec=AnalysisSpec(since=None))
     for f in fields(ReportTables):
         v = getattr(t, f.name)
         if isinstance(v, pd.DataFrame) and f.name not in ("understatement", "flags"):
             assert v.empty, f.name
     assert (t.understatement["status"] == "insufficient").all()
-    assert headline(t)[0].startswith("Lag test (all dates): insufficient data")
+    assert headline(t)[0].startswith("Inconclusive: ")
+    assert headline(t)[1].startswith("Lag test (all dates): insufficient data")
     assert np.isnan(t.understatement["d"]).all()

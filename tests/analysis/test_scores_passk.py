@@ -41,13 +41,27 @@ def test_too_few_samples_gives_no_number():
     )
 
 
-def test_imported_aggregate_keeps_published_value_and_stderr():
+@pytest.mark.parametrize(
+    ("extra", "half_width"),
+    [
+        ('{"stderr": "0.02", "stderr_unit": "fraction"}', 1.96 * 0.02),
+        # apex_agents: a fraction score whose SE is published in percentage points
+        ('{"stderr": "3.6", "stderr_unit": "percent"}', 1.96 * 0.036),
+        # an SE without its unit (an import from before units were kept): no CI, not a guess
+        ('{"stderr": "3.6"}', None),
+    ],
+)
+def test_imported_aggregate_keeps_published_value_and_se_in_its_unit(extra, half_width):
     r = synth.row("m", "closed", synth.month(0), "gpqa", "standard", 0.62)
-    r["extra"] = '{"stderr": "0.02"}'
+    r["extra"] = extra
     s = model_scores(synth.frame([r])).iloc[0]
     assert s["status"] == "ok" and s["score"] == 0.62 and s["n_samples"] == 1
-    assert (s["ci_low"], s["ci_high"]) == pytest.approx((0.62 - 0.0392, 0.62 + 0.0392))
     assert r["sample_id"] == AGGREGATE_ID
+    if half_width is None:
+        assert np.isnan(s["ci_low"]) and np.isnan(s["ci_high"])
+    else:
+        assert (s["ci_low"], s["ci_high"]) == pytest.approx((0.62 - half_width, 0.62 + half_width))
+        assert 0 <= s["ci_low"] < s["ci_high"] <= 1
 
 
 def test_versions_are_separate_benchmarks():

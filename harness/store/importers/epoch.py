@@ -205,6 +205,15 @@ def _se_scale(bench: BenchmarkMap) -> str:
     return bench.stderr_scale or bench.scale
 
 
+def version_of(path: Path) -> str:
+    """The dump version ('epoch-hub-2026-04') of a dump folder or zip."""
+    dump = _Dump(Path(path))
+    try:
+        return dump_version(dump)
+    finally:
+        dump.close()
+
+
 def read_eci(path: Path) -> pd.DataFrame:
     """The Epoch Capabilities Index of a dump: model_id, access, release_date, eci (index
     points), for rows with a score, a known access and a release date (the ECI lag
