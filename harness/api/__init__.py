@@ -15,44 +15,34 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+# Light modules whose names are also names of functions here (workspace, models, results,
+# nightly) are imported eagerly: importing a submodule later would set `harness.api.<name>`
+# to the module and shadow the function of the same name.
+from harness.api.models import Model, add_model, endpoint, models, serve_command, suites
+from harness.api.nightly import nightly, publish
+from harness.api.results import Results, results
+from harness.api.workspace import Workspace, resolve_sweep_path, workspace
+from harness.sweep.spec import SweepSpec
+
 if TYPE_CHECKING:
     from harness.api.analysis import analyze, answer, build_report
     from harness.api.imports import import_results
-    from harness.api.models import Model, add_model, endpoint, models, serve_command, suites
-    from harness.api.nightly import nightly, publish
-    from harness.api.results import Results, results
     from harness.api.runs import evaluate, plan, plan_warnings, run, run_sweep, samples
-    from harness.api.workspace import Workspace, resolve_sweep_path, workspace
-    from harness.sweep.spec import SweepSpec
 
 # name -> module. Imported on first use, so that `gapbench run bad.yaml` can say what is wrong
 # in a second instead of first importing every engine (inspect, lm-eval, the SDKs, scipy).
-# Add a public name here AND under TYPE_CHECKING above.
+# Add a public name here AND under TYPE_CHECKING above (or eagerly, if its module is light).
 _HOMES = {
     "analyze": "harness.api.analysis",
     "answer": "harness.api.analysis",
     "build_report": "harness.api.analysis",
     "import_results": "harness.api.imports",
-    "Model": "harness.api.models",
-    "add_model": "harness.api.models",
-    "endpoint": "harness.api.models",
-    "models": "harness.api.models",
-    "serve_command": "harness.api.models",
-    "suites": "harness.api.models",
-    "nightly": "harness.api.nightly",
-    "publish": "harness.api.nightly",
-    "Results": "harness.api.results",
-    "results": "harness.api.results",
     "evaluate": "harness.api.runs",
     "plan": "harness.api.runs",
     "plan_warnings": "harness.api.runs",
     "run": "harness.api.runs",
     "run_sweep": "harness.api.runs",
     "samples": "harness.api.runs",
-    "Workspace": "harness.api.workspace",
-    "resolve_sweep_path": "harness.api.workspace",
-    "workspace": "harness.api.workspace",
-    "SweepSpec": "harness.sweep.spec",
 }
 
 
