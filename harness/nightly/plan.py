@@ -31,6 +31,7 @@ class NightPlan:
     why: dict[str, str]  # run_id -> why it runs tonight
     skipped: tuple[Skipped, ...]  # what does not run, and why
     n_up_to_date: int  # sweep runs with nothing to do
+    n_planned_runs: int  # sweep runs the plan could make at all (not skipped)
 
     @property
     def nothing_new(self) -> bool:
@@ -129,4 +130,5 @@ def plan_night(
         why=why,
         skipped=tuple(skipped),
         n_up_to_date=len(base.runs) - len(todo_runs),
+        n_planned_runs=len(base.runs),
     )

@@ -16,6 +16,7 @@ import pandas as pd
 
 from harness.analysis.drift import alerts_for, drift_table
 from harness.config import Settings
+from harness.errors import GapbenchError
 from harness.models import Registry
 from harness.nightly.clock import Clock, SystemClock, night_of
 from harness.nightly.plan import NightPlan, plan_night
@@ -194,6 +195,12 @@ def run_night(
         with sweep_lock(settings.results_dir, sweep.name, wait_s=wait_lock_s):
             night_plan = plan_night(sweep, sweep_path, ctx.registry, ctx.suites, store, night)
             skipped = [SkippedItem(what=s.what, reason=s.reason) for s in night_plan.skipped]
+            if night_plan.n_planned_runs == 0:
+                why = night_plan.skipped[0].reason if night_plan.skipped else "no runs"
+                raise GapbenchError(
+                    f"nightly {sweep.name}: nothing can run: every model or suite was skipped "
+                    f"(first: {why})"
+                )
             if night_plan.nothing_new:
                 message = (
                     f"nightly {sweep.name} {night.isoformat()}: nothing new "
@@ -205,14 +212,21 @@ def run_night(
             ran_canaries = {r.run_id for r in ran if r.canary and r.n_written}
             alerts = _alerts(store, night_plan, ran_canaries)
             ran_anything = any(r.n_written or r.status != "complete" for r in ran)
+            report, report_error = None, None
+            if render is not None and ran_anything:
+                try:
+                    report = str(render(report_name or sweep.name))
+                except GapbenchError as exc:  # the night's rows are stored; say what failed
+                    report_error = f"report not rendered: {exc}"
+                    skipped.append(SkippedItem(what="report", reason=str(exc)))
             result = outcome_of(
                 ran_anything=ran_anything,
                 any_drift=bool(alerts),
-                all_complete=outcome.exit_code == EXIT_CODES["ok"],
+                all_complete=outcome.exit_code == EXIT_CODES["ok"] and report_error is None,
             )
-            report = None
-            if render is not None and ran_anything:
-                report = str(render(report_name or sweep.name))
+            message = _message(result, sweep.name, night, ran, alerts)
+            if report_error and result == "partial" and outcome.exit_code == EXIT_CODES["ok"]:
+                message = f"nightly {sweep.name} {night.isoformat()}: PARTIAL: {report_error}"
             spend = Spend(
                 spent_usd=outcome.spent_usd,
                 rows_cost_usd=outcome.cost_usd,
@@ -221,7 +235,7 @@ def run_night(
             )
             return summary(
                 result,
-                _message(result, sweep.name, night, ran, alerts),
+                message,
                 ran=ran,
                 skipped=skipped,
                 drift=alerts,

@@ -189,22 +189,33 @@ def test_github_actions_workflow_is_scheduled_and_calls_gapbench() -> None:
     assert "secrets.OPENAI_API_KEY" in text and not re.search(r"sk-[A-Za-z0-9]{8,}", text)
 
 
-def test_a_bad_option_on_a_schedule_line_is_one_line_exit_2(tmp_path: Path) -> None:
+def test_a_bad_option_on_a_schedule_line_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.cli import main
+
     fields = next(
         ln
         for ln in CRONTAB.read_text().splitlines()
         if ln.strip() and not ln.startswith("#") and not re.match(r"^\w+=", ln)
     ).split(None, 5)
     argv = gapbench_commands(fields[5])[0]
-    for bad in (["--wait-lock", "-5"], ["--night", "2026-02-30"], ["--budget", "nan"], ["--bogus"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "harness.cli", *argv, *bad],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            cwd=tmp_path,
-        )
-        lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
-        assert done.returncode == 2 and len(lines) == 1, done.stderr
-        assert "Traceback" not in done.stderr
-        assert not (tmp_path / "results").exists()  # nothing ran, nothing written
+    monkeypatch.chdir(tmp_path)
+    for bad in (["--wait-lock", "-5"], ["--night", "2026-02-30"], ["--budget", "nan"]):
+        code = main([*argv, *bad])
+        err = capsys.readouterr().err
+        lines = [ln for ln in err.splitlines() if ln.strip()]
+        assert code == 2 and len(lines) == 1, err
+        assert bad[0] in lines[0]
+    # And as the scheduler runs it: a separate process, nothing written.
+    done = subprocess.run(
+        [sys.executable, "-m", "harness.cli", *argv, "--bogus"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+    assert done.returncode == 2 and len(lines) == 1 and "--bogus" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert not any(tmp_path.iterdir())  # nothing ran, nothing written
