@@ -106,15 +106,19 @@ def make_model(
             base_url=endpoint.base_url,
             api_key=key,
             memoize=False,
+            max_retries=0,  # the SDK never retries: the request path does (one layer)
         )
     if endpoint.base_url is None:  # api.openai.com itself
-        return get_model(f"openai/{endpoint.model_name}", config=config, api_key=key, memoize=False)
+        return get_model(
+            f"openai/{endpoint.model_name}", config=config, api_key=key, memoize=False, max_retries=0
+        )
     return get_model(
         f"openai-api/{service}/{endpoint.model_name}",
         config=config,
         base_url=endpoint.base_url,
         api_key=key,
         memoize=False,
+        max_retries=0,  # the SDK never retries: the request path does (one layer)
         # local servers (llama.cpp) reject OpenAI's "strict" tool schemas
         strict_tools=False,
     )

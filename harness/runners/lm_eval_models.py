@@ -1,13 +1,19 @@
 """lm-eval API models, instrumented so that every request yields a per-sample record.
 
-lm-eval's own `generate_until` for API models retries each request and then raises for the
-whole batch when one request keeps failing, and it discards usage, latency and the model name
-the API returned. These subclasses keep lm-eval's payload building and response parsing
-(`_create_payload`, `model_call`, `parse_generations`) and replace only the request loop:
-each request is retried on its own (same tenacity policy as lm-eval), timed, and its outcome
-(text or error, usage, model name, finish reason) is kept in `calls`, keyed by the doc's key.
-A request that fails after its retries yields "" to lm-eval and an error entry here; the
-runner turns it into a sample with status "error", never a wrong answer.
+lm-eval's own `generate_until` for API models retries each request (tenacity) and then raises
+for the whole batch when one request keeps failing, and it discards usage, latency and the
+model name the API returned. These subclasses keep lm-eval's payload building, its own async
+client (`amodel_call`: aiohttp, one session, a connection limit) and its response parsing,
+and replace only the loop around them: each request is sent once (the request path is the
+one layer that retries, see harness.serve.proxy.retry), timed, and its outcome (text or
+error, usage, model name, finish reason) kept in `calls`, keyed by the doc's key. A request
+that fails yields "" to lm-eval and an error entry here; the runner turns it into a sample
+with status "error", never a wrong answer.
+
+Two optional hooks let the executor stream samples and stop early: `may_send(key)` is asked
+before each request (False: not sent, error NOT_SENT) and `on_call(key, outcome)` is told as
+each request ends. lm-eval logs a line per failed request ("Retrying..." although nothing is
+retried here); those lines are folded into one per run and deployment.
 
 API keys are read from the environment at call time (the NAME of the variable comes from the
 endpoint) and are never stored on the object, in lm-eval's config, or in any log.
@@ -15,25 +21,32 @@ endpoint) and are never stored on the object, in lm-eval's config, or in any log
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import copy
+import contextvars
 import functools
+import json
+import logging
 import os
+import re
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from lm_eval.models.anthropic_llms import AnthropicChat
 from lm_eval.models.openai_completions import LocalChatCompletion, OpenAIChatCompletion
-from tenacity import retry, stop_after_attempt, wait_exponential
 
 from harness._types import Endpoint
 from harness.offline import offline_env
+
+log = logging.getLogger(__name__)
+
+NOT_SENT = "not sent: the executor stopped starting this deployment's samples"
 
 
 @dataclass(frozen=True)
@@ -103,22 +116,108 @@ def _doc_scope(inst: Any) -> str | None:
     return None  # lm-eval registry docs: the cache replays in order (no epoch known here)
 
 
+@dataclass
+class _InFlight:
+    """What one request's task knows about itself (a context variable: one per asyncio task)."""
+
+    scope: str | None
+    raw: dict[str, Any] | None = None  # the decoded answer, caught in parse_generations
+    status: int | None = None  # HTTP status of a failed answer, caught in lm-eval's log line
+    error_text: str | None = None
+
+
+_current: contextvars.ContextVar[_InFlight | None] = contextvars.ContextVar(
+    "gapbench_lm_eval_request", default=None
+)
+_FAILED = re.compile(
+    r"^API request failed! Status code: (\d+), Response text: (.*)\. Retrying", re.S
+)
+
+
+class _Fold(logging.Filter):
+    """Swallows lm-eval's per-failure log lines (noting the status on the request) and
+    counts them, so that a run prints one line per deployment instead of one per request."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.statuses: Counter[str] = Counter()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message.startswith("API request failed!"):
+            call = _current.get()
+            match = _FAILED.match(message)
+            if call is not None and match:
+                call.status, call.error_text = int(match.group(1)), match.group(2)
+            return False
+        if message.startswith("Exception:") and message.endswith("retrying."):
+            call = _current.get()
+            self.statuses[f"HTTP {call.status}" if call and call.status else "no answer"] += 1
+            return False
+        return True
+
+
+class _NoSemaphore:
+    """amodel_call acquires the semaphore it is given; ours is taken before the clock starts."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+
+def _error_message(call: _InFlight | None, exc: BaseException) -> str:
+    if call is not None and call.status is not None:
+        detail = call.error_text or ""
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            payload = json.loads(detail)
+            err = payload.get("error", payload)
+            detail = str(err.get("message", detail)) if isinstance(err, dict) else detail
+        return f"HTTP {call.status}: {detail}"[:500]
+    return _describe(exc)
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine to the end from synchronous code, even under a running event loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="lm-eval-requests")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 class _Instrumented:
-    """Mixin for lm-eval TemplateAPI chat models: per-request retries, timing and errors."""
+    """Mixin for lm-eval TemplateAPI chat models: one attempt per request, timed, recorded."""
 
     # Set by configure(); class-level defaults keep mypy and lm-eval's __init__ order happy.
     _key_env: str | None = None
-    _on_call: Any = None
+    label = "model"  # the deployment, in the folded failure line
+    may_send: Callable[[str], bool] | None = None
+    on_call: Callable[[str, CallOutcome], None] | None = None
 
-    def configure(self, key_env: str | None) -> None:
+    def configure(self, key_env: str | None, label: str = "model") -> None:
         self._key_env = key_env
+        self.label = label
         # How a request is matched to its sample: our own docs carry a "key" column;
         # lm-eval registry tasks are matched by task name and doc hash (lm_eval_registry).
         self.key_of: Callable[[Any], str] = lambda inst: str(inst.doc["key"])
         # The request path's cache replays per scope: "<sample id>/<epoch>" for our own docs,
         # so that a resumed run redoing only epoch 2 is not answered with epoch 1's reply.
         self.scope_of: Callable[[Any], str | None] = _doc_scope
-        self._scope = threading.local()  # the scope of the request this thread is sending
         self.calls: dict[str, CallOutcome] = {}
         self._lock = threading.Lock()
 
@@ -129,8 +228,8 @@ class _Instrumented:
         return None
 
     def _scope_header(self) -> dict[str, str]:
-        scope = getattr(self._scope, "value", None)
-        return {SCOPE_HEADER: scope} if scope else {}
+        call = _current.get()
+        return {SCOPE_HEADER: call.scope} if call is not None and call.scope else {}
 
     def _api_key_now(self) -> str:
         if not self._key_env:
@@ -140,48 +239,78 @@ class _Instrumented:
     def _extract(self, out: dict[str, Any]) -> CallOutcome:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def _one(self, context: Any, gen_kwargs: dict[str, Any]) -> CallOutcome:
-        started = datetime.now(UTC)
-        t0 = time.monotonic()
-        attempts = max(1, int(self.max_retries))  # type: ignore[attr-defined]
-        call = retry(
-            stop=stop_after_attempt(attempts),
-            wait=wait_exponential(multiplier=0.5, min=1, max=10),
-            reraise=True,
-        )(self.model_call)  # type: ignore[attr-defined]
+    def parse_generations(self, outputs: Any, **kwargs: Any) -> list[str]:
+        call = _current.get()
+        if call is not None and isinstance(outputs, dict):
+            call.raw = outputs  # usage, model name and finish reason, for the record
+        texts: list[str] = super().parse_generations(outputs=outputs, **kwargs)  # type: ignore[misc]
+        return texts
+
+    def _keep(self, key: str, outcome: CallOutcome) -> None:
+        with self._lock:
+            prev = self.calls.get(key)
+            # Several requests for one doc: keep the first, unless a later one failed.
+            if prev is None or (outcome.error is not None and prev.error is None):
+                self.calls[key] = outcome
+        if self.on_call is not None:
+            self.on_call(key, outcome)
+
+    async def _one(self, session: Any, sem: asyncio.Semaphore, inst: Any) -> str:
+        key = self.key_of(inst)
+        context, gen_kwargs = inst.args[0], inst.args[1]
+        if self.may_send is not None and not self.may_send(key):
+            now = datetime.now(UTC)
+            self._keep(key, CallOutcome(now, now, 0.0, error=NOT_SENT))
+            return ""
+        async with sem:
+            call = _InFlight(scope=self.scope_of(inst))
+            token = _current.set(call)
+            started, t0 = datetime.now(UTC), time.monotonic()
+            try:
+                await self.amodel_call(  # type: ignore[attr-defined]
+                    session, _NoSemaphore(), messages=[context], generate=True,
+                    gen_kwargs=gen_kwargs, eos=self.eos_string,
+                )  # fmt: skip
+                if call.raw is None:
+                    raise RuntimeError("no response from the API")
+                outcome = self._extract(call.raw)
+            except Exception as exc:  # a failed call becomes an error record, never a score
+                outcome = CallOutcome(started, started, 0.0, error=_error_message(call, exc))
+            finally:
+                _current.reset(token)
+        outcome = replace(outcome, started_at=started, finished_at=datetime.now(UTC),
+                          latency_s=time.monotonic() - t0)  # fmt: skip
+        self._keep(key, outcome)
+        return outcome.text
+
+    async def _all(self, requests: list[Any]) -> list[str]:
+        from aiohttp import ClientSession, ClientTimeout, TCPConnector
+        from lm_eval.models.api_models import eval_logger
+
+        limit = max(1, int(self._concurrent))  # type: ignore[attr-defined]
+        fold = _Fold()
+        eval_logger.addFilter(fold)
         try:
-            out = call(messages=[context], generate=True, gen_kwargs=copy.deepcopy(gen_kwargs))
-            if not isinstance(out, dict):
-                raise RuntimeError("no response from the API after retries")
-            outcome = self._extract(out)
-        except Exception as exc:  # a failed call becomes an error record, never a score
-            outcome = CallOutcome(started, started, 0.0, error=_describe(exc))
-        return replace(
-            outcome,
-            started_at=started,
-            finished_at=datetime.now(UTC),
-            latency_s=time.monotonic() - t0,
-        )
+            async with ClientSession(
+                connector=TCPConnector(limit=limit, ssl=self.verify_certificate),  # type: ignore[attr-defined]
+                timeout=ClientTimeout(total=self.timeout),  # type: ignore[attr-defined]
+            ) as session:
+                sem = asyncio.Semaphore(limit)
+                texts = await asyncio.gather(*(self._one(session, sem, inst) for inst in requests))
+        finally:
+            eval_logger.removeFilter(fold)
+        if fold.statuses:
+            n = sum(fold.statuses.values())
+            what = ", ".join(f"{k} x{v}" for k, v in fold.statuses.most_common())
+            log.warning("%s: %d of %d requests failed after the request path's retries (%s)",
+                        self.label, n, len(requests), what)  # fmt: skip
+        return list(texts)
 
     def generate_until(self, requests: list[Any], disable_tqdm: bool = False) -> list[str]:
-        def run(inst: Any) -> str:
-            context, gen_kwargs = inst.args[0], inst.args[1]
-            self._scope.value = self.scope_of(inst)  # read by `header`, in this thread
-            try:
-                outcome = self._one(context, gen_kwargs)
-            finally:
-                self._scope.value = None
-            with self._lock:
-                key = self.key_of(inst)
-                prev = self.calls.get(key)
-                # Several requests for one doc: keep the first, unless a later one failed.
-                if prev is None or (outcome.error is not None and prev.error is None):
-                    self.calls[key] = outcome
-            return outcome.text
-
-        workers = max(1, int(self._concurrent))  # type: ignore[attr-defined]
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lm-eval-call") as pool:
-            return list(pool.map(run, requests))
+        if not requests:
+            return []
+        result: list[str] = _run(self._all(requests))
+        return result
 
 
 class ChatCompletions(_Instrumented, LocalChatCompletion):
@@ -387,7 +516,8 @@ def make_model(endpoint: Endpoint, max_gen_toks: int, num_concurrent: int) -> _I
         "model": endpoint.model_name,
         "tokenizer_backend": None,
         "num_concurrent": max(1, num_concurrent),
-        "max_retries": endpoint.max_retries + 1,  # lm-eval counts attempts
+        # One attempt: the request path retries (lm-eval's tenacity loop is not used).
+        "max_retries": 1,
         "timeout": max(1, int(endpoint.timeout_s)),
         "max_gen_toks": max_gen_toks,
     }
@@ -399,5 +529,5 @@ def make_model(endpoint: Endpoint, max_gen_toks: int, num_concurrent: int) -> _I
         model = OpenAIChat(tokenized_requests=False, **common)
     else:
         model = ChatCompletions(base_url=url, tokenized_requests=False, **common)
-    model.configure(endpoint.api_key_env)
+    model.configure(endpoint.api_key_env, endpoint.facts.deployment_id)
     return model

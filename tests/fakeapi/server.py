@@ -52,6 +52,7 @@ class Attempt:
     body_hash: str
     attempt: int
     outcome: str  # "ok", a fault kind, or an HTTP status like "404"
+    at: float = 0.0  # time.monotonic() when it arrived
 
 
 def body_hash(body: bytes) -> str:
@@ -149,7 +150,7 @@ class _Handler(BaseHTTPRequestHandler):
         with st.lock:
             full = st.capacity is not None and st.in_flight >= st.capacity
             if full:
-                st.log.append(Attempt(path, body_hash(body), -1, "429"))
+                st.log.append(Attempt(path, body_hash(body), -1, "429", time.monotonic()))
             else:
                 st.in_flight += 1
                 st.max_in_flight = max(st.max_in_flight, st.in_flight)
@@ -187,13 +188,13 @@ class _Handler(BaseHTTPRequestHandler):
             attempt = st.tries[h]
             st.tries[h] += 1
             fault = st.script.popleft() if st.script else st.faults.fault_for(h, attempt)
-            st.log.append(Attempt(path, h, attempt, fault or "ok"))
+            st.log.append(Attempt(path, h, attempt, fault or "ok", time.monotonic()))
         return fault
 
     def _log(self, path: str, body: bytes, outcome: str) -> None:
         st = self.server.state
         with st.lock:
-            st.log.append(Attempt(path, body_hash(body), -1, outcome))
+            st.log.append(Attempt(path, body_hash(body), -1, outcome, time.monotonic()))
 
     def _answer(
         self, protocol: wire.WireProtocol, request: dict[str, Any], body: bytes, drop: bool

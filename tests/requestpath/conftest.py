@@ -8,7 +8,7 @@ from pathlib import Path
 
 from harness._types import Endpoint, Protocol
 from harness.models import Pricing
-from harness.serve.proxy import request_path
+from harness.serve.proxy import BreakerPolicy, RetryPolicy, request_path
 from harness.serve.proxy.ledger import Ledger
 from tests.fakeapi import FakeAPI
 from tests.fakeapi.registry import PRICING, fake_card, fake_deployment, fake_endpoint, upstream_url
@@ -31,8 +31,13 @@ def proxied(
     pricing: Pricing | None = PRICING,
     max_connections: int | None = None,
     limit_concurrency: bool = True,
+    retry: RetryPolicy | None = None,
+    breaker: BreakerPolicy | None = None,
+    cache_mode: str = "normal",
 ) -> Iterator[tuple[Endpoint, Ledger]]:
-    """The proxy in front of the fake API; yields (endpoint to use, its ledger)."""
+    """The proxy in front of the fake API; yields (endpoint to use, its ledger).
+
+    retry: the proxy's retry policy (default: the deployment's, 3 attempts here)."""
     ledger = ledger or Ledger()
     dep = deployment(protocol, upstream_url(fake, protocol), pricing=pricing)
     if max_connections is not None:
@@ -43,5 +48,8 @@ def proxied(
         cache_dir=cache_dir,
         ledger=ledger,
         limit_concurrency=limit_concurrency,
+        retry=retry,
+        breaker=breaker,
+        cache_mode=cache_mode,  # type: ignore[arg-type]
     ) as ep:
         yield ep, ledger

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from harness.serve.proxy.cache import CachedResponse, ResponseCache, request_key
+from harness.serve.proxy.cache import AnswerCache, CachedResponse, request_key
 from harness.serve.proxy.ledger import CallRecord, Ledger, usage_from_json, usage_from_sse
 from harness.sweep.budget import Budget
 
@@ -114,26 +115,51 @@ def test_cache_keys_ignore_json_key_order_and_identical_requests_get_successive_
     assert k1 != request_key("other", "POST", "/x", b'{"a": 1, "b": [1, 2]}')
     assert k1 != request_key("d", "POST", "/x", b'{"a": 1, "b": [1, 2]}', scope="epoch-2")
     first, second = CachedResponse("application/json", b"1"), CachedResponse("text/plain", b"2")
-    cache = ResponseCache(tmp_path / "c")
-    assert cache.lookup(k1) is None  # nothing yet: go upstream
-    cache.store(k1, first)
-    assert cache.lookup(k1) is None  # this session produced it: the next epoch is new work
-    cache.store(k1, second)
-    cache.close()
-    rerun = ResponseCache(tmp_path / "c")  # a new session replays in delivery order
-    assert [rerun.lookup(k1), rerun.lookup(k1), rerun.lookup(k1)] == [first, second, None]
     third = CachedResponse("application/json", b"3")
-    rerun.store(k1, third)
-    rerun.close()
-    # Two sessions sharing the directory both run past the stored answers and append: the
-    # second's index is taken, so it appends after the first instead of overwriting.
-    a, b = ResponseCache(tmp_path / "c"), ResponseCache(tmp_path / "c")
-    assert [a.lookup(k1) for _ in range(4)] == [first, second, third, None]
-    assert [b.lookup(k1) for _ in range(4)] == [first, second, third, None]
     x, y = CachedResponse("application/json", b"x"), CachedResponse("application/json", b"y")
-    a.store(k1, x)
-    b.store(k1, y)
-    c = ResponseCache(tmp_path / "c")
-    assert [c.lookup(k1) for _ in range(6)] == [first, second, third, x, y, None]
-    for cache in (a, b, c):
-        cache.close()
+
+    async def scenario() -> None:
+        cache = AnswerCache(tmp_path / "c")
+        assert await cache.lookup(k1) is None  # nothing yet: go upstream
+        cache.store(k1, first)
+        assert await cache.lookup(k1) is None  # this session produced it: the next epoch is new
+        cache.store(k1, second)
+        await cache.close()
+        rerun = AnswerCache(tmp_path / "c")  # a new session replays in delivery order
+        assert [await rerun.lookup(k1) for _ in range(3)] == [first, second, None]
+        rerun.store(k1, third)
+        await rerun.close()
+        # Two sessions sharing the file both run past the stored answers and append: the
+        # second's index is taken, so it appends after the first instead of overwriting.
+        a, b = AnswerCache(tmp_path / "c"), AnswerCache(tmp_path / "c")
+        assert [await a.lookup(k1) for _ in range(4)] == [first, second, third, None]
+        assert [await b.lookup(k1) for _ in range(4)] == [first, second, third, None]
+        a.store(k1, x)
+        await a.flush()
+        b.store(k1, y)
+        await b.flush()
+        c = AnswerCache(tmp_path / "c")
+        assert [await c.lookup(k1) for _ in range(6)] == [first, second, third, x, y, None]
+        for cache in (a, b, c):
+            await cache.close()
+
+    asyncio.run(scenario())
+
+
+def test_an_older_diskcache_cache_is_imported_once(tmp_path: Path) -> None:
+    """Upgrading never pays again for answers the earlier (diskcache) format holds."""
+    import diskcache
+
+    key = request_key("d", "POST", "/x", b"{}")
+    old = diskcache.Cache(str(tmp_path / "c"), eviction_policy="none")
+    old.add(f"{key}:0", ("application/json", b"old answer"))
+    old.close()
+
+    async def scenario() -> list[CachedResponse | None]:
+        cache = AnswerCache(tmp_path / "c")
+        got = [await cache.lookup(key), await cache.lookup(key)]
+        await cache.close()
+        return got
+
+    assert asyncio.run(scenario()) == [CachedResponse("application/json", b"old answer"), None]
+    assert asyncio.run(scenario())[0] is not None  # imported once, still there

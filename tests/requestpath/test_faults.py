@@ -1,10 +1,11 @@
-"""With a fifth of calls failing in every way an API fails, every request ends exactly once:
-answered wherever the SDK's retries sufficed, an error only where they ran out."""
+"""With a fifth of calls failing in every way an API fails, every request ends exactly once,
+after exactly the attempts the retry policy documents: answered wherever they sufficed, an
+error where they ran out. The proxy is the only layer that retries (the SDKs are told not to)."""
 
 from __future__ import annotations
 
+import itertools
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -14,58 +15,47 @@ import openai
 import pytest
 
 from harness._types import Protocol
+from harness.serve.proxy import RetryPolicy
 from harness.serve.proxy.ledger import Ledger
-from tests.fakeapi import FAULT_KINDS, FakeAPI, body_hash
+from tests.fakeapi import FAULT_KINDS, FakeAPI, Faults, body_hash
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import proxied
 
 N = 300
-MAX_RETRIES = 1  # small, so that some requests really run out of retries
-# Generous, so that only injected delays time out even on a loaded machine.
-CLIENT_TIMEOUT_S = 3.0
 SEED = 7
+RETRY_AFTER_S = 0.3  # longer than the policy's own backoff, so honouring it shows
+# Two attempts, so that some calls really run out; short waits and attempt timeout (the
+# "timeout" fault answers only after DELAY_S) keep the test quick.
+POLICY = RetryPolicy(attempts=2, attempt_timeout_s=1.0, initial_wait_s=0.05, max_wait_s=0.1)
+DELAY_S = 2.0
 
 
-def _body(protocol: Protocol, i: int) -> dict[str, Any]:
+def body_of(protocol: Protocol, i: int) -> dict[str, Any]:
     messages = [{"role": "user", "content": f"request number {i}"}]
     if protocol == "openai":
         return {"messages": messages, "model": "fake-gpt"}
     return {"max_tokens": 32, "messages": messages, "model": "fake-claude"}
 
 
-def _expected(fake: FakeAPI, protocol: Protocol) -> dict[int, tuple[bool, int]]:
-    """request -> (answered?, attempts reaching the server), from the fault schedule."""
-    faults = fake.set_faults(0.2, seed=SEED, delay_s=2 * CLIENT_TIMEOUT_S, retry_after_s=0.01)
-    out = {}
-    for i in range(N):
-        h = body_hash(json.dumps(_body(protocol, i)).encode())
-        kinds = [faults.fault_for(h, a) for a in range(MAX_RETRIES + 1)]
-        ok_at = next((a for a, k in enumerate(kinds) if k is None), None)
-        out[i] = (ok_at is not None, MAX_RETRIES + 1 if ok_at is None else ok_at + 1)
-    return out
+def expected_attempts(faults: Faults, h: str, attempts: int) -> tuple[bool, int]:
+    """(answered?, attempts reaching the server) for a body, from the fault schedule."""
+    kinds = [faults.fault_for(h, a) for a in range(attempts)]
+    ok_at = next((a for a, k in enumerate(kinds) if k is None), None)
+    return ok_at is not None, attempts if ok_at is None else ok_at + 1
 
 
 def _run_all(
     fake: FakeAPI, protocol: Protocol, cache: Path, ledger: Ledger
 ) -> list[tuple[int, str, str]]:
-    """All N requests through a fresh proxy session, 16 at a time; (i, ok|error, text).
-
-    Without the proxy's concurrency limit: its own 429s (a slow call holding the few slots
-    left after random 429s) would spend SDK retries this test's schedule cannot foresee. The
-    limiter is tested in test_limiter.py."""
-    with proxied(
-        fake, protocol, cache, ledger, timeout_s=CLIENT_TIMEOUT_S, limit_concurrency=False
-    ) as (ep, _):
-        kw: dict[str, Any] = {
-            "base_url": ep.base_url,
-            "api_key": FAKE_API_KEY,
-            "max_retries": MAX_RETRIES,
-            "timeout": CLIENT_TIMEOUT_S,
-        }
+    """All N requests through a fresh proxy session, 16 at a time; (i, ok|error, text)."""
+    with proxied(fake, protocol, cache, ledger, retry=POLICY) as (ep, _):
+        assert ep.max_retries == 0 and ep.timeout_s > POLICY.total_s  # the proxy ends calls
+        kw: dict[str, Any] = {"base_url": ep.base_url, "api_key": FAKE_API_KEY,
+                              "max_retries": ep.max_retries, "timeout": ep.timeout_s}  # fmt: skip
         client: Any = openai.OpenAI(**kw) if protocol == "openai" else anthropic.Anthropic(**kw)
 
         def one(i: int) -> tuple[int, str, str]:
-            body = _body(protocol, i)
+            body = body_of(protocol, i)
             try:
                 if protocol == "openai":
                     r = client.chat.completions.create(**body)
@@ -76,50 +66,46 @@ def _run_all(
                 return i, "error", f"{type(exc).__name__}: {exc}"
 
         with ThreadPoolExecutor(max_workers=16) as pool:
-            results = list(pool.map(one, range(N)))
-
-        # Slow answers ("timeout" faults) still land upstream after the client gave up;
-        # wait for them so the ledger is complete, then compare it with the server's count.
-        deadline = time.monotonic() + 30
-        while ledger.n_upstream_calls < fake.n_requests and time.monotonic() < deadline:
-            time.sleep(0.1)
-    return results
+            return list(pool.map(one, range(N)))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("protocol", ["openai", "anthropic"])
-def test_300_requests_with_20pct_faults_end_exactly_once_and_rerun_free(
+def test_300_requests_with_20pct_faults_take_the_documented_attempts_and_rerun_free(
     fake_api: FakeAPI, tmp_path: Path, protocol: Protocol
 ) -> None:
-    expected = _expected(fake_api, protocol)
+    faults = fake_api.set_faults(0.2, seed=SEED, delay_s=DELAY_S, retry_after_s=RETRY_AFTER_S)
+    hashes = {i: body_hash(json.dumps(body_of(protocol, i)).encode()) for i in range(N)}
+    expected = {i: expected_attempts(faults, hashes[i], POLICY.attempts) for i in range(N)}
     n_errors = sum(not ok for ok, _ in expected.values())
     assert 0 < n_errors < N // 10  # the schedule exercises both outcomes
     assert any(ok and tries > 1 for ok, tries in expected.values())  # retries that sufficed
 
     ledger = Ledger()
     results = _run_all(fake_api, protocol, tmp_path / "cache", ledger)
-    seen_by_body: dict[str, list[str]] = {}
+    seen: dict[str, list[tuple[str, float]]] = {}
     for a in fake_api.attempts:
-        seen_by_body.setdefault(a.body_hash, []).append(a.outcome)
-    assert len(results) == N and {i for i, _, _ in results} == set(range(N))
+        seen.setdefault(a.body_hash, []).append((a.outcome, a.at))
+    assert sorted(i for i, _, _ in results) == list(range(N))  # each request ended once
     for i, status, text in results:
         answered, n_tries = expected[i]
-        seen = seen_by_body[body_hash(json.dumps(_body(protocol, i)).encode())]
-        assert (status == "ok") == answered, (i, status, text, seen)
-        assert len(seen) == n_tries, (i, seen)
+        tries = seen[hashes[i]]
+        assert (status == "ok") == answered, (i, status, text, tries)
+        assert len(tries) == n_tries, (i, tries)  # exactly the documented budget
         if status == "ok":
             assert text == f"You said: request number {i}\nANSWER: 42"
+        for (outcome, at), (_, next_at) in itertools.pairwise(tries):
+            if outcome == "429":  # Retry-After honoured: no retry before it ran out
+                assert next_at - at >= RETRY_AFTER_S, (i, tries)
     outcomes = fake_api.outcomes()
     assert set(outcomes) == {"ok", *FAULT_KINDS}  # every fault kind really happened
     totals = ledger.totals()
-    assert totals.n_upstream_calls == fake_api.n_requests  # the proxy never retried on its own
-    # Every answer the API produced is paid for, including slow ones the client abandoned.
-    assert (
-        totals.n_upstream_calls - totals.n_upstream_errors == outcomes["ok"] + outcomes["timeout"]
-    )
+    assert totals.n_upstream_calls == fake_api.n_requests  # every attempt is in the ledger
+    assert totals.n_retries == fake_api.n_requests - N
+    assert totals.n_upstream_calls - totals.n_upstream_errors == outcomes["ok"]
 
     # The rerun (API healthy now): answered requests replay from the cache; only the ones
-    # that ran out of retries reach the API again. No paid call is repeated.
+    # that ran out of attempts reach the API again. No paid call is repeated.
     fake_api.set_faults(0.0)
     paid = fake_api.n_requests
     again = _run_all(fake_api, protocol, tmp_path / "cache", Ledger())

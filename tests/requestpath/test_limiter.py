@@ -1,8 +1,9 @@
-"""The per-deployment concurrency limit: it backs off on 429s and keeps every request alive."""
+"""The per-deployment concurrency limit: it backs off on 429s and keeps every request alive
+(the proxy retries them, the SDK does not)."""
 
 from __future__ import annotations
 
-import threading
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import openai
 import pytest
 
+from harness.serve.proxy import RetryPolicy
 from harness.serve.proxy.ledger import LedgerTotals
 from harness.serve.proxy.limiter import AdaptiveLimiter, parse_retry_after
 from tests.fakeapi import FakeAPI
@@ -22,9 +24,13 @@ CAP = 16
 
 def _run(fake: FakeAPI, cache: Path, *, timeout_s: float = 10.0) -> tuple[list[str], LedgerTotals]:
     """N concurrent OpenAI SDK requests through a fresh proxy; (answers, ledger totals)."""
-    with proxied(fake, "openai", cache, timeout_s=timeout_s, max_connections=CAP) as (ep, ledger):
+    retry = RetryPolicy(attempts=20, attempt_timeout_s=timeout_s, initial_wait_s=0.05)
+    with proxied(fake, "openai", cache, timeout_s=timeout_s, max_connections=CAP, retry=retry) as (
+        ep,
+        ledger,
+    ):
         client = openai.OpenAI(
-            base_url=ep.base_url, api_key=FAKE_API_KEY, max_retries=20, timeout=timeout_s
+            base_url=ep.base_url, api_key=FAKE_API_KEY, max_retries=0, timeout=ep.timeout_s
         )
 
         def one(i: int) -> str:
@@ -80,43 +86,55 @@ class _Clock:
 
 
 def test_halves_at_most_once_per_retry_after_window_and_grows_back() -> None:
-    clock = _Clock()
-    lim = AdaptiveLimiter(8, clock=clock, min_run=3)
-    slots = [lim.acquire(0) for _ in range(8)]
-    assert None not in slots and lim.acquire(0) is None  # full: refused at once
-    for s in slots[:4]:
-        lim.release(s, 429, retry_after_s=2.0)  # one burst of 429s is one signal
-    assert lim.limit == 4 and lim.stats.n_backoffs == 1
-    clock.now = 2.5
-    lim.release(slots[4], 429, retry_after_s=None)  # a later 429: halve again (default window)
-    assert lim.limit == 2 and lim.stats.min_limit == 2
-    for s in slots[5:]:
-        lim.release(s, 200)
-    assert lim.limit == 3  # a run of max(limit, min_run) = 3 successes added 1
-    for _ in range(3 + 4 + 5 + 6 + 7):  # each further run adds 1, up to the cap
-        s = lim.acquire(0)
-        assert s is not None
-        lim.release(s, 200)
-    assert lim.limit == 8
-    s = lim.acquire(0)
-    assert s is not None
-    lim.release(s, 200)
-    assert lim.limit == 8  # never beyond the cap
-    assert lim.stats.n_refused == 1
+    async def scenario() -> None:
+        clock = _Clock()
+        lim = AdaptiveLimiter(8, clock=clock, min_run=3)
+        assert all([await lim.acquire(0) for _ in range(8)])
+        assert not await lim.acquire(0)  # full: refused at once
+        for _ in range(4):
+            lim.release(429, retry_after_s=2.0)  # one burst of 429s is one signal
+        assert lim.limit == 4 and lim.stats.n_backoffs == 1
+        clock.now = 2.5
+        lim.release(429, retry_after_s=None)  # a later 429: halve again (default window)
+        assert lim.limit == 2 and lim.stats.min_limit == 2
+        for _ in range(3):
+            lim.release(200)
+        assert lim.limit == 3  # a run of max(limit, min_run) = 3 successes added 1
+        for _ in range(3 + 4 + 5 + 6 + 7):  # each further run adds 1, up to the cap
+            assert await lim.acquire(0)
+            lim.release(200)
+        assert lim.limit == 8
+        assert await lim.acquire(0)
+        lim.release(200)
+        assert lim.limit == 8  # never beyond the cap
+        assert lim.stats.n_refused == 1
+
+    asyncio.run(scenario())
 
 
-def test_a_waiter_gets_the_freed_slot_and_a_stale_call_stops_counting() -> None:
-    lim = AdaptiveLimiter(1, hold_s=0.3)
-    first = lim.acquire(0)
-    assert first is not None
-    got: list[int | None] = []
-    t = threading.Thread(target=lambda: got.append(lim.acquire(5.0)))
-    t0 = time.monotonic()
-    t.start()
-    t.join(timeout=5)
-    # the first call is never released, but past hold_s its client has given up
-    assert got and got[0] is not None and 0.2 < time.monotonic() - t0 < 2.0
-    assert lim.stats.n_waited == 1
+def test_waiters_get_freed_slots_in_order_and_time_out_alone() -> None:
+    async def scenario() -> None:
+        lim = AdaptiveLimiter(1)
+        assert await lim.acquire(0)
+        order: list[str] = []
+
+        async def wait(name: str, wait_s: float) -> None:
+            if await lim.acquire(wait_s):
+                order.append(name)
+            else:
+                order.append(f"{name} refused")
+
+        tasks = [asyncio.create_task(wait("a", 5)), asyncio.create_task(wait("b", 0.05)),
+                 asyncio.create_task(wait("c", 5))]  # fmt: skip
+        await asyncio.sleep(0.2)  # b gives up meanwhile
+        lim.release(200)  # the slot goes to a, the first waiter
+        await asyncio.sleep(0.01)
+        lim.release(200)  # then to c (b is gone)
+        await asyncio.gather(*tasks)
+        assert order == ["b refused", "a", "c"]
+        assert lim.in_flight == 1 and lim.stats.n_waited == 3 and lim.stats.n_refused == 1
+
+    asyncio.run(scenario())
 
 
 @pytest.mark.parametrize(

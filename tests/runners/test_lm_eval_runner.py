@@ -104,11 +104,24 @@ def test_anthropic_protocol(fake_api: FakeAPI, key: str, tmp_path: Path) -> None
     assert record.input_tokens and record.output_tokens
 
 
-def test_transient_faults_are_retried(fake_api: FakeAPI, key: str, tmp_path: Path) -> None:
+def test_transient_faults_are_retried_by_the_request_path_only(
+    fake_api: FakeAPI, key: str, tmp_path: Path
+) -> None:
+    from harness.models import Deployment
+    from harness.serve.proxy import Ledger, request_path
+
     suite = load_suite(LADDER)
-    fake_api.fail_next("429", "503")
+    fake_api.fail_next("429")  # lm-eval itself sends each request once
     ctx = make_ctx(suite, _endpoint(fake_api, retries=3), [(suite.smoke[0], 1)], tmp_path)
     [record] = _run(ctx)
+    assert record.status == "error" and fake_api.n_requests == 1
+    fake_api.reset_counts()
+    fake_api.fail_next("429", "503")  # the request path retries: 3 attempts, 1 answer
+    dep = Deployment(id="fake", model="fake-gpt", provider="openai-compatible",
+                     base_url=fake_api.openai_base_url)  # fmt: skip
+    ep = _endpoint(fake_api, retries=3)
+    with request_path(ep, deployment=dep, cache_dir=tmp_path / "c", ledger=Ledger()) as proxied:
+        [record] = _run(make_ctx(suite, proxied, [(suite.smoke[0], 2)], tmp_path))
     assert record.status == "scored" and record.score == 1.0
     assert fake_api.outcomes()["ok"] == 1 and fake_api.n_requests == 3
 

@@ -1,45 +1,34 @@
 """The ledger: what every upstream API call cost, thread-safe, persistable without secrets.
 
-The proxy records one `CallRecord` per request it answers (upstream or from its cache). Nothing
-here ever sees a header: records hold paths, counts, token usage, prices and the model snapshot
-name the API returned, so a saved ledger cannot leak a key.
+The proxy process reports one `CallRecord` per upstream attempt (a call retried twice is three
+records, attempt 1, 2 and 3), per answer served from its cache and per call its circuit
+breaker refused; `RequestPath` feeds them into the caller's Ledger as they happen, together
+with each deployment's breaker state and concurrency limiter. Nothing here ever sees a
+header: records hold paths, counts, token usage, prices and the model snapshot name the API
+returned, so a saved ledger cannot leak a key.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from harness._types import Protocol
 from harness.models import Pricing
 from harness.serve.proxy.limiter import LimiterStats
+from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
 
-Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit"]
-
-
-@dataclass(frozen=True)
-class Usage:
-    """Token usage and snapshot name parsed from one response body (None where absent).
-
-    input_tokens counts every prompt token, cached ones included (Anthropic reports cache
-    reads separately; they are added back so that `Pricing.cost` sees one convention).
-    """
-
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    cached_tokens: int | None = None
-    snapshot: str | None = None
+# refused: the deployment's circuit breaker was open, nothing was sent upstream
+Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit", "refused"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +44,8 @@ class CallRecord:
     output_tokens: int | None = None
     cached_tokens: int | None = None
     cost_usd: float | None = None  # None: no pricing known; 0.0 for cache hits
+    attempt: int = 1  # 1 for a call's first upstream attempt, 2 for its first retry, ...
+    value_usd: float | None = None  # list price of the answer (a cache hit's too)
 
 
 @dataclass(frozen=True)
@@ -71,7 +62,10 @@ class LedgerTotals:
     # The per-deployment concurrency limiters (proxy_limiter.py) of this ledger's sessions:
     min_concurrency: int | None = None  # the lowest limit any reached; None: no limiter
     n_backoffs: int = 0  # limit decreases on 429s
-    n_throttled: int = 0  # requests the proxy refused with 429 (no slot within their wait)
+    n_throttled: int = 0  # requests refused because no slot came within their queue budget
+    n_retries: int = 0  # upstream attempts after a call's first (the proxy's retries)
+    n_refused: int = 0  # calls the circuit breaker refused (no upstream call)
+    cached_value_usd: float = 0.0  # list price of the answers served from the cache
 
 
 class _CallModel(BaseModel):
@@ -88,6 +82,8 @@ class _CallModel(BaseModel):
     output_tokens: int | None = None
     cached_tokens: int | None = None
     cost_usd: float | None = None
+    attempt: int = 1
+    value_usd: float | None = None
 
 
 class LedgerFile(BaseModel):
@@ -95,7 +91,7 @@ class LedgerFile(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    schema_version: int = 1
+    schema_version: int = 2  # 2: attempt, value_usd, n_retries, n_refused, cached_value_usd
     spent_usd: float
     n_upstream_calls: int
     n_upstream_errors: int
@@ -108,6 +104,9 @@ class LedgerFile(BaseModel):
     min_concurrency: int | None = None
     n_backoffs: int = 0
     n_throttled: int = 0
+    n_retries: int = 0
+    n_refused: int = 0
+    cached_value_usd: float = 0.0
     calls: list[_CallModel]
 
 
@@ -122,16 +121,60 @@ def call_cost(pricing: Pricing | None, usage: Usage) -> float | None:
     return pricing.cost(usage.input_tokens, usage.output_tokens, usage.cached_tokens or 0)
 
 
+@dataclass
+class _Sums:
+    """Running sums over one deployment's records (or all), so totals cost O(1) to read:
+    the executor asks the budget before every sample it starts."""
+
+    spent_usd: float = 0.0
+    n_upstream: int = 0
+    n_ok: int = 0
+    n_hits: int = 0
+    n_unpriced: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    n_retries: int = 0
+    n_refused: int = 0
+    cached_value_usd: float = 0.0
+    snapshots: Counter[str] = field(default_factory=Counter)
+
+    def add(self, c: CallRecord) -> None:
+        if c.outcome == "cache_hit":
+            self.n_hits += 1
+            self.cached_value_usd += c.value_usd or 0.0
+            return
+        if c.outcome == "refused":
+            self.n_refused += 1
+            return
+        self.n_upstream += 1
+        self.spent_usd += c.cost_usd or 0.0
+        self.n_retries += c.attempt > 1
+        if c.outcome != "ok":
+            return
+        self.n_ok += 1
+        self.n_unpriced += c.cost_usd is None
+        self.input_tokens += c.input_tokens or 0
+        self.output_tokens += c.output_tokens or 0
+        self.cached_tokens += c.cached_tokens or 0
+        if c.snapshot:
+            self.snapshots[c.snapshot] += 1
+
+
 class Ledger:
     """Thread-safe accumulator of `CallRecord`s; one per run or one per sweep."""
 
     def __init__(self, calls: list[CallRecord] | None = None) -> None:
         self._lock = threading.Lock()
-        self._calls: list[CallRecord] = list(calls or [])
+        self._calls: list[CallRecord] = []
+        self._sums: dict[str | None, _Sums] = {None: _Sums()}  # None: every deployment
         self._limiters: list[tuple[str, Callable[[], LimiterStats]]] = []
+        self._breakers: dict[str, str] = {}  # deployment id -> why its breaker is open
+        for call in calls or []:
+            self.record(call)
 
     def track_limiter(self, deployment_id: str, stats: Callable[[], LimiterStats]) -> None:
-        """Report a proxy session's concurrency limiter in the totals (read live).
+        """Report a deployment's concurrency limiter in the totals (read live).
 
         Limiter figures are diagnostics: a loaded ledger has none."""
         with self._lock:
@@ -140,6 +183,21 @@ class Ledger:
     def record(self, call: CallRecord) -> None:
         with self._lock:
             self._calls.append(call)
+            self._sums[None].add(call)
+            self._sums.setdefault(call.deployment_id, _Sums()).add(call)
+
+    def set_breaker(self, deployment_id: str, reason: str | None) -> None:
+        """The request path's word on a deployment's circuit breaker (None: closed)."""
+        with self._lock:
+            if reason is None:
+                self._breakers.pop(deployment_id, None)
+            else:
+                self._breakers[deployment_id] = reason
+
+    def breaker(self, deployment_id: str) -> str | None:
+        """Why the deployment's breaker is open (stop starting its samples), or None."""
+        with self._lock:
+            return self._breakers.get(deployment_id)
 
     @property
     def calls(self) -> tuple[CallRecord, ...]:
@@ -147,38 +205,43 @@ class Ledger:
             return tuple(self._calls)
 
     def totals(self, deployment_id: str | None = None) -> LedgerTotals:
-        calls = [c for c in self.calls if deployment_id is None or c.deployment_id == deployment_id]
-        upstream = [c for c in calls if c.outcome != "cache_hit"]
-        ok = [c for c in upstream if c.outcome == "ok"]
         with self._lock:
+            t = self._sums.get(deployment_id) or _Sums()
+            t = replace(t, snapshots=Counter(t.snapshots))
             limiters = [s for d, s in self._limiters if deployment_id in (None, d)]
         stats = [s() for s in limiters]
         return LedgerTotals(
-            spent_usd=sum(c.cost_usd or 0.0 for c in upstream),
-            n_upstream_calls=len(upstream),
-            n_upstream_errors=len(upstream) - len(ok),
-            n_cache_hits=len(calls) - len(upstream),
-            n_unpriced_calls=sum(1 for c in ok if c.cost_usd is None),
-            input_tokens=sum(c.input_tokens or 0 for c in ok),
-            output_tokens=sum(c.output_tokens or 0 for c in ok),
-            cached_tokens=sum(c.cached_tokens or 0 for c in ok),
-            snapshots=dict(Counter(c.snapshot for c in ok if c.snapshot)),
+            spent_usd=t.spent_usd,
+            n_upstream_calls=t.n_upstream,
+            n_upstream_errors=t.n_upstream - t.n_ok,
+            n_cache_hits=t.n_hits,
+            n_unpriced_calls=t.n_unpriced,
+            input_tokens=t.input_tokens,
+            output_tokens=t.output_tokens,
+            cached_tokens=t.cached_tokens,
+            snapshots=dict(t.snapshots),
             min_concurrency=min((s.min_limit for s in stats), default=None),
             n_backoffs=sum(s.n_backoffs for s in stats),
             n_throttled=sum(s.n_refused for s in stats),
+            n_retries=t.n_retries,
+            n_refused=t.n_refused,
+            cached_value_usd=t.cached_value_usd,
         )
 
     @property
     def spent_usd(self) -> float:
-        return self.totals().spent_usd
+        with self._lock:
+            return self._sums[None].spent_usd
 
     @property
     def n_upstream_calls(self) -> int:
-        return self.totals().n_upstream_calls
+        with self._lock:
+            return self._sums[None].n_upstream
 
     @property
     def n_cache_hits(self) -> int:
-        return self.totals().n_cache_hits
+        with self._lock:
+            return self._sums[None].n_hits
 
     def save(self, path: Path) -> None:
         """Write the ledger as JSON, atomically (a crash leaves the old file or the new one)."""
@@ -202,67 +265,14 @@ class Ledger:
         return cls([CallRecord(**c.model_dump()) for c in data.calls])
 
 
-# --- usage parsing -------------------------------------------------------------------------
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def usage_from_json(protocol: Protocol, body: Any) -> Usage:
-    """Usage of a non-streaming response body (already decoded JSON)."""
-    if not isinstance(body, dict):
-        return Usage()
-    snapshot = body.get("model") if isinstance(body.get("model"), str) else None
-    raw_usage = body.get("usage")
-    usage: dict[str, Any] = raw_usage if isinstance(raw_usage, dict) else {}
-    if protocol == "anthropic":
-        return _anthropic_usage(usage, snapshot)
-    names = ("prompt_tokens", "completion_tokens", "prompt_tokens_details")
-    if "prompt_tokens" not in usage and "input_tokens" in usage:  # the Responses API's names
-        names = ("input_tokens", "output_tokens", "input_tokens_details")
-    details = usage.get(names[2])
-    cached = _int(details.get("cached_tokens")) if isinstance(details, dict) else None
-    return Usage(_int(usage.get(names[0])), _int(usage.get(names[1])), cached, snapshot)
-
-
-def _anthropic_usage(usage: dict[str, Any], snapshot: str | None) -> Usage:
-    fresh = _int(usage.get("input_tokens"))
-    read = _int(usage.get("cache_read_input_tokens")) or 0
-    created = _int(usage.get("cache_creation_input_tokens")) or 0
-    total_in = None if fresh is None else fresh + read + created
-    return Usage(total_in, _int(usage.get("output_tokens")), read, snapshot)
-
-
-def usage_from_sse(protocol: Protocol, raw: bytes) -> Usage:
-    """Usage of a streamed (server-sent events) response, from its data lines.
-
-    OpenAI sends usage in a final chunk only when the client asked for
-    stream_options.include_usage; otherwise tokens stay unknown. Anthropic sends input usage
-    in message_start and the cumulative output count in message_delta.
-    """
-    snapshot: str | None = None
-    merged: dict[str, Any] = {}
-    for line in raw.decode("utf-8", "replace").splitlines():
-        if not line.startswith("data:"):
-            continue
-        try:
-            event = json.loads(line[5:].strip())
-        except ValueError:
-            continue
-        if not isinstance(event, dict):
-            continue
-        if protocol == "openai":
-            snapshot = event.get("model") or snapshot
-            if isinstance(event.get("usage"), dict):
-                merged = event["usage"]
-            continue
-        message = event.get("message") if event.get("type") == "message_start" else None
-        if isinstance(message, dict):
-            snapshot = message.get("model") or snapshot
-            merged.update(message.get("usage") or {})
-        if event.get("type") == "message_delta" and isinstance(event.get("usage"), dict):
-            merged.update({k: v for k, v in event["usage"].items() if v is not None})
-    if protocol == "anthropic":
-        return _anthropic_usage(merged, snapshot)
-    return usage_from_json("openai", {"model": snapshot, "usage": merged})
+__all__ = [
+    "CallRecord",
+    "Ledger",
+    "LedgerFile",
+    "LedgerTotals",
+    "Outcome",
+    "Usage",
+    "call_cost",
+    "usage_from_json",
+    "usage_from_sse",
+]

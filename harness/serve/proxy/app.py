@@ -1,0 +1,428 @@
+"""The proxy process: one asyncio (aiohttp) server in front of every deployment of a command.
+
+Started by `RequestPath` (launch.py) as ``python -m harness.serve.proxy.app``; it talks to
+its parent in JSON lines: commands on stdin (`add` a route, `sync`), events on stdout
+(`ready`, one `call` per upstream attempt / cache hit / refusal, `breaker` and `limiter`
+changes, `reply`). End of stdin (the parent closed it, or died) ends the process after the
+pending cache writes. Nothing else may write to stdout here; logs go to stderr.
+
+Each added route is ``/<route>`` + the protocol's local prefix; a client posts
+``/<route>/v1/chat/completions`` (OpenAI) or ``/<route>/v1/messages`` (Anthropic) and the
+proxy forwards the rest of the path to the route's upstream base URL. Per request:
+1. the cache (normal mode): the next stored answer for (deployment, path, body, scope),
+   replayed at once, no upstream call;
+2. the deployment's circuit breaker: open means answered 424 at once, no upstream call;
+3. attempts under the retry policy (retry.py), each inside one of the deployment's
+   concurrency slots (limiter.py), each reported to the parent as a `call` event;
+4. the final answer goes to the client as it came (or 504/502 when no answer ever came),
+   with ``x-gapbench-attempts``; a 200 the client received is appended to the cache.
+The client's headers (and so its key) are forwarded upstream in transit only: never logged,
+cached or reported. Our own x-gapbench-* request headers never leave the proxy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import random
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from aiohttp import (
+    ClientConnectorError,
+    ClientError,
+    ClientSession,
+    ClientTimeout,
+    TCPConnector,
+    web,
+)
+
+from harness.serve.proxy.cache import AnswerCache, CachedResponse, request_key
+from harness.serve.proxy.headers import (
+    ATTEMPTS_HEADER,
+    BREAKER_HEADER,
+    CACHE_HEADER,
+    CACHE_MODE_HEADER,
+    CACHE_MODES,
+    SCOPE_HEADER,
+    CacheMode,
+)
+from harness.serve.proxy.hosts import local_prefix
+from harness.serve.proxy.limiter import AdaptiveLimiter, LimiterStats, parse_retry_after
+from harness.serve.proxy.retry import (
+    AttemptKind,
+    Breaker,
+    BreakerPolicy,
+    RetryPolicy,
+    retryable,
+)
+from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
+
+log = logging.getLogger("harness.serve.proxy")
+
+# Hop-by-hop headers and ones the HTTP libraries compute; never forwarded either way.
+_HOP = frozenset(
+    {"host", "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+     "trailer", "trailers", "transfer-encoding", "upgrade", "content-length",
+     "accept-encoding", "content-encoding", "date", "server"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    deployment_id: str
+    protocol: Literal["openai", "anthropic"]
+    upstream: str  # base URL without a trailing slash
+    cache_mode: CacheMode
+
+
+class _Deployment:
+    """What every route of one deployment shares: limit, breaker, retry policy."""
+
+    def __init__(self, deployment_id: str, cfg: dict[str, Any], proxy: Proxy) -> None:
+        self.id = deployment_id
+        self.policy = RetryPolicy(**cfg["retry"])
+        self.breaker = Breaker(deployment_id, BreakerPolicy(**cfg["breaker"]), time.monotonic)
+        self.queue_timeout_s = float(cfg["queue_timeout_s"])
+        cap = cfg.get("cap")
+        self.limiter: AdaptiveLimiter | None = None
+        if cap is not None:
+            self.limiter = AdaptiveLimiter(
+                int(cap), on_change=lambda s: proxy.emit_limiter(deployment_id, s)
+            )
+            proxy.emit_limiter(deployment_id, self.limiter.stats)
+
+
+@dataclass
+class _Answer:
+    """What an attempt (or the cache) produced for the client."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    content_type: str
+
+
+class Proxy:
+    def __init__(self, cache: AnswerCache) -> None:
+        self.cache = cache
+        self.routes: dict[str, Route] = {}
+        self.deployments: dict[str, _Deployment] = {}
+        self.session: ClientSession | None = None
+        self._out: list[bytes] = []
+        self._flush_scheduled = False
+        self._rng = random.Random()
+
+    # --- events to the parent -------------------------------------------------------------
+
+    def emit(self, event: dict[str, Any]) -> None:
+        self._out.append(json.dumps(event, separators=(",", ":")).encode() + b"\n")
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush_events)
+
+    def flush_events(self) -> None:
+        self._flush_scheduled = False
+        if self._out:
+            data, self._out = b"".join(self._out), []
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+
+    def emit_limiter(self, deployment_id: str, stats: LimiterStats) -> None:
+        self.emit({"t": "limiter", "dep": deployment_id, "stats": list(stats.__dict__.values())})
+
+    def _record(
+        self, route: Route, path: str, outcome: str, status: int | None, started: float,
+        latency: float, usage: Usage, attempt: int,
+    ) -> None:  # fmt: skip
+        self.emit(
+            {"t": "call", "dep": route.deployment_id, "path": path, "outcome": outcome,
+             "status": status, "started": started, "latency": latency,
+             "snapshot": usage.snapshot, "in": usage.input_tokens, "out": usage.output_tokens,
+             "cached": usage.cached_tokens, "attempt": attempt}
+        )  # fmt: skip
+
+    # --- commands from the parent ---------------------------------------------------------
+
+    def add(self, cfg: dict[str, Any]) -> str:
+        dep_id = str(cfg["deployment_id"])
+        if dep_id not in self.deployments:
+            self.deployments[dep_id] = _Deployment(dep_id, cfg, self)
+        mode = cfg.get("cache_mode", "normal")
+        if mode not in CACHE_MODES:
+            raise ValueError(f"unknown cache mode {mode!r}")
+        upstream = str(cfg["upstream"]).rstrip("/")
+        for route in self.routes.values():
+            if (route.deployment_id, route.upstream, route.cache_mode) == (dep_id, upstream, mode):
+                return route.name
+        name = f"r{len(self.routes)}"
+        self.routes[name] = Route(name, dep_id, cfg["protocol"], upstream, mode)
+        return name
+
+    # --- requests -------------------------------------------------------------------------
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        route = self.routes.get(request.match_info["route"])
+        tail = "/" + request.match_info["tail"]
+        if route is None:
+            return _json(404, {"error": {"message": f"no such route {request.path}"}})
+        prefix = local_prefix(route.protocol)
+        if not tail.startswith(prefix + "/") and prefix:
+            return _json(404, {"error": {"message": f"no such path {request.path}"}})
+        path = tail[len(prefix) :]
+        if request.query_string:
+            path += "?" + request.query_string
+        body = await request.read()
+        headers = [(k, v) for k, v in request.headers.items() if _forwarded(k)]
+        dep = self.deployments[route.deployment_id]
+        if request.method != "POST":  # model listings: one attempt, not cached or recorded
+            answer, kind, _ = await self._attempt(route, request.method, path, headers, body,
+                                                  dep.policy.attempt_timeout_s)  # fmt: skip
+            resp, _ = await self._send(request, answer or _no_answer(route, kind, 1))
+            return resp
+        mode = request.headers.get(CACHE_MODE_HEADER, route.cache_mode)
+        key = request_key(route.deployment_id, "POST", path, body,
+                          request.headers.get(SCOPE_HEADER, ""))  # fmt: skip
+        if mode != "bypass-read":
+            hit = await self.cache.lookup(key)
+            if hit is not None:
+                self._record(route, path, "cache_hit", 200, time.time(), 0.0,
+                             _usage(route, hit.content_type, hit.body), 0)  # fmt: skip
+                answer = _Answer(200, [("content-type", hit.content_type), (CACHE_HEADER, "hit")],
+                                 hit.body, hit.content_type)  # fmt: skip
+                resp, _ = await self._send(request, answer)
+                return resp
+        answer, attempts = await self._call(route, dep, path, headers, body)
+        resp, delivered = await self._send(request, answer, attempts)
+        # Cache only what the client received: an answer nobody saw must not be replayed.
+        if delivered and answer.status == 200 and attempts > 0:
+            self.cache.store(key, CachedResponse(answer.content_type, answer.body))
+        return resp
+
+    async def _call(
+        self, route: Route, dep: _Deployment, path: str, headers: list[tuple[str, str]],
+        body: bytes,
+    ) -> tuple[_Answer, int]:  # fmt: skip
+        """Upstream under the retry policy; (the answer for the client, attempts made)."""
+        breaker, policy = dep.breaker, dep.policy
+        if not breaker.admit():
+            self._record(route, path, "refused", None, time.time(), 0.0, Usage(), 0)
+            return _refused(route, breaker.reason or "open"), 0
+        spent = 0.0  # the call's own time: attempts and waits, not time queued for a slot
+        answer: _Answer | None = None
+        what = "timeout"
+        stopped = False  # by the breaker, opened meanwhile by other calls
+        probe = breaker.is_open  # admitted as the breaker's probe call
+        for attempt in range(1, policy.attempts + 1):
+            if attempt > 1 and breaker.is_open and not probe:  # it opened: stop sending
+                stopped = True
+                attempt -= 1
+                break
+            if dep.limiter is not None and not await dep.limiter.acquire(dep.queue_timeout_s):
+                return _no_slot(route, dep.queue_timeout_s), attempt - 1
+            started, t0 = time.time(), time.monotonic()
+            status: int | None = None
+            retry_after: float | None = None
+            try:
+                timeout = min(policy.attempt_timeout_s, max(0.001, policy.total_s - spent))
+                answer, kind, retry_after = await self._attempt(
+                    route, "POST", path, headers, body, timeout
+                )
+                status = answer.status if answer is not None else None
+            finally:
+                if dep.limiter is not None:
+                    dep.limiter.release(status, retry_after)
+            latency = time.monotonic() - t0
+            spent += latency
+            ok = status is not None and 200 <= status < 300
+            outcome = "ok" if ok else ("http_error" if status is not None else
+                                       ("timeout" if kind == "timeout" else "dropped"))  # fmt: skip
+            usage = _usage(route, answer.content_type, answer.body) if ok and answer else Usage()
+            self._record(route, path, outcome, status, started, latency, usage, attempt)
+            if answer is not None:
+                was_open = breaker.is_open
+                opened = breaker.on_answer(answer.status)
+                if opened or (was_open and not breaker.is_open):
+                    self.emit({"t": "breaker", "dep": dep.id, "reason": breaker.reason})
+                if not retryable("answer", answer.status):
+                    return answer, attempt
+            what = f"HTTP {status}" if status is not None else kind
+            if attempt == policy.attempts:
+                break
+            wait = policy.wait_s(attempt, retry_after, self._rng)
+            if spent + wait >= policy.total_s:
+                break
+            await asyncio.sleep(wait)
+            spent += wait
+        if not stopped:  # failed after its retries: one more toward opening the breaker
+            opened = breaker.on_call_failed(what)
+            if opened:
+                self.emit({"t": "breaker", "dep": dep.id, "reason": opened})
+        final = answer if answer is not None else _no_answer(route, what, attempt)
+        return final, attempt
+
+    async def _attempt(
+        self, route: Route, method: str, path: str, headers: list[tuple[str, str]],
+        body: bytes, timeout_s: float,
+    ) -> tuple[_Answer | None, AttemptKind, float | None]:  # fmt: skip
+        """One upstream attempt: (answer or None, what happened, its Retry-After)."""
+        assert self.session is not None
+        try:
+            async with self.session.request(
+                method, route.upstream + path, data=body or None, headers=headers,
+                timeout=ClientTimeout(total=timeout_s), allow_redirects=False,
+            ) as resp:  # fmt: skip
+                raw = await resp.read()
+                content_type = resp.headers.get("content-type", "application/json")
+                out = [(k, v) for k, v in resp.headers.items() if k.lower() not in _HOP]
+                return (_Answer(resp.status, out, raw, content_type), "answer",
+                        parse_retry_after(resp.headers))  # fmt: skip
+        except TimeoutError:
+            return None, "timeout", None
+        except ClientConnectorError:
+            return None, "unreachable", None
+        except (ClientError, OSError):  # reset, disconnected, half a body
+            return None, "dropped", None
+
+    async def _send(
+        self, request: web.Request, answer: _Answer, attempts: int = 0
+    ) -> tuple[web.StreamResponse, bool]:
+        """Write the answer now; (the response, whether the client was still there)."""
+        resp = web.Response(status=answer.status, body=answer.body)
+        for k, v in answer.headers:
+            resp.headers.add(k, v)
+        if attempts:
+            resp.headers[ATTEMPTS_HEADER] = str(attempts)
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return resp, False
+        try:
+            await resp.prepare(request)
+            await resp.write_eof()
+        except (ConnectionError, RuntimeError):
+            return resp, False
+        return resp, True
+
+
+def _forwarded(name: str) -> bool:
+    lower = name.lower()
+    return lower not in _HOP and not lower.startswith("x-gapbench-")
+
+
+def _usage(route: Route, content_type: str, raw: bytes) -> Usage:
+    if content_type.startswith("text/event-stream"):
+        return usage_from_sse(route.protocol, raw)
+    try:
+        return usage_from_json(route.protocol, json.loads(raw))
+    except ValueError:
+        return Usage()
+
+
+def _error(
+    route: Route, status: int, kind: str, message: str, extra: list[tuple[str, str]]
+) -> _Answer:
+    if route.protocol == "anthropic":
+        payload: dict[str, Any] = {"type": "error", "error": {"type": kind, "message": message}}
+    else:
+        payload = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+    headers = [("content-type", "application/json"), *extra]
+    return _Answer(status, headers, json.dumps(payload).encode(), "application/json")
+
+
+def _refused(route: Route, reason: str) -> _Answer:
+    return _error(
+        route, 424, "gapbench_circuit_open",
+        f"gapbench: calls to deployment {route.deployment_id} stopped: {reason}",
+        [(BREAKER_HEADER, "open")],
+    )  # fmt: skip
+
+
+def _no_slot(route: Route, waited_s: float) -> _Answer:
+    return _error(
+        route, 504, "gapbench_queue_timeout",
+        f"gapbench: no concurrency slot for deployment {route.deployment_id} within "
+        f"{waited_s:.0f} s", [],
+    )  # fmt: skip
+
+
+def _no_answer(route: Route, what: str, attempts: int) -> _Answer:
+    status = 504 if what == "timeout" else 502
+    return _error(
+        route, status, "gapbench_upstream_" + what,
+        f"gapbench: no answer from deployment {route.deployment_id} after {attempts} "
+        f"attempt(s) (last: {what})", [],
+    )  # fmt: skip
+
+
+def _json(status: int, payload: object) -> web.Response:
+    return web.json_response(payload, status=status)
+
+
+# --- the process ----------------------------------------------------------------------------
+
+
+async def _commands(proxy: Proxy, done: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader(limit=2**24)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := await reader.readline():
+        cmd = json.loads(line)
+        reply: dict[str, Any] = {"t": "reply", "id": cmd.get("id")}
+        try:
+            if cmd["op"] == "add":
+                reply["route"] = proxy.add(cmd)
+            elif cmd["op"] == "sync":
+                pass  # events before this reply are already queued, in order
+            else:
+                reply["error"] = f"unknown op {cmd['op']!r}"
+        except (KeyError, TypeError, ValueError) as exc:
+            reply["error"] = f"{type(exc).__name__}: {exc}"
+        proxy.emit(reply)
+    done.set()  # stdin closed: the parent is done (or gone)
+
+
+async def serve(cache_dir: Path, host: str) -> None:
+    cache = AnswerCache(cache_dir)
+    proxy = Proxy(cache)
+    # No connection limit here: the per-deployment limiters decide what goes upstream.
+    proxy.session = ClientSession(
+        connector=TCPConnector(limit=0, keepalive_timeout=30), auto_decompress=True
+    )
+    app = web.Application(client_max_size=2**30)
+    app.router.add_route("*", "/{route}/{tail:.*}", proxy.handle)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, 0, backlog=1024)
+    await site.start()
+    server = site._server
+    port = server.sockets[0].getsockname()[1] if server is not None else 0  # type: ignore[attr-defined]
+    done = asyncio.Event()
+    commands = asyncio.create_task(_commands(proxy, done))
+    proxy.emit({"t": "ready", "port": port})
+    await done.wait()
+    await commands
+    await runner.cleanup()
+    await proxy.session.close()
+    await cache.close()
+    proxy.emit({"t": "bye", "cache_writes": cache.n_written})
+    proxy.flush_events()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="gapbench's request-path proxy (started by gapbench)")
+    ap.add_argument("--cache-dir", type=Path, required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="proxy: %(message)s")
+    asyncio.run(serve(args.cache_dir, args.host))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
