@@ -31,7 +31,11 @@ def reach(
     with (
         serving(deployment, card, log_dir=raw_root / "server-logs", cache_dir=cache_dir) as ep,
         request_path(
-            ep, deployment=deployment, cache_dir=cache_dir / "requests", ledger=ledger
+            ep,
+            deployment=deployment,
+            cache_dir=cache_dir / "requests",
+            ledger=ledger,
+            cache_mode="bypass-read" if canary else "normal",
         ) as proxied,
     ):
         yield proxied
