@@ -1,14 +1,15 @@
 """The spending limit of a sweep: stop starting samples once the projected spend passes it.
 
-The executor asks `may_start(n_new, in_flight)` before starting each chunk of samples and calls
-`finished()` as each sample ends. When the answer is no, it starts nothing new, lets the
-samples in flight finish (their calls are paid for already) and marks the run partial; a later
-command resumes it, and the proxy's cache makes the replayed calls free.
+The executor asks `may_start(n_new, in_flight)` as each sample ends (and calls `finished()`);
+when the answer is no, units start no new sample, the samples in flight finish (their calls
+are paid for already) and the run is marked partial; a later command resumes it, and the
+request path's cache makes the replayed calls free.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from harness.serve.proxy.ledger import Ledger
 
@@ -32,10 +33,13 @@ class Budget:
         self._start_unpriced = start.n_unpriced_calls
         self._finished = 0
         self._lock = threading.Lock()
+        # Spend not in the ledger yet (Ray units' own request paths), read live.
+        self.extra_spent: Callable[[], float] | None = None
 
     @property
     def spent_usd(self) -> float:
-        return self.ledger.spent_usd - self._start_spent
+        extra = self.extra_spent() if self.extra_spent is not None else 0.0
+        return self.ledger.spent_usd - self._start_spent + extra
 
     @property
     def unpriced_calls(self) -> int:

@@ -12,6 +12,7 @@ sample.
 from __future__ import annotations
 
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -80,7 +81,13 @@ class Coordinator:
         self._lock = threading.Lock()
         self.records: dict[str, list[SampleRecord]] = defaultdict(list)  # run_id -> this command's
         self._active: dict[str, int] = {}  # unit id -> its connection share (samples in flight)
-        self.remote_spent_usd = 0.0  # spent by request paths on other machines (Ray)
+        # Ray units pay through their own request paths; until their ledgers come back with
+        # their results, the rows' costs stand in for that spend in the budget.
+        self._remote_cost: dict[str, float] = defaultdict(float)
+        self._received: dict[str, int] = defaultdict(int)  # unit id -> samples received
+        self._arrived = threading.Condition(self._lock)
+        if budget is not None:
+            budget.extra_spent = self.remote_unsettled_usd
 
     # --- units ---------------------------------------------------------------------------
 
@@ -95,15 +102,44 @@ class Coordinator:
     def may_start(self, deployment_id: str) -> bool:
         return self.flags.may_start(deployment_id)
 
+    def remote_unsettled_usd(self) -> float:
+        with self._lock:
+            return sum(self._remote_cost.values())
+
+    def remote_sample(self, unit_id: str, record: SampleRecord) -> None:
+        """A sample of a unit that reached its deployment on another node (Ray)."""
+        with self._lock:
+            self._remote_cost[unit_id] += record.cost_usd or 0.0
+        self.sample_done(unit_id, record)
+
+    def settle_remote(self, results: list[Any], timeout_s: float = 30.0) -> None:
+        """Wait for every sample the units reported, then take their ledgers' calls."""
+        deadline = time.monotonic() + timeout_s
+        with self._arrived:
+            for r in results:
+                while self._received[r.unit_id] < r.n_reported:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._arrived.wait(left)
+        for r in results:
+            for call in r.calls:
+                self.ledger.record(call)
+            with self._lock:
+                self._remote_cost.pop(r.unit_id, None)
+
     def sample_done(self, unit_id: str, record: SampleRecord) -> None:
         with self._lock:
             self.records[record.run_id].append(record)
+            self._received[unit_id] += 1
+            self._arrived.notify_all()
             self._on_sample(record)
         if self.budget is not None:
             self.budget.finished()
         if refused_by_breaker(record):
-            reason = breaker_reason(self.ledger, record.facts.deployment_id) or (
-                (record.error or "")[:200]
+            reason = (
+                breaker_reason(self.ledger, record.facts.deployment_id)
+                or ((record.error or "")[:200])
             )
             dep = record.facts.deployment_id
             if dep in self.flags.deployment and self.flags.stop(

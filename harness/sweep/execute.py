@@ -167,11 +167,6 @@ class _Sweep:
             for i, todo in enumerate(shards)
         ]
 
-    def ledger_merge(self, result: UnitResult) -> None:
-        """Calls made by a request path on a worker (Ray) join this sweep's ledger."""
-        for call in result.calls:
-            self.ledger.record(call)
-
 
 def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
     """Execute one run (all its shards) and close its run record."""
@@ -223,8 +218,6 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
     rows = sw.coordinator.records.get(run.run_id, [])
     engine_failure = next((r.failure for r in results if r.failure and not r.died), None)
     died: str | None = "; ".join(r.failure for r in results if r.died and r.failure) or None
-    for r in results:
-        sw.ledger_merge(r)
     status, message, n_error, n_stored = final_status(
         run,
         len(rows),
@@ -353,17 +346,18 @@ def _execute_runs(
     groups: dict[str, list[PlannedRun]] = {}
     for run in runs:
         groups.setdefault(run.deployment.id, []).append(run)
-    n_workers = workers or os.cpu_count() or 1
     with contextlib.ExitStack() as stack:
         if executor == "ray":
             from harness.sweep.ray_executor import RayCluster
 
             cluster = stack.enter_context(RayCluster(address))
             mp: object = cluster
+            n_workers = workers or cluster.cpus()
         else:
             from harness.sweep.local import mp_context
 
             mp = mp_context({r.suite.engine for r in runs})
+            n_workers = workers or os.cpu_count() or 1
         flags = StopFlags(mp, groups)
         lock = threading.Lock()
 
@@ -401,7 +395,7 @@ def _backend(
     if executor == "ray":
         from harness.sweep.ray_executor import RayBackend
 
-        return RayBackend(coordinator, mp)
+        return RayBackend(coordinator, mp)  # type: ignore[arg-type]
     from harness.sweep.local import InlineBackend, ProcessBackend
 
     if inline:
