@@ -77,6 +77,7 @@ ENGINE_HOMES = {
     "lm_eval": "harness.runners.lm_eval",
     "matplotlib": "harness.report",
     "jinja2": "harness.report",
+    "ray": "harness.sweep.ray_executor",
 }
 
 
