@@ -24,7 +24,13 @@ from harness.cli import (
     run,
     serve,
 )
-from harness.cli._common import Parser, add_global_options, epilog, err_console
+from harness.cli._common import (
+    Parser,
+    add_global_options,
+    complete_epilog,
+    epilog,
+    err_console,
+)
 from harness.errors import GapbenchError
 
 # Order here is the order in `gapbench --help`.
@@ -35,7 +41,10 @@ EXAMPLES: dict[str, list[str]] = {
     "nightly": [
         "gapbench nightly frontier                        # plan + run + report, incremental",
     ],
-    "publish": ["gapbench publish --help                          # where a report can go"],
+    "publish": [
+        "gapbench publish latest --to /srv/www/gapbench   # copy reports/latest into a folder",
+        "gapbench publish latest --git-branch gh-pages    # commit the site onto a branch",
+    ],
     "report": [
         "gapbench report --name latest                    # reports/latest/index.html",
         "gapbench report --name demo --sweep demo --results-dir results",
@@ -44,11 +53,6 @@ EXAMPLES: dict[str, list[str]] = {
     "results": [
         "gapbench results                                 # what is stored, per model and suite",
         "gapbench results --export samples.csv",
-    ],
-    "import": [
-        "gapbench import epoch --from data/published/epoch_benchmarking_hub_2026-04.zip",
-        "gapbench import lm-eval --from out/ --access open --release-date 2025-04-05",
-        "gapbench import inspect --from logs/ --access closed --model gpt-5",
     ],
     "demo": ["gapbench demo --results-dir /tmp/r --reports-dir /tmp/rep"],
 }
@@ -83,9 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=Parser, metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub, common)
-    for name, parser in sub.choices.items():
-        if parser.epilog is None:
-            parser.epilog = epilog(*EXAMPLES.get(name, [f"gapbench {name} --help"]))
+    for name, parser in sub.choices.items():  # every --help: examples and the exit codes
+        examples = EXAMPLES.get(name, [f"gapbench {name} --help"])
+        parser.epilog = complete_epilog(parser.epilog, examples)
     return p
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -22,11 +23,33 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions and epilogs keep their line breaks and indented lines (examples, the exit
+    code table); an unindented line longer than the terminal is wrapped."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        out: list[str] = []
+        for line in text.splitlines():
+            if len(line) > width and not line.startswith(" "):
+                out.extend(
+                    textwrap.wrap(
+                        line,
+                        width,
+                        initial_indent=indent,
+                        subsequent_indent=indent,
+                        break_on_hyphens=False,
+                    )
+                )
+            else:
+                out.append(indent + line)
+        return "\n".join(out)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors (exit 2) and help text kept as written."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        kwargs.setdefault("formatter_class", HelpFormatter)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:  # one line, exit 2 (argparse prints usage too)
@@ -110,10 +133,23 @@ def exit_code_lines() -> list[str]:
     return out
 
 
+def exit_codes_block() -> str:
+    return "\n".join(["exit codes:", *exit_code_lines()])
+
+
 def epilog(*examples: str, notes: str = "") -> str:
     """Help epilog: examples, notes, then the exit codes (declared once in exitcodes.py)."""
     parts = ["examples:", *(f"  {e}" for e in examples)]
     if notes:
         parts += ["", notes]
-    parts += ["", "exit codes:", *exit_code_lines()]
-    return "\n".join(parts)
+    return "\n".join(parts) + "\n\n" + exit_codes_block()
+
+
+def complete_epilog(own: str | None, examples: list[str]) -> str:
+    """`own` plus what it lacks of examples and the exit-code table (for every --help)."""
+    parts = [own] if own else []
+    if "examples:" not in (own or ""):
+        parts.append("\n".join(["examples:", *(f"  {e}" for e in examples)]))
+    if "INTERRUPTED" not in (own or ""):
+        parts.append(exit_codes_block())
+    return "\n\n".join(parts)
