@@ -9,12 +9,12 @@ give none).
 from __future__ import annotations
 
 import importlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness._loading import loads_json
 from harness.errors import ConfigError
 
 
@@ -65,7 +65,7 @@ def load_docs(path: Path) -> list[StandardDoc]:
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = loads_json(line, path, where=f"line {i}")  # depth-limited, one line
             docs.append(
                 StandardDoc(
                     id=str(row["id"]),
@@ -75,6 +75,6 @@ def load_docs(path: Path) -> list[StandardDoc]:
                     metadata=row.get("metadata") or {},
                 )
             )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        except (KeyError, TypeError) as exc:
             raise ConfigError(path, f"line {i}", f"bad suite data row ({exc})") from None
     return docs
