@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -197,18 +198,33 @@ def test_a_scorer_crash_is_an_error_not_a_wrong_answer(
     assert record.output_tokens  # the call itself succeeded and is accounted for
 
 
-def test_records_reach_the_sink_chunk_by_chunk(
-    fake_api: FakeAPI, key: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_records_stream_to_the_sink_as_requests_finish(
+    fake_api: FakeAPI, key: str, tmp_path: Path
 ) -> None:
+    """One evaluate() for the whole todo, yet no barrier: with one connection, the first
+    record reaches the sink before the last request has been sent."""
     suite = load_suite(LADDER)
-    ids = LmEvalRunner().sample_ids(suite)[:5]
-    runner = LmEvalRunner()
-    monkeypatch.setattr(runner, "chunk_size", 2)
+    ids = LmEvalRunner().sample_ids(suite)[:6]
     seen_at_call: list[int] = []
 
     def sink(record: SampleRecord) -> None:
         seen_at_call.append(fake_api.n_requests)
 
-    runner.run(make_ctx(suite, _endpoint(fake_api), [(i, 1) for i in ids], tmp_path), sink)
-    assert len(seen_at_call) == 5
-    assert seen_at_call[0] == 2  # the first records arrive before the later requests are sent
+    ctx = make_ctx(suite, _endpoint(fake_api), [(i, 1) for i in ids], tmp_path)
+    LmEvalRunner().run(ctx, sink)
+    assert len(seen_at_call) == 6
+    assert seen_at_call[0] < 6
+
+
+def test_a_closed_gate_sends_nothing_and_reports_nothing(
+    fake_api: FakeAPI, key: str, tmp_path: Path
+) -> None:
+    suite = load_suite(LADDER)
+    ids = LmEvalRunner().sample_ids(suite)[:4]
+    ctx = replace(
+        make_ctx(suite, _endpoint(fake_api), [(i, 1) for i in ids], tmp_path),
+        may_start=lambda: fake_api.n_requests < 2,
+    )
+    records: list[SampleRecord] = []
+    LmEvalRunner().run(ctx, records.append)
+    assert fake_api.n_requests == 2 and len(records) == 2
