@@ -175,3 +175,61 @@ def test_python_api_sweep_built_in_code(
         gapbench.evaluate([model], "ladder_standard", epochs=0, results_dir=tmp_path / "nb")
     with pytest.raises(gapbench.UserError, match="release_date"):
         gapbench.endpoint("http://h/v1", "m", access="open", release_date="2024-13-01")
+
+
+def test_dry_run_counts_errored_samples_and_what_retry_errors_would_retry(
+    tmp_path: Path, gapbench: Callable[..., Ran]
+) -> None:
+    from harness import api
+    from harness._types import DeploymentFacts, SampleRecord
+    from harness.store import Store
+    from harness.store.keys import sample_key
+
+    results = tmp_path / "results"
+    args = ["--model", "smollm2-135m-instruct", "--suite", "ladder_standard", "--limit", "3"]
+    spec = api.SweepSpec(
+        name="quick", models=["smollm2-135m-instruct"], suites=["ladder_standard"], limit=3
+    )
+    run = api.plan(spec, results_dir=results, dry_run=True).runs[0]
+    Store(results).append_samples(
+        [
+            SampleRecord(
+                run_id=run.run_id,
+                sample_key=sample_key(run.run_id, sid, 1),
+                sweep_id="quick",
+                model_id="smollm2-135m-instruct",
+                access="open",
+                release_date=run.card.release_date,
+                suite="ladder_standard",
+                suite_version=run.suite.version,
+                kind="standard",
+                task="ladder_standard",
+                sample_id=sid,
+                epoch=1,
+                status="error",
+                error="HTTP 503 after retries",
+                engine="lm_eval",
+                engine_version=run.engine_version,
+                harness_version="x",
+                facts=DeploymentFacts(deployment_id=run.deployment.id, provider="llama-cpp"),
+            )
+            for sid in run.sample_ids[:2]
+        ]
+    )
+    before = tree_hash(results)
+
+    def plan_row(out: str) -> list[str]:
+        line = next(ln for ln in out.splitlines() if "ladder_standard@" in ln)
+        return [c.strip() for c in line.split("│")[1:-1]]
+
+    ran = gapbench("run", *args, "--dry-run", "--results-dir", str(results))
+    assert ran.code == exitcodes.OK, ran.err
+    # samples, epochs, stored, errored, retry, to run
+    assert plan_row(ran.out)[3:] == ["3", "1", "2", "2", "0", "1"]
+    assert "2 errored samples stored and not retried (add --retry-errors)" in ran.out
+
+    ran = gapbench("run", *args, "--retry-errors", "--dry-run", "--results-dir", str(results))
+    assert ran.code == exitcodes.OK, ran.err
+    assert plan_row(ran.out)[3:] == ["3", "1", "0", "2", "2", "3"]
+    assert "3 samples to run, of which 2 errored before and retried" in ran.out
+    assert tree_hash(results) == before
