@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -108,12 +109,40 @@ def answer(
 
 
 def build_report(
-    name: str, *, ws: Workspace | None = None, sweep: str | None = None, out_dir: Path | None = None
+    name: str,
+    *,
+    ws: Workspace | None = None,
+    sweep: str | None = None,
+    out_dir: Path | None = None,
+    spec: AnalysisSpec | None = None,
+    substitute: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> Path:
+    """Analyse the store and render reports/NAME (or `out_dir`); return its index.html.
+
+    The report draws analysis's tables and answer (under `spec`, default the primary
+    specification; `substitute`: a closed model for the substitute finder), your own runs
+    down to each sample's transcript, and where every number came from. Figures are cached
+    by the hash of their table under the cache directory, so re-rendering unchanged data
+    draws nothing again. `progress(stage, done, total)` hears each stage.
+    """
     from harness.analysis.build import headline
     from harness.report import render_report
+    from harness.report.collect import Sources, collect
 
     ws = ws or workspace()
-    tables = analyze(ws, sweep=sweep, title=f"gapbench: {name}")
+    if progress:
+        progress("analysis", 0, 1)
+    tables = analyze(ws, sweep=sweep, title=f"gapbench: {name}", spec=spec, substitute=substitute)
+    if progress:
+        progress("analysis", 1, 1)
+    report = collect(
+        tables,
+        Sources(ws.store, ws.settings.raw_dir, ws.registry, ws.suites),
+        name=name,
+        sweep=sweep,
+        headline=headline(tables),
+    )
     target = out_dir or ws.settings.reports_dir / name
-    return render_report(tables, target, headline=headline(tables), name=name)
+    cache = ws.settings.cache_dir / "report-figures"
+    return render_report(report, target, cache_dir=cache, progress=progress)

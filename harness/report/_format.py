@@ -8,6 +8,7 @@ date, Timestamp, str) and returns display text; a missing value becomes an em da
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 from datetime import date, datetime
@@ -140,3 +141,45 @@ def slug(name: Any) -> str:
     if safe != raw:
         safe = f"{safe}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}"
     return safe
+
+
+def seconds(value: Any) -> str:
+    v = _float(value)
+    if v is None:
+        return MISSING
+    return f"{v:.2f} s" if v < 10 else f"{v:.1f} s" if v < 600 else f"{v / 60:.1f} min"
+
+
+def usd(value: Any) -> str:
+    """Dollars with enough decimals to show a local run's fractions of a cent."""
+    v = _float(value)
+    if v is None:
+        return MISSING
+    return f"${v:.4f}" if abs(v) < 1 else f"${v:,.2f}"
+
+
+def pretty_json(value: Any) -> str:
+    """Tool-call arguments as indented JSON when they parse; otherwise the text as sent."""
+    raw = text(value)
+    try:
+        return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return raw
+
+
+def short(value: Any, width: int = 120) -> str:
+    """One line of at most `width` characters (table cells that show a long message)."""
+    s = " ".join(text(value).split())
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def window(start: Any, end: Any) -> str:
+    """A date window in words: all dates, since 2025-01, until 2024-06, 2024-01 to 2025-01."""
+    a, b = pd.to_datetime(start, errors="coerce"), pd.to_datetime(end, errors="coerce")
+    if pd.isna(a) and pd.isna(b):
+        return "all dates"
+    if pd.isna(b):
+        return f"since {a:%Y-%m-%d}"
+    if pd.isna(a):
+        return f"until {b:%Y-%m-%d}"
+    return f"{a:%Y-%m-%d} to {b:%Y-%m-%d}"

@@ -1,72 +1,68 @@
-"""Render ReportTables into a self-contained static site: HTML, SVG figures, CSV data.
+"""Render a ReportInput into a self-contained static site: HTML, SVG figures, CSV data.
 
-Layout of a rendered report (all links relative, so the folder can be published as is):
+Layout of a rendered report (all links relative: the folder works from file:// and can be
+published as is):
 
-    index.html            headline, scores, understatement D, frontier, gap/lag, horizons, pass^k
-    report.css            the only stylesheet (no CDN, no JavaScript)
-    figures/*.svg         matplotlib figures
-    models/<slug>.html    one page per model in scores / horizons / pass^k
-    suites/<slug>.html    one page per suite or benchmark
-    data/<table>.csv      every table of ReportTables, exactly as analysis returned it
+    index.html              the verdict first, then the gap over time, your runs, details
+    method.html             definitions, options, versions, serving facts, data licences
+    report.css              the only stylesheet
+    figures/*.svg + *.csv   every figure, and the table it draws
+    models/<slug>.html      one page per model
+    suites/<slug>.html      one page per suite or benchmark
+    runs/<slug>.html + .csv one page per own run: its samples
+    samples/<key>.html      one page per sample shown: the full transcript
+    raw/<run>/...           the engines' own logs of own runs (copied)
+    data/<table>.csv        every analysis table exactly as analysis returned it
 
-Everything taken from data goes through Jinja2 with autoescape on: model ids, suite names and
-messages are untrusted and may contain HTML.
+Everything taken from data goes through Jinja2 with autoescape on: model ids, suite names,
+transcripts and messages are untrusted and may contain HTML. The only script is the small
+table sorter, allowed by its hash in each page's Content-Security-Policy; nothing loads
+from outside the folder.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import UTC, datetime
+import base64
+import hashlib
+import json
+from collections.abc import Callable
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import jinja2
-import pandas as pd
 
-from harness.analysis.tables import ReportTables, empty
+from harness.analysis.tables import ReportTables
 from harness.report import _format as fmt
-from harness.report import figures as figs
 from harness.report._atomic import atomic_dir
+from harness.report.inputs import ReportInput
+
+# stage, done, total: "figures", 3, 40
+Progress = Callable[[str, int, int], None]
 
 
-def _table_fields() -> dict[str, list[str]]:
-    """Each DataFrame field of ReportTables with its documented columns (from its default).
+@cache
+def sort_script() -> str:
+    return resources.files("harness.report").joinpath("static", "sort.js").read_text("utf-8")
 
-    Read from the dataclass itself so that a table analysis adds is written to data/ without
-    a change here.
+
+@cache
+def content_security_policy() -> str:
+    """Only local styles and images, and the one inline script by its hash; nothing else.
+
+    file: is listed beside 'self' because a page opened from disk has an opaque origin in
+    some browsers, where 'self' would match nothing.
     """
-    out: dict[str, list[str]] = {}
-    for f in dataclasses.fields(ReportTables):
-        if f.default_factory is not dataclasses.MISSING:
-            default = f.default_factory()
-            if isinstance(default, pd.DataFrame):
-                out[f.name] = [str(c) for c in default.columns]
-    return out
+    digest = base64.b64encode(hashlib.sha256(sort_script().encode("utf-8")).digest()).decode()
+    return (
+        "default-src 'none'; "
+        f"script-src 'sha256-{digest}'; "
+        "style-src 'self' file:; img-src 'self' file:; "
+        "base-uri 'none'; form-action 'none'"
+    )
 
 
-_COLUMNS = _table_fields()
-TABLE_NAMES: tuple[str, ...] = tuple(_COLUMNS)
-# Long tables (frontier, gaps, lags, catch-up) are cut on the index and shown whole on the
-# suite pages and in data/.
-INDEX_ROW_LIMIT = 50
-# Imported leaderboards bring hundreds of models: the index then shows own runs first and
-# leaves the full lists to the suite pages and data/scores.csv.
-INDEX_SCORES_LIMIT = 200
-MATRIX_MAX_MODELS = 60
-
-
-def render_report(
-    tables: ReportTables, out_dir: Path, *, headline: list[str] | None = None, name: str = "report"
-) -> Path:
-    """Write the report into `out_dir` (replaced whole, atomically) and return its index.html."""
-    out_dir = Path(out_dir)
-    with atomic_dir(out_dir) as tmp:
-        _Site(tables, tmp, headline or [], name).write()
-    return out_dir.resolve() / "index.html"
-
-
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("harness.report", "templates"),
         autoescape=True,  # every template, whatever its extension: data is untrusted
@@ -83,271 +79,54 @@ def _environment() -> jinja2.Environment:
         months=fmt.months,
         day=fmt.day,
         text=fmt.text,
+        seconds=fmt.seconds,
+        usd=fmt.usd,
+        pretty_json=fmt.pretty_json,
+        short=fmt.short,
+        slug=fmt.slug,
     )
     env.globals.update(
         ci=fmt.ci,
         digits_for=fmt.digits_for,
         missing=fmt.is_missing,
-        insufficient=_insufficient,
-        unused=_unused,
+        insufficient=lambda r: str(r.get("status") or "") == "insufficient",
+        unused=lambda r: r.get("used") is not None and not bool(r.get("used")),
+        sort_script=sort_script(),
+        csp=content_security_policy(),
+        json_dumps=json.dumps,
+        window=fmt.window,
     )
     return env
 
 
-def _insufficient(row: dict[str, Any]) -> bool:
-    return str(row.get("status") or "") == "insufficient"
+def render_report(
+    report: ReportInput | ReportTables,
+    out_dir: Path,
+    *,
+    headline: list[str] | None = None,
+    name: str | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> Path:
+    """Write the report into `out_dir` (replaced whole, atomically) and return its index.html.
 
+    `report` is a ReportInput (everything a page shows) or, for callers that have only the
+    analysis tables, a ReportTables. `cache_dir` keeps rendered figures by the hash of their
+    table, so an unchanged figure is not drawn again; `progress` hears each stage.
+    """
+    from harness.report.site import Site
 
-def _unused(row: dict[str, Any]) -> bool:
-    """A row analysis computed but left out of an estimate (optional `used` column)."""
-    used = row.get("used")
-    return used is not None and not bool(used)
+    if isinstance(report, ReportTables):
+        report = ReportInput(tables=report, headline=tuple(headline or ()), name=name or "report")
+    elif headline is not None or name is not None:
+        from dataclasses import replace
 
-
-def records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as dicts with every missing value (NaN, NA, NaT) turned into None."""
-    return [
-        {k: (None if fmt.is_missing(v) else v) for k, v in row.items()}
-        for row in df.to_dict("records")
-    ]
-
-
-def _sorted(df: pd.DataFrame, by: list[str], ascending: list[bool] | bool = True) -> pd.DataFrame:
-    cols = [c for c in by if c in df.columns]
-    if df.empty or not cols:
-        return df
-    asc = (
-        ascending
-        if isinstance(ascending, bool)
-        else [a for c, a in zip(by, ascending, strict=True) if c in cols]
-    )
-    keyed = df.copy()
-    for c in cols:  # object columns of numbers sort as numbers; anything else as text
-        if pd.api.types.is_numeric_dtype(keyed[c]):
-            continue
-        as_num = pd.to_numeric(keyed[c], errors="coerce")
-        if as_num.notna().sum() == keyed[c].notna().sum():
-            keyed[c] = as_num
-        else:  # mixed types (str ids, dates, NaN) must not make sorting raise
-            keyed[c] = keyed[c].map(lambda v: "" if fmt.is_missing(v) else str(v))
-    order = keyed.sort_values(cols, ascending=asc, na_position="last", kind="stable").index
-    return df.loc[order]
-
-
-def _where(df: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
-    if df.empty or column not in df.columns:
-        return df.iloc[0:0]
-    return df[df[column].astype(str) == value]
-
-
-def _normalised(tables: ReportTables) -> ReportTables:
-    """Each table with at least its documented columns (missing ones filled with None)."""
-    fixed = {}
-    for name, columns in _COLUMNS.items():
-        df: pd.DataFrame = getattr(tables, name)
-        if df is None:
-            df = empty(columns)
-        missing = [c for c in columns if c not in df.columns]
-        if missing:
-            df = df.assign(**{c: None for c in missing})
-        fixed[name] = df.reset_index(drop=True)
-    return dataclasses.replace(tables, **fixed)
-
-
-class _Site:
-    def __init__(self, tables: ReportTables, root: Path, headline: list[str], name: str) -> None:
-        self.original = tables
-        self.t = tables = _normalised(tables)
-        self.root = root
-        self.env = _environment()
-        generated = tables.generated_at or datetime.now(UTC)
-        self.common: dict[str, Any] = {
-            "report_name": name,
-            "title": tables.title,
-            "generated": fmt.timestamp(generated),
-            "headline": [str(h) for h in headline],
-            "row_limit": INDEX_ROW_LIMIT,
-        }
-        scores = _sorted(tables.scores, ["suite", "score", "model_id"], [True, False, True])
-        self.scores = scores
-        model_ids = [
-            *tables.scores.get("model_id", []),
-            *tables.horizons.get("model_id", []),
-            *tables.passk.get("model_id", []),
-        ]
-        suite_ids = [
-            *tables.scores.get("suite", []),
-            *tables.frontier.get("benchmark", []),
-            *tables.gaps.get("benchmark", []),
-            *tables.lags.get("benchmark", []),
-            *tables.catchup.get("benchmark", []),
-            *tables.horizons.get("suite", []),
-            *tables.passk.get("suite", []),
-        ]
-        self.model_pages = {
-            m: f"models/{fmt.slug(m)}.html" for m in sorted({str(m) for m in model_ids})
-        }
-        self.suite_pages = {
-            s: f"suites/{fmt.slug(s)}.html" for s in sorted({str(s) for s in suite_ids})
-        }
-        self.rows = self._records()
-        self._groups: dict[tuple[str, tuple[str, ...]], dict[str, list[dict[str, Any]]]] = {}
-
-    # -- output -----------------------------------------------------------------------------
-    def write(self) -> None:
-        css = resources.files("harness.report").joinpath("static", "report.css").read_text("utf-8")
-        (self.root / "report.css").write_text(css, encoding="utf-8")
-        data = self._write_data()
-        self._page("index.html", "index.html", "", data=data, **self._index())
-        for model_id, rel in self.model_pages.items():
-            self._page(rel, "model.html", "../", **self._model(model_id))
-        for suite, rel in self.suite_pages.items():
-            self._page(rel, "suite.html", "../", **self._suite(suite, rel))
-
-    def _page(self, rel: str, template: str, root: str, **context: Any) -> None:
-        html = self.env.get_template(template).render(
-            **self.common,
-            root=root,
-            model_pages=self.model_pages,
-            suite_pages=self.suite_pages,
-            **context,
+        report = replace(
+            report,
+            headline=tuple(headline) if headline is not None else report.headline,
+            name=name or report.name,
         )
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(html, encoding="utf-8")
-
-    def _write_data(self) -> list[dict[str, Any]]:
-        (self.root / "data").mkdir()
-        files = []
-        for table in TABLE_NAMES:
-            # the data files hold the tables exactly as analysis returned them
-            df: pd.DataFrame = getattr(self.original, table)
-            if df is None:
-                df = empty(_COLUMNS.get(table, []))
-            rel = f"data/{table}.csv"
-            df.to_csv(self.root / rel, index=False)
-            files.append({"name": table, "path": rel, "rows": len(df)})
-        return files
-
-    # -- page contexts ---------------------------------------------------------------------
-    # Every table is turned into records once, in display order; pages take their rows from
-    # these lists (filtering keeps the order), which keeps a report with hundreds of models
-    # to a few seconds.
-    def _records(self) -> dict[str, list[dict[str, Any]]]:
-        t = self.t
-        order: dict[str, tuple[list[str], list[bool] | bool]] = {
-            "understatement": (["measure", "window_start"], True),
-            "frontier": (["kind", "benchmark", "access", "date"], True),
-            "gaps": (["kind", "benchmark", "date"], True),
-            "lags": (["kind", "benchmark", "threshold"], True),
-            "horizons": (["suite", "h50"], [True, False]),
-            "passk": (["suite", "model_id", "k"], True),
-            "ladder": (["closed_model", "open_model", "h"], True),
-            "catchup": (["kind", "benchmark", "scale", "level_low"], True),
-            "horizon_gap": (["suite", "closed_model", "open_model"], True),
-            "flags": (["scope", "item"], True),
-        }
-        out = {"scores": records(self.scores)}
-        for name in _COLUMNS:
-            if name != "scores":
-                by, asc = order.get(name, ([], True))
-                out[name] = records(_sorted(getattr(t, name), by, asc))
-        return out
-
-    def _index(self) -> dict[str, Any]:
-        t = self.t
-        own_first = sorted(self.rows["scores"], key=lambda r: r.get("source") != "own")
-        return {
-            **self.rows,
-            "scores": own_first,
-            "scores_limit": INDEX_SCORES_LIMIT,
-            "matrix": self._matrix(),
-            "fig": {
-                "scores": figs.scores_figure(t.scores, self.root, "figures/scores.svg"),
-                "understatement": figs.understatement_figure(
-                    t.understatement, self.root, "figures/understatement.svg"
-                ),
-                "frontier": figs.frontier_figure(t.frontier, self.root, "figures/frontier.svg"),
-                "gaps": figs.gaps_figure(t.gaps, self.root, "figures/gaps.svg"),
-                "lags": figs.lags_figure(t.lags, self.root, "figures/lags.svg"),
-                "horizons": figs.horizons_figure(t.horizons, self.root, "figures/horizons.svg"),
-            },
-        }
-
-    def _matrix(self) -> dict[str, Any]:
-        """Model x suite overview: one cell per pair; pairs with several rows say so.
-
-        Built from own runs when there are any (imported leaderboards make it sparse), and
-        left out when it would list more than MATRIX_MAX_MODELS models.
-        """
-        rows = [r for r in self.rows["scores"] if r.get("source") == "own"] or self.rows["scores"]
-        n_models = len({str(r["model_id"]) for r in rows})
-        if n_models > MATRIX_MAX_MODELS:
-            return {"suites": [], "rows": [], "omitted": n_models}
-        suites = sorted({str(r["suite"]) for r in rows})
-        cells: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        access: dict[str, Any] = {}
-        for r in rows:
-            cells.setdefault((str(r["model_id"]), str(r["suite"])), []).append(r)
-            access.setdefault(str(r["model_id"]), r["access"])
-        models = sorted(access, key=lambda m: (str(access[m] or ""), m))
-        return {
-            "omitted": 0,
-            "suites": suites,
-            "rows": [
-                {
-                    "model_id": m,
-                    "access": access[m],
-                    "cells": [cells.get((m, s), []) for s in suites],
-                }
-                for m in models
-            ],
-        }
-
-    def _pick(self, table: str, value: str, *columns: str) -> list[dict[str, Any]]:
-        """Rows of `table` where any of `columns` equals `value` (as text)."""
-        key = (table, columns)
-        if key not in self._groups:
-            groups: dict[str, list[dict[str, Any]]] = {}
-            for r in self.rows[table]:
-                for v in {str(r[c]) for c in columns if r.get(c) is not None}:
-                    groups.setdefault(v, []).append(r)
-            self._groups[key] = groups
-        return self._groups[key].get(value, [])
-
-    def _model(self, model_id: str) -> dict[str, Any]:
-        scores = self._pick("scores", model_id, "model_id")
-        horizons = self._pick("horizons", model_id, "model_id")
-        first = scores[:1] or horizons[:1]
-        return {
-            "model_id": model_id,
-            "card": first[0] if first else {},
-            "scores": scores,
-            "horizons": horizons,
-            "passk": self._pick("passk", model_id, "model_id"),
-            "ladder": self._pick("ladder", model_id, "closed_model", "open_model"),
-            "frontier": self._pick("frontier", model_id, "model_id"),
-        }
-
-    def _suite(self, suite: str, rel: str) -> dict[str, Any]:
-        scores = self._pick("scores", suite, "suite")
-        frontier = self._pick("frontier", suite, "benchmark")
-        kinds = sorted({str(r["kind"]) for r in [*scores, *frontier] if r.get("kind") is not None})
-        fig = None
-        if scores:
-            fig_rel = f"figures/suite-{Path(rel).stem}.svg"
-            fig = figs.scores_figure(_where(self.scores, "suite", suite), self.root, fig_rel)
-        return {
-            "suite": suite,
-            "kinds": kinds,
-            "scores": scores,
-            "fig": fig,
-            "frontier": frontier,
-            "gaps": self._pick("gaps", suite, "benchmark"),
-            "lags": self._pick("lags", suite, "benchmark"),
-            "horizons": self._pick("horizons", suite, "suite"),
-            "passk": self._pick("passk", suite, "suite"),
-            "catchup": self._pick("catchup", suite, "benchmark"),
-            "horizon_gap": self._pick("horizon_gap", suite, "suite"),
-            "flags": self._pick("flags", suite, "item"),
-        }
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp:
+        Site(report, tmp, environment(), cache_dir=cache_dir, progress=progress).write()
+    return out_dir.resolve() / "index.html"

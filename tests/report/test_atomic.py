@@ -32,9 +32,9 @@ def test_render_leaves_no_temp_dirs_and_is_readable(tmp_path: Path) -> None:
 def test_rerender_replaces_the_whole_folder(tmp_path: Path) -> None:
     out = tmp_path / "demo"
     render_report(make_tables(), out)
-    assert (out / "figures" / "scores.svg").is_file()
+    assert (out / "figures" / "your-runs.svg").is_file()
     render_report(ReportTables(), out)
-    assert not (out / "figures" / "scores.svg").exists()  # nothing stale survives
+    assert not (out / "figures" / "your-runs.svg").exists()  # nothing stale survives
     assert _siblings(tmp_path) == ["demo"]
 
 
@@ -48,7 +48,7 @@ def test_failed_render_keeps_the_published_report(
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(figures, "lags_figure", boom)
+    monkeypatch.setitem(figures.DRAWERS, "score_bars", boom)
     with pytest.raises(RuntimeError, match="figure failed"):
         render_report(make_tables(), out, headline=["second version"])
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}

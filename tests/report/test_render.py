@@ -10,6 +10,7 @@ import pytest
 
 from harness.analysis.tables import ReportTables
 from harness.report import render_report
+from harness.report.render import sort_script
 from tests.report._html import Page, read
 from tests.report.conftest import EVIL, SLASHED, make_tables
 
@@ -33,12 +34,12 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
     t = index.table("Scores by model and suite")
     assert t.head == [
         "Model",
-        "Access",
-        "Released",
-        "Suite",
-        "Kind",
         "Score",
         "95% CI",
+        "Suite",
+        "Access",
+        "Released",
+        "Kind",
         "n scored",
         "Errors (rate)",
         "Limits",
@@ -48,12 +49,12 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
     assert len(t.rows) == 9
     assert t.row("claude-sonnet-4", "humaneval v1") == [
         "claude-sonnet-4",
-        "closed",
-        "2025-05-22",
-        "humaneval v1",
-        "standard",
         "0.951",
         "0.915 – 0.982",
+        "humaneval v1",
+        "closed",
+        "2025-05-22",
+        "standard",
         "164 / 164",
         "0 (0.0%)",
         "0",
@@ -61,8 +62,9 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
         "own",
     ]
     llama = t.row(SLASHED, "tau2-airline v1")
-    assert llama[1] == "open"
-    assert llama[5:11] == ["0.275", "0.150 – 0.425", "40 / 50", "6 (12.0%)", "4", "0.360"]
+    assert llama[4] == "open"
+    assert llama[1:3] == ["0.275", "0.150 – 0.425"]
+    assert llama[7:11] == ["40 / 50", "6 (12.0%)", "4", "0.360"]
     # own runs first (imported rows last), then by suite, then best score first
     models = ["claude-sonnet-4", "gpt-4o", SLASHED, "smollm2-135m-instruct"]
     assert t.column("Model") == [*models, *models, EVIL]
@@ -71,9 +73,9 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
 
 def test_no_score_is_a_flag_not_a_number(index: Page) -> None:
     row = index.table("Scores by model and suite").row("smollm2-135m-instruct", "tau2-airline v1")
-    assert row[5] == "insufficient data: no scored samples"
+    assert row[1] == "insufficient data: no scored samples"
     assert row[6:8] == ["0 / 50", "50 (100.0%)"]  # the CI cell is merged into the flag
-    matrix = index.table("Score (95% CI) per model and suite")
+    matrix = index.table("Score (95% CI) per model and suite; a score opens its run")
     assert matrix.row("smollm2-135m-instruct open")[1:] == [
         "0.012 0.000 – 0.030",
         "insufficient data: no scored samples",
@@ -142,15 +144,19 @@ def test_horizons_passk_ladder_catchup_flags(index: Page) -> None:
     ]
 
 
-def test_frontier_gap_lag_tables(index: Page) -> None:
-    assert len(index.table("Frontier points").rows) == 6
-    assert index.table("Score gap over time").row("humaneval", "2025-05-22")[3:] == [
+def test_frontier_gap_lag_tables_are_on_the_suite_pages(site: Path, index: Page) -> None:
+    # the index stays short (the verdict first); each benchmark's long tables are on its page
+    assert not any(t.caption.startswith("Frontier points") for t in index.tables)
+    humaneval = read(site / "suites" / "humaneval.html")
+    tau2 = read(site / "suites" / "tau2-airline.html")
+    assert len(humaneval.table("Frontier points").rows) == 3
+    assert humaneval.table("Score gap over time").row("humaneval", "2025-05-22")[3:] == [
         "0.951",
         "0.620",
         "+0.331",
         "+2.48",
     ]
-    assert index.table("Lag by threshold").row("0.25") == [
+    assert tau2.table("Lag by threshold").row("0.25") == [
         "tau2-airline",
         "agentic",
         "0.25",
@@ -163,17 +169,20 @@ def test_frontier_gap_lag_tables(index: Page) -> None:
 
 def test_header_title_time_headline(index: Page) -> None:
     assert "<title>gapbench gap report</title>" in index.html
-    assert "Generated 2026-11-22 10:30 UTC" in index.text
-    assert HEADLINE[0] in index.text
+    assert "2026-11-22 10:30 UTC" in index.text
+    # no answer from analysis: the page says so and shows the headline sentences instead
+    assert "Verdict: not computed" in index.text
+    assert f'<h1 id="verdict" class="sentence">{HEADLINE[0]}</h1>' in index.html
     assert "&lt;b&gt;not bold&lt;/b&gt;" in index.html
 
 
 def test_untrusted_text_is_escaped_everywhere(site: Path) -> None:
     pages = list(site.rglob("*.html"))
-    assert len(pages) == 1 + 5 + 2
+    assert len(pages) == 2 + 5 + 2  # index, method, models, suites
+    script = f"<script>{sort_script()}</script>"
     for page in pages:
         html = page.read_text(encoding="utf-8")
-        assert "<script" not in html, page
+        assert html.count("<script") == 1 and script in html, page  # only the table sorter
     index = read(site / "index.html")
     assert EVIL in index.text  # shown as text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index.html
@@ -182,12 +191,15 @@ def test_untrusted_text_is_escaped_everywhere(site: Path) -> None:
 def test_figures_exist_and_are_referenced(site: Path, index: Page) -> None:
     srcs = sorted(i["src"] for i in index.images)
     assert srcs == sorted(
-        f"figures/{n}.svg"
-        for n in ("scores", "understatement", "frontier", "gaps", "lags", "horizons")
+        f"figures/{n}.svg" for n in ("understatement", "your-runs", "horizon-steps")
     )
     for img in index.images:
         assert img["alt"]
-        assert (site / img["src"]).read_text(encoding="utf-8").lstrip().startswith("<?xml")
+        svg = (site / img["src"]).read_text(encoding="utf-8")
+        assert svg.lstrip().startswith("<?xml")
+        # its table is downloadable beside it, and linked from the caption
+        csv = img["src"].removesuffix(".svg") + ".csv"
+        assert (site / csv).is_file() and csv in index.links
 
 
 def test_model_and_suite_pages(site: Path, index: Page) -> None:
@@ -196,14 +208,18 @@ def test_model_and_suite_pages(site: Path, index: Page) -> None:
     llama = next(h for h in index.links if h.startswith("models/meta-llama"))
     page = read(site / llama)
     assert f"<title>{SLASHED} · gapbench gap report</title>" in page.html
-    assert "gapbench gap report · demo" in page.text
+    assert "gapbench gap report › models ›" in page.text  # breadcrumbs back to the index
+    assert "(report demo," in page.text  # the provenance footer names the report
     assert [r[0] for r in page.table(f"Scores of {SLASHED}").rows] == [SLASHED, SLASHED]
     assert page.table("Ladder").rows[0][1] == SLASHED
     suite = read(site / "suites" / "tau2-airline.html")
     assert "Kind: agentic" in suite.text
     assert len(suite.table("Scores on tau2-airline").rows) == 4
     assert len(suite.table("Frontier points").rows) == 3
-    assert suite.images[0]["src"] == "../figures/suite-tau2-airline.svg"
+    assert [i["src"] for i in suite.images] == [
+        "../figures/suite-tau2-airline.svg",  # frontier and gap over time
+        "../figures/scores-tau2-airline.svg",  # the scores, own runs first
+    ]
     humaneval = read(site / "suites" / "humaneval.html")
     assert humaneval.table("Results withheld").rows == [
         ["benchmark", "humaneval", "insufficient data: saturated: closed frontier above 0.9"]
@@ -242,6 +258,8 @@ def test_csv_data_files_match_tables(site: Path, index: Page) -> None:
     }
     for name in names:
         path = site / "data" / f"{name}.csv"
+        if getattr(tables, name) is None:
+            continue
         assert path.read_text(encoding="utf-8") == getattr(tables, name).to_csv(index=False)
         assert f"data/{name}.csv" in index.links
         back = pd.read_csv(path)
@@ -276,17 +294,22 @@ def test_missing_and_extra_columns_and_odd_ids(tmp_path: Path) -> None:
     page = read(render_report(t, site))
     scores_table = page.table("Scores by model and suite")
     assert (
-        scores_table.row("gpt-4o", "humaneval v1")[5]
+        scores_table.row("gpt-4o", "humaneval v1")[1]
         == "insufficient data: too few samples (3 < 20)"
     )
     assert scores_table.row("$\\frac{a}{b}$ model")[11] == "—"
-    assert "No data: no dates with both an open and a closed score." in page.text
+    humaneval = read(site / "suites" / "humaneval.html")
+    assert "No data: no dates with both an open and a closed score." in humaneval.text
     assert len(list((site / "suites").iterdir())) == 3
 
 
-def test_many_suites_are_capped_in_figures(tmp_path: Path) -> None:
-    base = make_tables().scores.iloc[[0, 4]]
-    many = pd.concat([base.assign(suite=f"suite-{i:02d}") for i in range(14)], ignore_index=True)
-    page = read(render_report(ReportTables(scores=many), tmp_path / "many"))
-    assert "Showing the first 12 of 14 suites" in page.text
-    assert len(page.table("Scores by model and suite").rows) == 28
+def test_your_runs_figure_draws_own_runs_first_and_caps_panels(tmp_path: Path) -> None:
+    base = make_tables().scores.iloc[[0, 4, 8]]  # two own rows and one imported
+    many = pd.concat([base.assign(suite=f"suite-{i:02d}") for i in range(8)], ignore_index=True)
+    site = tmp_path / "many"
+    page = read(render_report(ReportTables(scores=many), site))
+    assert len(page.table("Scores by model and suite").rows) == 24
+    drawn = pd.read_csv(site / "figures" / "your-runs.csv")
+    assert drawn["suite"].nunique() == 6  # at most six suites in the index's figure
+    for _suite, part in drawn.groupby("suite", sort=False):
+        assert list(part["source"])[:2] == ["own", "own"]  # own runs drawn first

@@ -1,0 +1,275 @@
+"""Gather what the pages show besides analysis's tables: own runs and samples, transcripts,
+engine logs, versions, serving facts, data sources, and what is missing.
+
+Records and facts only (which runs, which files, which versions); no statistics. Called by
+`harness.api.build_report`; everything it returns is a typed record of harness.report.inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness._types import Transcript
+from harness.analysis.tables import ReportTables
+from harness.models import Registry
+from harness.report.inputs import (
+    AddClosedModel,
+    DataSource,
+    Provenance,
+    RawLog,
+    ReportInput,
+    SuiteFacts,
+    TranscriptReader,
+)
+from harness.store import Store
+from harness.suites import SuiteRegistry
+
+# What each importer's data asks of anyone who shows it. Keyed by the name in
+# source = imported:<name>. (Importers may later declare this themselves.)
+KNOWN_SOURCES: dict[str, DataSource] = {
+    "epoch": DataSource(
+        name="epoch",
+        title="Epoch AI Benchmarking Hub",
+        url="https://epoch.ai/benchmarks",
+        licence="CC-BY 4.0",
+        licence_url="https://creativecommons.org/licenses/by/4.0/",
+        attribution="Epoch AI, 'AI Benchmarking Hub', retrieved from https://epoch.ai/benchmarks",
+    ),
+}
+LIBRARIES = ("numpy", "pandas", "scipy", "matplotlib", "jinja2", "duckdb", "pyarrow")
+SERVING_COLUMNS = [
+    "deployment_id",
+    "model_id",
+    "provider",
+    "server",
+    "server_version",
+    "quantization",
+    "model_sha256",
+    "chat_template_hash",
+    "tool_call_format",
+    "context_length",
+    "engine",
+    "engine_version",
+]
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where collect() reads from (a workspace's parts, without importing the API layer)."""
+
+    store: Store
+    raw_dir: Path
+    registry: Registry | None = None
+    suites: SuiteRegistry | None = None
+
+
+def version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _own(df: pd.DataFrame) -> pd.DataFrame:
+    if df.empty or "source" not in df.columns:
+        return df
+    return df[df["source"].astype(str) == "own"]
+
+
+def collect(
+    tables: ReportTables,
+    src: Sources,
+    *,
+    name: str,
+    sweep: str | None = None,
+    headline: Sequence[str] = (),
+    sweeps_dir: str = "sweeps",
+) -> ReportInput:
+    """Everything `render_report` needs, read from the store and registries."""
+    samples = src.store.samples(source="own")
+    if sweep is not None and not samples.empty:
+        samples = samples[samples["sweep_id"] == sweep]
+    runs = _own(src.store.runs())
+    if not runs.empty:
+        runs = runs[runs["run_id"].isin(set(samples["run_id"]))] if sweep else runs
+    imported = tables.scores[tables.scores["source"].astype(str).str.startswith("imported:")]
+    return ReportInput(
+        tables=tables,
+        headline=tuple(headline),
+        runs=runs,
+        samples=samples,
+        transcripts=_reader(src.store),
+        raw_logs=raw_logs(src.raw_dir, samples),
+        provenance=provenance(samples, imported, src),
+        missing=missing(samples, imported, src.registry, sweeps_dir),
+        name=name,
+    )
+
+
+def _reader(store: Store) -> TranscriptReader | None:
+    read = getattr(store, "transcripts", None)
+    if read is None:
+        return None
+
+    def transcripts(keys: Sequence[str]) -> Mapping[str, Transcript]:
+        return read(list(keys))
+
+    return transcripts
+
+
+def raw_logs(raw_dir: Path, samples: pd.DataFrame) -> tuple[RawLog, ...]:
+    """Engine logs under results/raw/<sweep>/<suite>/<model>/ and the model servers' logs."""
+    if samples.empty or not raw_dir.is_dir():
+        return ()
+    out: list[RawLog] = []
+    cols = ["run_id", "sweep_id", "suite", "model_id", "deployment_id"]
+    for run_id, sweep_id, suite, model_id, deployment_id in (
+        samples[cols].drop_duplicates("run_id").itertuples(index=False)
+    ):
+        folder = raw_dir / str(sweep_id) / str(suite) / str(model_id)
+        if folder.is_dir():
+            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                out.append(RawLog(str(run_id), path, str(path.relative_to(folder))))
+        servers = raw_dir / "server-logs"
+        if servers.is_dir():
+            for path in sorted(servers.glob(f"{deployment_id}-*.log")):
+                out.append(RawLog(str(run_id), path, f"server log {path.name}"))
+    return tuple(out)
+
+
+def provenance(
+    samples: pd.DataFrame,
+    imported: pd.DataFrame,
+    src: Sources,
+) -> Provenance:
+    engines: tuple[tuple[str, str], ...] = ()
+    deployments = pd.DataFrame(columns=SERVING_COLUMNS)
+    suites: list[SuiteFacts] = []
+    if not samples.empty:
+        pairs = samples[["engine", "engine_version"]].drop_duplicates().astype(str)
+        engines = tuple(sorted(pairs.itertuples(index=False, name=None)))
+        cols = [c for c in SERVING_COLUMNS if c in samples.columns]
+        deployments = samples[cols].drop_duplicates().sort_values(cols[:2]).reset_index(drop=True)
+        for suite, ver in sorted(
+            samples[["suite", "suite_version"]]
+            .drop_duplicates()
+            .astype(str)
+            .itertuples(index=False)
+        ):
+            spec = _suite(src.suites, suite)
+            suites.append(
+                SuiteFacts(
+                    name=suite,
+                    version=ver,
+                    kind=spec.kind if spec else "",
+                    engine=spec.engine if spec else "",
+                    licence=spec.licence if spec else "",
+                    data_source=spec.source if spec else "",
+                )
+            )
+    sources = []
+    for source, part in imported.groupby(imported["source"].astype(str)):
+        key = source.split(":", 1)[1]
+        known = KNOWN_SOURCES.get(key, DataSource(name=key, title=key))
+        sources.append(
+            DataSource(
+                **{
+                    **known.__dict__,
+                    "rows": int(part["n_rows"].fillna(0).sum()) if "n_rows" in part else len(part),
+                    "models": int(part["model_id"].nunique()),
+                }
+            )
+        )
+    return Provenance(
+        gapbench_version=version("gapbench"),
+        libraries=tuple((lib, version(lib)) for lib in LIBRARIES),
+        engines=engines,
+        suites=tuple(suites),
+        deployments=deployments,
+        sources=tuple(sources),
+    )
+
+
+def _suite(registry: SuiteRegistry | None, name: str) -> Any:
+    if registry is None:
+        return None
+    try:
+        return registry.get(name)
+    except (KeyError, LookupError, ValueError):
+        return None
+
+
+def missing(
+    samples: pd.DataFrame,
+    imported: pd.DataFrame,
+    registry: Registry | None,
+    sweeps_dir: str,
+) -> AddClosedModel | None:
+    """Say plainly what the data lack; with no closed model of your own, how to add one."""
+    access = set(samples["access"].astype(str)) if not samples.empty else set()
+    kinds = set(samples["kind"].astype(str)) if not samples.empty else set()
+    lines: list[str] = []
+    if samples.empty:
+        lines.append(
+            "You have not run any model yourself: every number here comes from published "
+            "results. `gapbench demo` runs an open model offline in a few minutes."
+        )
+    else:
+        if "closed" not in access:
+            lines.append(
+                "You have run no closed model: your own runs cannot show the gap yet; only "
+                "published results do."
+            )
+        if "open" not in access:
+            lines.append("You have run no open-weight model.")
+        if "agentic" not in kinds:
+            lines.append("You have run no agentic suite: D needs both kinds.")
+    if imported.empty:
+        lines.append(
+            "No published results are imported: there is no history over time "
+            "(`gapbench import epoch --from data/published/epoch_benchmarking_hub_2026-04.zip`)."
+        )
+    if not lines:
+        return None
+    if "closed" in access or registry is None:
+        return AddClosedModel(missing=tuple(lines))
+    closed = _closed_model(registry)
+    if closed is None:
+        return AddClosedModel(missing=tuple(lines))
+    model_id, env_var = closed
+    open_models = sorted({str(m) for m in samples["model_id"]}) if not samples.empty else []
+    suites = sorted({str(s) for s in samples["suite"]}) if not samples.empty else []
+    suites = suites or ["ladder_standard", "ladder_agentic"]
+    models = [*open_models, model_id] if open_models else ["smollm2-135m-instruct", model_id]
+    path = f"{sweeps_dir}/with-closed.yaml"
+    yaml = (
+        "name: with-closed\n"
+        f"models: [{', '.join(models)}]\n"
+        f"suites: [{', '.join(suites)}]\n"
+        "epochs: 1\n"
+        "limit: 6\n"
+    )
+    return AddClosedModel(
+        missing=tuple(lines),
+        sweep_yaml=yaml,
+        sweep_path=path,
+        env_var=env_var,
+        command=f"gapbench run {path} --report latest",
+    )
+
+
+def _closed_model(registry: Registry) -> tuple[str, str | None] | None:
+    """The first closed model in models.yaml with a deployment, and its key's variable."""
+    for card in registry.cards:
+        if card.access != "closed":
+            continue
+        deps = registry.deployments_of(card.id)
+        if deps:
+            return card.id, deps[0].key_env
+    return None

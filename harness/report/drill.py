@@ -1,0 +1,216 @@
+"""Drill-down pages: a run (its samples) and a sample (its full transcript); raw engine logs.
+
+Own runs only: imported results have no samples or transcripts here, and link to their
+source instead. Every string on these pages was written by a model, a tool or a file and is
+escaped by the templates; nothing is turned into a link.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness._types import Transcript, TranscriptMessage
+from harness.report import _format as fmt
+from harness.report.inputs import RawLog, ReportInput
+from harness.report.tables import records
+
+# A run page lists this many samples (errors and limits first) and links a page for each;
+# every sample is in the run's CSV. Bounds the page count on million-row stores.
+RUN_SAMPLE_LIMIT = 200
+MAX_SAMPLE_PAGES = 5000
+# Tool outputs and prompts longer than this are collapsed (<details>) on the sample page.
+COLLAPSE_CHARS = 1200
+COLLAPSE_LINES = 20
+# Raw engine logs are copied into the report up to these sizes; larger ones are named.
+RAW_FILE_MAX = 25 * 2**20
+RAW_TOTAL_MAX = 200 * 2**20
+
+STATUS_ORDER = {"error": 0, "limit": 1, "scored": 2}
+RUN_FACTS = (
+    "sweep_id",
+    "status",
+    "message",
+    "engine",
+    "engine_version",
+    "harness_version",
+    "n_planned",
+    "n_scored",
+    "n_error",
+    "n_limit",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "started_at",
+    "finished_at",
+)
+SERVING_FACTS = (
+    "deployment_id",
+    "provider",
+    "server",
+    "server_version",
+    "quantization",
+    "model_sha256",
+    "chat_template_hash",
+    "tool_call_format",
+    "context_length",
+    "user_simulator",
+    "prompt_variant",
+)
+SAMPLE_COLUMNS = [
+    "sample_key",
+    "sample_id",
+    "epoch",
+    "h",
+    "status",
+    "score",
+    "success",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "latency_s",
+    "steps",
+    "error",
+]
+
+
+def own_samples(report: ReportInput) -> pd.DataFrame:
+    df = report.samples
+    if df.empty or "run_id" not in df.columns:
+        return pd.DataFrame(columns=["run_id", *SAMPLE_COLUMNS])
+    if "source" in df.columns:
+        df = df[df["source"].astype(str) == "own"]
+    return df
+
+
+def run_table(report: ReportInput, samples: pd.DataFrame) -> pd.DataFrame:
+    """One row per own run: the runs table's row, or the first sample's facts without one."""
+    runs = report.runs
+    if not runs.empty and "run_id" in runs.columns:
+        if "source" in runs.columns:
+            runs = runs[runs["source"].astype(str) == "own"]
+        runs = runs.drop_duplicates("run_id", keep="last")
+    else:
+        runs = pd.DataFrame(columns=["run_id"])
+    known = set(runs["run_id"].astype(str))
+    extra = samples[~samples["run_id"].astype(str).isin(known)]
+    if not extra.empty:
+        cols = [
+            c
+            for c in (
+                "run_id",
+                "sweep_id",
+                "model_id",
+                "suite",
+                "suite_version",
+                "engine",
+                "engine_version",
+                "deployment_id",
+                "harness_version",
+            )
+            if c in extra.columns
+        ]
+        runs = pd.concat([runs, extra.drop_duplicates("run_id")[cols]], ignore_index=True)
+    return runs
+
+
+def cell_runs(runs: pd.DataFrame) -> dict[tuple[str, str, str], list[str]]:
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for r in records(runs):
+        key = (str(r.get("model_id")), str(r.get("suite")), str(r.get("suite_version")))
+        out.setdefault(key, []).append(str(r["run_id"]))
+    return out
+
+
+def shown_samples(samples: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per run, the samples its page lists: errors, then limits, then scored, by id."""
+    if samples.empty:
+        return {}
+    keyed = samples.assign(
+        _status=samples["status"].map(STATUS_ORDER).fillna(3),
+        _id=samples["sample_id"].astype(str),
+    )
+    keyed = keyed.sort_values(["run_id", "_status", "_id", "epoch"], kind="stable")
+    return {
+        str(run_id): part.drop(columns=["_status", "_id"])
+        for run_id, part in keyed.groupby("run_id", sort=True)
+    }
+
+
+def run_context(run: dict[str, Any], part: pd.DataFrame, limit: int) -> dict[str, Any]:
+    first = records(part.head(1))
+    facts = first[0] if first else {}
+    return {
+        "run": run,
+        "run_facts": [(k, run.get(k)) for k in RUN_FACTS if k in run],
+        "serving": [(k, facts.get(k)) for k in SERVING_FACTS if facts.get(k) not in (None, "")],
+        "snapshots": sorted(
+            {str(s) for s in part.get("model_snapshot", pd.Series(dtype=str)).dropna()}
+        ),
+        "samples": records(part.head(limit)[[c for c in SAMPLE_COLUMNS if c in part.columns]]),
+        "n_samples": len(part),
+        "limit": limit,
+    }
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """A transcript message with how to show it (collapse long tool outputs and prompts)."""
+
+    message: TranscriptMessage
+    collapsed: bool
+    summary: str
+
+
+def shown_messages(transcript: Transcript | None) -> list[ShownMessage]:
+    if transcript is None:
+        return []
+    out = []
+    for m in transcript.messages:
+        long = len(m.content) > COLLAPSE_CHARS or m.content.count("\n") > COLLAPSE_LINES
+        collapsed = long and m.role in ("tool", "system", "user")
+        first = fmt.short(m.content, 90) if m.content else "(empty)"
+        summary = f"{len(m.content):,} characters, {m.content.count(chr(10)) + 1} lines: {first}"
+        out.append(ShownMessage(m, collapsed, summary))
+    return out
+
+
+def long_text(value: str | None) -> bool:
+    return value is not None and (len(value) > COLLAPSE_CHARS or value.count("\n") > COLLAPSE_LINES)
+
+
+def copy_raw_logs(
+    logs: tuple[RawLog, ...], root: Path, run_pages: dict[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Copy each own run's engine logs under raw/<run>/; too-large files are named, not copied."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    total = 0
+    for log in logs:
+        if log.run_id not in run_pages or not log.path.is_file():
+            continue
+        size = log.path.stat().st_size
+        entry: dict[str, Any] = {
+            "label": log.label,
+            "size": size,
+            "href": None,
+            "name": log.path.name,
+        }
+        if size <= RAW_FILE_MAX and total + size <= RAW_TOTAL_MAX:
+            rel = f"raw/{Path(run_pages[log.run_id]).stem}/{fmt.slug(log.path.name)}"
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log.path, target)
+            total += size
+            entry["href"] = rel
+        out.setdefault(log.run_id, []).append(entry)
+    return out
+
+
+def neighbours(keys: list[str]) -> Iterator[tuple[str, str | None, str | None]]:
+    for i, key in enumerate(keys):
+        yield key, keys[i - 1] if i else None, keys[i + 1] if i + 1 < len(keys) else None
