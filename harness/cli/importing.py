@@ -20,10 +20,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         model_id=args.model,
         release_date=args.release_date,
         kind=args.kind,
+        suite=args.suite,
+        filter_name=args.filter,
+        metric=args.metric,
+        replace=args.replace,
     )
-    console.print(summary.line())
+    console.print(summary.line(), markup=False, highlight=False, soft_wrap=True)
     for warning in summary.warnings:
-        console.print(f"warning: {warning}")
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     return 0
 
 
@@ -32,6 +36,23 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "import",
         parents=[common],
         help="import results made elsewhere (marked source=imported:<name>)",
+        description=(
+            "Import an Epoch AI Benchmarking Hub dump, lm-eval output (results_*.json with "
+            "samples_*.jsonl) or inspect .eval logs. For a model in the registry the card's "
+            "access, release date and organisation are recorded (a contradicting --access or "
+            "--release-date is refused); for any other model --access is required. Prompts, "
+            "outputs and targets go to the transcripts table. Re-importing writes nothing "
+            "new; --replace writes every row again with the facts given now."
+        ),
+        epilog=(
+            "examples:\n"
+            "  gapbench import lm-eval --from out/ --model smollm2-135m-instruct\n"
+            "  gapbench import lm-eval --from out/ --access open --release-date 2024-10-31 "
+            "--filter strict-match\n"
+            "  gapbench import inspect --from logs/ --model gpt-4o-mini --kind agentic\n"
+            "  gapbench import inspect --from logs/ --model my-model --access closed --replace"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     im.add_argument("source", choices=["epoch", "lm-eval", "inspect"])
     im.add_argument(
@@ -43,17 +64,36 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     im.add_argument(
         "--access",
         choices=["open", "closed"],
-        help="lm-eval/inspect: the model's access (required)",
+        help="lm-eval/inspect: the model's access (required unless the model is in the registry)",
     )
     im.add_argument(
-        "--model", help="lm-eval/inspect: model id to record (default: the name in the log)"
+        "--model",
+        help="lm-eval/inspect: model id to record (default: the name in the log); a registry id "
+        "brings the card's facts",
     )
     im.add_argument(
-        "--release-date", metavar="YYYY-MM-DD", help="lm-eval/inspect: the model's release date"
+        "--release-date",
+        metavar="YYYY-MM-DD",
+        help="lm-eval/inspect: the model's release date (models not in the registry)",
     )
     im.add_argument(
         "--kind",
         choices=["standard", "agentic"],
         help="lm-eval/inspect: suite kind (default standard / agentic)",
+    )
+    im.add_argument("--suite", help="inspect: suite name to record (default: the task name)")
+    im.add_argument(
+        "--filter",
+        help="lm-eval: import only this filter (e.g. strict-match) as the task's suite; "
+        "default: every filter, the first as <task>, others as <task>[<filter>]",
+    )
+    im.add_argument(
+        "--metric", help="lm-eval: the per-sample metric to score with (default: the task's first)"
+    )
+    im.add_argument(
+        "--replace",
+        action="store_true",
+        help="write every row again with the facts given now; the new rows win in reads and the "
+        "old ones stay as history (one atomic write)",
     )
     im.set_defaults(func=cmd_import)

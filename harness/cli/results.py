@@ -1,32 +1,78 @@
-"""`gapbench results`: summarise stored results, or export them."""
+"""`gapbench results`: summarise stored results, export them, check or migrate the store."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import get_args
 
-from harness.cli._common import console, ws
+from harness.cli._common import console, err_console, ws
+from harness.exitcodes import FAILURE, OK
 
 
 def cmd_results(args: argparse.Namespace) -> int:
     from harness.store import query
 
     w = ws(args)
+    store = w.store
+    if args.migrate:
+        console.print(store.migrate().line())
+        return OK
+    if args.check:
+        problems = store.check()
+        for line in problems:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        if problems:
+            err_console.print(f"{len(problems)} problem files in {store.root} (reads skip them)")
+            return FAILURE
+        console.print(f"{store.root}: every store file is readable")
+        return OK
     if args.export:
         path = Path(args.export)
-        query.export(w.store, path, "csv" if path.suffix == ".csv" else "parquet")
-        console.print(f"exported to {path}")
-        return 0
-    df = query.summary(w.store)
+        query.format_of(path)  # a bad extension fails before anything is read
+        n = query.export(store, path, table=args.table)
+        console.print(f"exported {n} {args.table} rows to {path}")
+        return OK
+    df = query.summary(store)
     console.print(df.to_string(index=False) if len(df) else "no results stored yet")
-    return 0
+    return OK
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    from harness.store.query import ExportTable
+
     res = sub.add_parser(
-        "results", parents=[common], help="summarise stored results, or export them"
+        "results",
+        parents=[common],
+        help="summarise stored results, export them, check or migrate the store",
+        description=(
+            "Without options: one line per (sweep, model, suite, source) with counts by "
+            "status, mean score and cost. Reads keep the newest attempt of each sample."
+        ),
+    )
+    what = res.add_mutually_exclusive_group()
+    what.add_argument(
+        "--export",
+        metavar="PATH",
+        help="write a table (newest attempt per sample) to PATH; the format comes from the "
+        "extension: .csv, .parquet, .json (an array) or .jsonl (one object per line)",
+    )
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="list store files that reads skip (corrupt, truncated, foreign, newer version) "
+        "or that raw readers would trip on; exit 1 when there are any; changes nothing",
+    )
+    what.add_argument(
+        "--migrate",
+        action="store_true",
+        help="rewrite a store written by an older gapbench in the current schema and layout "
+        "(the first write does it too)",
     )
     res.add_argument(
-        "--export", metavar="PATH", help="write all samples to PATH (.csv or .parquet)"
+        "--table",
+        choices=list(get_args(ExportTable)),
+        default="samples",
+        help="with --export: which table (default samples)",
     )
     res.set_defaults(func=cmd_results)

@@ -20,6 +20,7 @@ from typing import Any
 from harness.errors import RunnerError
 from harness.runners.base import RunContext, SampleSink, make_record
 from harness.runners.lm_eval_models import engine_env, make_model
+from harness.runners.lm_eval_output import registry_transcript, save_lm_eval_output
 from harness.suites import SuiteSpec
 
 
@@ -94,6 +95,10 @@ def _registry_scope(inst: Any, *, epoch: int) -> str:
     return f"{inst.task_name}/{inst.doc_id}/{epoch}"
 
 
+def _stored_record(stored: dict[int, Any], _task: str, sample: dict[str, Any]) -> Any:
+    return stored.get(id(sample))
+
+
 def run_registry_task(ctx: RunContext, sink: SampleSink, raw: Path, version: str) -> None:
     from lm_eval.evaluator import evaluate
 
@@ -131,53 +136,45 @@ def run_registry_task(ctx: RunContext, sink: SampleSink, raw: Path, version: str
             )
         except Exception as exc:
             raise RunnerError(f"{suite.name}: lm-eval failed: {_first_line(exc)}") from exc
-        with (raw / "samples.jsonl").open("a", encoding="utf-8") as log:
-            for name, logged in ((result or {}).get("samples") or {}).items():
-                seen: set[int] = set()
-                for sample in logged:
-                    doc_index = int(sample["doc_id"])
-                    if doc_index in seen:  # one entry per filter: the first filter counts
-                        continue
-                    seen.add(doc_index)
-                    call = model.calls.get(f"{name}:{sample['doc_hash']}")
-                    value = _primary_metric(tasks[name], sample)
-                    fields: dict[str, Any] = {"steps": 1}
-                    if call is not None:
-                        fields.update(call.record_fields())
-                    sid = f"{name}/{doc_index}"
-                    if call is None or call.error is not None or value is None:
-                        error = (call.error if call else None) or "no response or metric recorded"
-                        record = make_record(
-                            ctx,
-                            "lm_eval",
-                            version,
-                            sid,
-                            epoch,
-                            status="error",
-                            error=error,
-                            **fields,
-                        )
-                    else:
-                        score = min(1.0, max(0.0, value))
-                        record = make_record(
-                            ctx,
-                            "lm_eval",
-                            version,
-                            sid,
-                            epoch,
-                            status="scored",
-                            score=score,
-                            success=score >= 1.0,
-                            **fields,
-                        )
-                    log.write(
-                        json.dumps(
-                            {
-                                **sample,
-                                "gapbench": {"status": record.status, "error": record.error},
-                            },
-                            default=str,
-                        )
-                        + "\n"
+        stored: dict[int, Any] = {}  # id(logged entry) -> its record, for the raw output
+        for name, logged in ((result or {}).get("samples") or {}).items():
+            seen: set[int] = set()
+            for sample in logged:
+                doc_index = int(sample["doc_id"])
+                if doc_index in seen:  # one entry per filter: the first filter counts
+                    continue
+                seen.add(doc_index)
+                call = model.calls.get(f"{name}:{sample['doc_hash']}")
+                value = _primary_metric(tasks[name], sample)
+                fields: dict[str, Any] = {"steps": 1, "transcript": registry_transcript(sample)}
+                if call is not None:
+                    fields.update(call.record_fields())
+                sid = f"{name}/{doc_index}"
+                if call is None or call.error is not None or value is None:
+                    error = (call.error if call else None) or "no response or metric recorded"
+                    record = make_record(
+                        ctx,
+                        "lm_eval",
+                        version,
+                        sid,
+                        epoch,
+                        status="error",
+                        error=error,
+                        **fields,
                     )
-                    sink(record)
+                else:
+                    score = min(1.0, max(0.0, value))
+                    record = make_record(
+                        ctx,
+                        "lm_eval",
+                        version,
+                        sid,
+                        epoch,
+                        status="scored",
+                        score=score,
+                        success=score >= 1.0,
+                        **fields,
+                    )
+                stored[id(sample)] = record
+                sink(record)
+        save_lm_eval_output(raw, ctx, result, functools.partial(_stored_record, stored))

@@ -13,8 +13,8 @@ Two kinds of suite:
   prompts and metrics when its data is reachable; offline and not cached, `SuiteUnavailable`
   (see lm_eval_registry.py).
 
-Raw lm-eval per-sample logs (with our status and error beside them) go to
-ctx.raw_dir/lm_eval/<run_id>/samples.jsonl.
+Raw output is lm-eval's own (results_<date>.json + samples_<task>_<date>.jsonl, written by
+its EvaluationTracker) under ctx.raw_dir/lm_eval/<run_id>/<model>/ (lm_eval_output.py).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from harness._types import RunEngine, SampleRecord
 from harness.errors import RunnerError
 from harness.runners.base import RunContext, SampleSink, make_record
 from harness.runners.lm_eval_models import CallOutcome, engine_env, make_model
+from harness.runners.lm_eval_output import chat_transcript, save_lm_eval_output
 
 try:  # F's request hooks (may_send / on_call); older model classes have neither
     from harness.runners.lm_eval_models import NOT_SENT
@@ -174,19 +175,20 @@ class LmEvalRunner:
             for sample in logged:
                 stream.deliver(str(sample["doc"]["key"]))
             stream.drain()
-            self._write_raw(raw, logged, stream.records)
+            self._write_raw(raw, ctx, result, stream.records)
 
     def _write_raw(
-        self, raw: Path, logged: list[dict[str, Any]], records: dict[str, SampleRecord]
+        self,
+        raw: Path,
+        ctx: RunContext,
+        result: dict[str, Any] | None,
+        records: dict[str, SampleRecord],
     ) -> None:
-        """lm-eval's own per-sample log entries, with our status and error beside them."""
-        with (raw / "samples.jsonl").open("a", encoding="utf-8") as log:
-            for sample in logged:
-                record = records.get(str(sample["doc"]["key"]))
-                ours = {"status": record.status, "error": record.error} if record else None
-                log.write(
-                    json.dumps({**sample, "gapbench": ours}, default=str, ensure_ascii=False) + "\n"
-                )
+        """lm-eval's own output (results_<date>.json + samples_<task>_<date>.jsonl, by its
+        EvaluationTracker), each sample with our record's key, status and error beside it."""
+        save_lm_eval_output(
+            raw, ctx, result, lambda _task, sample: records.get(str(sample["doc"]["key"]))
+        )
 
 
 class _Stream:
@@ -301,6 +303,13 @@ class _Stream:
                 )
             if call.error is None:
                 score = self._score(key, call.text)
+        doc = self.docs[sid]
+        fields["transcript"] = chat_transcript(
+            doc.prompt,
+            call.text if call is not None and call.error is None else None,
+            doc.target,
+            score.explanation if isinstance(score, Score) else None,
+        )
         if call is None or call.error is not None or not isinstance(score, Score):
             if call is not None and call.error:
                 message = call.error

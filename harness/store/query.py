@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from harness.errors import StoreError
+from harness.errors import UserError
 from harness.store.store import Store
 
 SUMMARY_COLUMNS = [
@@ -18,7 +19,13 @@ SUMMARY_COLUMNS = [
     "rows", "scored", "errors", "limits", "mean_score", "cost_usd",
 ]  # fmt: skip
 
+# A row counts for every sweep it belongs to (membership, or the sweep that wrote it);
+# imported rows (no sweep) once, under sweep_id ''.
 _SUMMARY_SQL = """
+WITH rows AS (
+    SELECT coalesce(m.sweep_id, s.sweep_id) AS sweep_id, s.*
+    FROM samples s LEFT JOIN sweep_members m USING (sample_key)
+)
 SELECT sweep_id, model_id, access, suite, kind, source,
        count(*) AS rows,
        count(*) FILTER (WHERE status = 'scored') AS scored,
@@ -26,7 +33,7 @@ SELECT sweep_id, model_id, access, suite, kind, source,
        count(*) FILTER (WHERE status = 'limit') AS limits,
        avg(score) FILTER (WHERE status IN ('scored', 'limit')) AS mean_score,
        sum(cost_usd) AS cost_usd
-FROM samples
+FROM rows
 GROUP BY ALL
 ORDER BY sweep_id, suite, access, model_id, source
 """
@@ -35,9 +42,10 @@ ORDER BY sweep_id, suite, access, model_id, source
 def summary(store: Store) -> pd.DataFrame:
     """One row per (sweep, model, suite, source): counts by status, mean score, total cost.
 
-    mean_score averages scored and limit rows (a limit is a failed task; errors are counted,
-    never scored as wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row
-    of the group has a known cost.
+    A row shared by two sweeps (the second reused it) counts in both. mean_score averages
+    scored and limit rows (a limit is a failed task; errors are counted, never scored as
+    wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row of
+    the group has a known cost.
     """
     df = store.query(_SUMMARY_SQL).to_pandas()
     if df.empty:
@@ -47,24 +55,59 @@ def summary(store: Store) -> pd.DataFrame:
     return df[SUMMARY_COLUMNS]
 
 
-ExportFormat = Literal["csv", "parquet"]
+ExportFormat = Literal["csv", "parquet", "json", "jsonl"]
+EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
+ExportTable = Literal["samples", "runs", "run_history", "membership", "transcripts"]
+
+
+def format_of(path: Path) -> ExportFormat:
+    """The export format a file name asks for; UserError (one line, exit 2) otherwise."""
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix not in EXPORT_FORMATS:
+        shown = f"'.{suffix}'" if suffix else "no extension"
+        raise UserError(
+            f"{path}: cannot tell the export format from {shown} "
+            f"(use .csv, .parquet, .json or .jsonl)"
+        )
+    return suffix  # type: ignore[return-value]
+
+
+def _json_safe(tbl: pa.Table) -> pd.DataFrame:
+    return tbl.to_pandas(date_as_object=True, types_mapper=None)
 
 
 def export(
-    store: Store, path: Path, format: ExportFormat, table: Literal["samples", "runs"] = "samples"
+    store: Store,
+    path: Path,
+    format: ExportFormat | None = None,
+    table: ExportTable = "samples",
 ) -> int:
-    """Write every (deduplicated) row of a table to one file, atomically; return the row count."""
-    tbl = store.query(f"SELECT * FROM {table}")
+    """Write every row of a table as reads see it (samples: newest attempt per key) to one
+    file, atomically; return the row count. The format defaults to the file's extension:
+    csv, parquet, json (one array of objects) or jsonl (one object per line)."""
     path = Path(path)
+    fmt = format or format_of(path)
+    if fmt not in EXPORT_FORMATS:
+        raise UserError(f"{path}: unknown export format {fmt!r} (csv, parquet, json, jsonl)")
+    view = {"run_history": "run_history ORDER BY written_at"}.get(table, table)
+    tbl = store.query(f"SELECT * FROM {view}")
+    tbl = tbl.drop_columns([c for c in ("filename", "file_row_number") if c in tbl.column_names])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        if format == "parquet":
+        if fmt == "parquet":
             pq.write_table(tbl, tmp, compression="zstd")
-        elif format == "csv":
+        elif fmt == "csv":
+            if table == "transcripts":
+                raise UserError(
+                    f"{path}: transcripts hold nested messages; export them as json, jsonl or parquet"
+                )
             pacsv.write_csv(tbl, tmp)
         else:
-            raise StoreError(f"{path}: unknown export format {format!r} (csv or parquet)")
+            df = _json_safe(tbl)
+            df.to_json(
+                tmp, orient="records", lines=fmt == "jsonl", date_format="iso", force_ascii=False
+            )
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

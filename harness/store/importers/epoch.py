@@ -41,6 +41,7 @@ from harness.store.importers._common import (
     imported_record,
     imported_run_id,
     parse_date,
+    store_collected,
 )
 from harness.store.keys import stable_hash
 from harness.store.store import Store
@@ -332,15 +333,20 @@ def collect_epoch(path: Path, mapping: EpochMapping | None = None) -> Collector:
 
 
 def import_epoch(
-    path: Path | None, store: Store, url: str = EPOCH_ZIP_URL, timeout_s: float = 5.0
+    path: Path | None,
+    store: Store,
+    url: str = EPOCH_ZIP_URL,
+    timeout_s: float = 5.0,
+    replace: bool = False,
 ) -> ImportSummary:
-    """Import a dump folder or zip; without a path, download Epoch's public zip if online."""
+    """Import a dump folder or zip; without a path, download Epoch's public zip if online.
+    replace=True writes every row again as its next attempt (a revised dump's values win)."""
     if path is not None:
         out = collect_epoch(path)
-        return out.summary(path, store.append_samples(out.records))
+        return store_collected(out, path, store, replace)
     with _downloaded(url, timeout_s) as zip_path:
         out = collect_epoch(zip_path)
-        return out.summary(url, store.append_samples(out.records))
+        return store_collected(out, url, store, replace)
 
 
 @contextmanager

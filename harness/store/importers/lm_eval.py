@@ -1,29 +1,45 @@
-"""Import lm-eval output made outside gapbench: results_<date>.json plus, when logged,
-samples_<task>_<date>.jsonl beside it (read as JSON; lm_eval is never imported here).
+"""Import lm-eval output: results_<date>.json plus, when logged, samples_<task>_<date>.jsonl
+beside it (the files lm-eval's EvaluationTracker writes; read as JSON, lm_eval is never
+imported here). gapbench's own lm-eval raw output is the same format.
 
-Per task, the score is the task's first metric (configs[task].metric_list[0], else the
-first metric the samples list), under the first filter found in its samples file (or its
-results entry). With a samples file: one row per document (sample_id = doc_id). Without:
-one aggregate row (sample_id "__aggregate__") with the stderr in extra. Metrics outside
-0..1 (perplexity, for instance) are skipped and counted.
+Per task:
+- metric: `metric` if given, else the task's first metric (configs[task].metric_list[0],
+  else the first metric its samples list); the metric and filter go in extra.
+- filters: lm-eval logs one sample entry per filter (gsm8k: strict-match and
+  flexible-extract). Without `filter`, the first filter (lm-eval's primary, the one
+  gapbench's own runs score) is suite <task> and every other filter is kept as its own suite
+  <task>[<filter>]: none is dropped, no two are averaged together. `filter` imports only
+  the one chosen, as suite <task>.
+- with a samples file: one row per (document, filter): sample_id = doc_id, epoch 1; a
+  document whose metric is missing (null) is an error row, never a wrong answer; its
+  prompt, response and target go to the transcripts table. Without one: one aggregate row
+  (sample_id "__aggregate__") with the stderr in extra.
+- gapbench's own output: entries carry `gapbench` fields (sample id, epoch, status, error)
+  and the results file names the run; those give back the rows exactly as the run stored
+  them (entries gapbench did not score, e.g. a second filter or a request never sent, are
+  skipped and counted).
+- metrics outside 0..1 (perplexity, for instance) are skipped and counted.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from harness._types import Access, Kind
+from harness._types import Access, Kind, Transcript, TranscriptMessage
 from harness.errors import ConfigError
 from harness.store.importers._common import (
     AGGREGATE_ID,
     Collector,
+    FactsOf,
     ImportSummary,
+    given_facts,
     imported_record,
     imported_run_id,
-    parse_date,
+    store_collected,
 )
 from harness.store.store import Store
 
@@ -41,18 +57,23 @@ def _load_json(path: Path) -> dict[str, Any]:
 
 
 def _samples(path: Path) -> list[dict[str, Any]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(path, None, "not UTF-8 text") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"not readable ({exc})") from None
     rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise ConfigError(path, f"line {n}", "not valid JSON") from None
-            if not isinstance(row, dict) or "doc_id" not in row:
-                raise ConfigError(path, f"line {n}", "a sample without doc_id")
-            rows.append(row)
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            raise ConfigError(path, f"line {n}", "not valid JSON") from None
+        if not isinstance(row, dict) or "doc_id" not in row:
+            raise ConfigError(path, f"line {n}", "a sample without doc_id")
+        rows.append(row)
     return rows
 
 
@@ -78,20 +99,65 @@ def _number(value: object) -> float | None:
     return None
 
 
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    while isinstance(value, list) and value:
+        value = value[0]
+    return None if isinstance(value, list) else str(value)
+
+
+def _transcript(s: dict[str, Any]) -> Transcript:
+    args = s.get("arguments")
+    prompt = None
+    if isinstance(args, dict) and args:
+        first = next(iter(args.values()))
+        prompt = _text(first.get("arg_0")) if isinstance(first, dict) else None
+    elif isinstance(args, list):
+        prompt = _text(args)
+    output = _text(s.get("resps"))
+    filtered = _text(s.get("filtered_resps"))
+    messages = []
+    if prompt is not None:
+        messages.append(TranscriptMessage(role="user", content=prompt))
+    if output is not None:
+        messages.append(TranscriptMessage(role="assistant", content=output))
+    return Transcript(
+        messages=tuple(messages),
+        prompt=prompt,
+        output=output,
+        target=_text(s.get("target")),
+        explanation=None if filtered in (None, output) else f"filtered response: {filtered}",
+    )
+
+
+def _filters(samples: list[dict[str, Any]]) -> list[str]:
+    seen: list[str] = []
+    for s in samples:
+        f = str(s.get("filter", "none"))
+        if f not in seen:
+            seen.append(f)
+    return seen
+
+
 def _read_results(
     path: Path,
-    access: Access,
+    facts_of: FactsOf,
     kind: Kind,
     model_id: str | None,
-    release: str | None,
+    filter_name: str | None,
+    metric_name: str | None,
     out: Collector,
 ) -> None:
     data = _load_json(path)
     date_id = path.stem.removeprefix("results_")
     config = data.get("config") or {}
-    model = model_id or str(
+    ours = data.get("gapbench") if isinstance(data.get("gapbench"), dict) else None
+    source_model = str(
         data.get("model_name") or config.get("model_args") or config.get("model") or "unknown"
     )
+    model = model_id or source_model
+    facts = facts_of(model)
     engine_version = str(data.get("lm_eval_version") or "unknown")
     for task, result in data["results"].items():
         if not isinstance(result, dict):
@@ -100,50 +166,51 @@ def _read_results(
         version = str((data.get("versions") or {}).get(task, "0"))
         sample_file = path.with_name(f"samples_{task}_{date_id}.jsonl")
         samples = _samples(sample_file) if sample_file.is_file() else []
-        metric = _metric(task_config, samples, result)
+        metric = metric_name or _metric(task_config, samples, result)
         if metric is None:
             if not any("," in k for k in result):
                 continue  # a group header without metrics of its own
             out.skip("no metric found")
             continue
-        run_id = imported_run_id(
-            NAME, {"model": model, "task": task, "version": version, "run": date_id}
-        )
+        # The run: gapbench's own output names it (every chunk of a run is one run); other
+        # output is one run per results file. The source's model name, not --model.
+        identity = {"model": source_model, "task": task, "version": version, "run": date_id}
+        if ours is not None and ours.get("run_id"):
+            identity["run"] = f"gapbench:{ours['run_id']}"
         common = dict(
             name=NAME,
-            run_id=run_id,
             model_id=model,
-            access=access,
-            release_date=parse_date(release),
-            suite=task,
+            access=facts.access,
+            release_date=facts.release_date,
             suite_version=version,
             kind=kind,
             task=task,
             engine="lm_eval",
             engine_version=engine_version,
         )
+        base_extra = {"organisation": facts.organisation or "", "metric": metric}
         if samples:
-            filt = samples[0].get("filter")
-            for s in samples:
-                if s.get("filter") != filt:
-                    continue
-                value = _number(s.get(metric))
-                if value is None or not 0.0 <= value <= 1.0:
-                    out.skip(f"metric {metric} not a 0..1 value")
-                    continue
-                out.records.append(
-                    imported_record(
-                        **common,
-                        sample_id=str(s["doc_id"]),
-                        epoch=1,
-                        status="scored",
-                        score=value,
-                        success=value >= 1.0 - 1e-9,
-                        extra={"metric": metric, "filter": str(filt), "file": sample_file.name},
-                    )
-                )
+            _read_samples(
+                samples,
+                task,
+                identity,
+                common,
+                base_extra,
+                metric,
+                filter_name,
+                ours,
+                sample_file,
+                out,
+            )
             continue
-        key = next((k for k in result if k.split(",", 1)[0] == metric), None)
+        keys = [k for k in result if k.split(",", 1)[0] == metric]
+        out.filters.update(k.split(",", 1)[1] for k in keys if "," in k)
+        if filter_name is not None:
+            keys = [k for k in keys if k.endswith(f",{filter_name}")]
+            if not keys:
+                out.skip(f"task {task} has no filter {filter_name}")
+                continue
+        key = keys[0] if keys else None
         value = _number(result.get(key)) if key else None
         if value is None or not 0.0 <= value <= 1.0:
             out.skip(f"metric {metric} not a 0..1 value")
@@ -152,11 +219,14 @@ def _read_results(
         out.records.append(
             imported_record(
                 **common,
+                run_id=imported_run_id(NAME, identity),
+                suite=task,
                 sample_id=AGGREGATE_ID,
                 epoch=1,
                 status="scored",
                 score=value,
                 extra={
+                    **base_extra,
                     "metric": str(key),
                     "stderr": str(result.get(stderr_key, "")),
                     "file": path.name,
@@ -168,13 +238,76 @@ def _read_results(
         )
 
 
+def _read_samples(
+    samples: list[dict[str, Any]],
+    task: str,
+    identity: dict[str, str],
+    common: dict[str, Any],
+    base_extra: dict[str, str],
+    metric: str,
+    filter_name: str | None,
+    ours: dict[str, Any] | None,
+    sample_file: Path,
+    out: Collector,
+) -> None:
+    filters = _filters(samples)
+    out.filters.update(filters)
+    if filter_name is not None and filter_name not in filters:
+        out.skip(f"task {task} has no filter {filter_name}")
+        return
+    for s in samples:
+        filt = str(s.get("filter", "none"))
+        if filter_name is not None and filt != filter_name:
+            continue
+        mine = s.get("gapbench") if ours is not None else None
+        if ours is not None and not isinstance(mine, dict):
+            out.skip("an entry gapbench did not store (another filter, or never sent)")
+            continue
+        # The first filter (lm-eval's primary) is the task itself, as gapbench's own runs
+        # score it; each other filter is kept as its own suite unless one was chosen.
+        primary = filt == filters[0]
+        suite = task if primary or filter_name is not None else f"{task}[{filt}]"
+        run_identity = identity if primary else {**identity, "filter": filt}
+        sample_id, epoch, h = str(s["doc_id"]), 1, None
+        status, score, error = "scored", _number(s.get(metric)), None
+        if isinstance(mine, dict):
+            sample_id, epoch = str(mine.get("sample_id", sample_id)), int(mine.get("epoch") or 1)
+            h = mine.get("h") if isinstance(mine.get("h"), int) else None
+            if mine.get("status") == "error":
+                status, score, error = "error", None, str(mine.get("error") or "error")
+        if status == "scored" and score is None:
+            status, error = "error", f"no {metric} value in {sample_file.name}"
+        elif score is not None and not 0.0 <= score <= 1.0:
+            out.skip(f"metric {metric} not a 0..1 value")
+            continue
+        out.records.append(
+            imported_record(
+                **common,
+                run_id=imported_run_id(NAME, run_identity),
+                suite=suite,
+                sample_id=sample_id,
+                epoch=epoch,
+                status=status,  # type: ignore[arg-type]
+                score=score,
+                success=None if score is None else score >= 1.0 - 1e-9,
+                error=error,
+                h=h,
+                extra={**base_extra, "filter": filt, "file": sample_file.name},
+                transcript=_transcript(s),
+            )
+        )
+
+
 def collect_lm_eval(
     path: Path,
-    access: Access,
+    facts_of: FactsOf,
     kind: Kind = "standard",
     model_id: str | None = None,
-    release_date: str | None = None,
+    filter_name: str | None = None,
+    metric: str | None = None,
 ) -> Collector:
+    """Read one results file or every results_*.json under a folder (with its samples);
+    store nothing. A malformed file raises ConfigError naming it."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.json") if re.match(r"results", p.name))
@@ -184,7 +317,12 @@ def collect_lm_eval(
         raise ConfigError(path, None, "no lm-eval results_*.json found")
     out = Collector(NAME)
     for f in files:
-        _read_results(f, access, kind, model_id, release_date, out)
+        _read_results(f, facts_of, kind, model_id, filter_name, metric, out)
+    if filter_name is not None and filter_name not in out.filters:
+        known = ", ".join(sorted(out.filters)) or "none"
+        raise ConfigError(
+            path, "--filter", f"no task has filter '{filter_name}' (filters: {known})"
+        )
     return out
 
 
@@ -192,11 +330,22 @@ def import_lm_eval(
     path: Path,
     store: Store,
     *,
-    access: Access,
+    access: Access | None = None,
     kind: Kind = "standard",
     model_id: str | None = None,
-    release_date: str | None = None,
+    release_date: str | date | None = None,
+    organisation: str | None = None,
+    filter_name: str | None = None,
+    metric: str | None = None,
+    replace: bool = False,
+    facts_of: FactsOf | None = None,
 ) -> ImportSummary:
-    """Import one results file or every results_*.json under a folder (with its samples)."""
-    out = collect_lm_eval(path, access, kind, model_id, release_date)
-    return out.summary(path, store.append_samples(out.records))
+    """Import one results file or every results_*.json under a folder (with its samples).
+
+    Model facts: `facts_of` (the API passes one that reads the registry's card), else the
+    access / release_date / organisation given. replace=True writes every row again as its
+    next attempt (it wins in reads): how a wrong import is corrected.
+    """
+    facts = facts_of or given_facts(access, release_date, organisation)
+    out = collect_lm_eval(path, facts, kind, model_id, filter_name, metric)
+    return store_collected(out, path, store, replace)
