@@ -35,7 +35,7 @@ from harness import __version__
 from harness._types import RunRecord, RunStatus, SampleRecord
 from harness.config import Settings
 from harness.runners.base import UserSimulator
-from harness.serve.proxy import Ledger
+from harness.serve.proxy import Ledger, RequestPath
 from harness.serve.proxy.ledger import Usage, call_cost
 from harness.store import Store
 from harness.sweep.budget import Budget
@@ -141,6 +141,7 @@ class _Sweep:
     n_groups: int
     backend_for: dict[str, Backend]  # deployment id -> backend
     user: UserSimulator | None = None
+    request_path: RequestPath | None = None  # local executor: one proxy for every deployment
 
     def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
         sweep = self.plan.sweep
@@ -190,7 +191,7 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
 
                 endpoint = stack.enter_context(
                     reach(run.card, dep, sw.settings.raw_dir, sw.settings.cache_dir, sw.ledger,
-                          canary=run.canary)
+                          canary=run.canary, path=sw.request_path)
                 )  # fmt: skip
                 units = sw.units(run, True, endpoint)
             else:
@@ -346,6 +347,7 @@ def _execute_runs(
     groups: dict[str, list[PlannedRun]] = {}
     for run in runs:
         groups.setdefault(run.deployment.id, []).append(run)
+    path: RequestPath | None = None
     with contextlib.ExitStack() as stack:
         if executor == "ray":
             from harness.sweep.ray_executor import RayCluster
@@ -353,11 +355,15 @@ def _execute_runs(
             cluster = stack.enter_context(RayCluster(address))
             mp: object = cluster
             n_workers = workers or cluster.cpus()
+            # path stays None: each unit starts its own, on the node that runs it
         else:
             from harness.sweep.local import mp_context
 
             mp = mp_context({r.suite.engine for r in runs})
             n_workers = workers or os.cpu_count() or 1
+            # One proxy process for every deployment: one concurrency limit per deployment
+            # across its shards and runs, one place for the cache, retries and breakers.
+            path = stack.enter_context(RequestPath(settings.cache_dir / "requests", ledger))
         flags = StopFlags(mp, groups)
         lock = threading.Lock()
 
@@ -367,7 +373,7 @@ def _execute_runs(
 
         coordinator = Coordinator(flags, ledger, budget, on_sample, reporter.note)
         sw = _Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
-                    n_workers, len(groups), {})  # fmt: skip
+                    n_workers, len(groups), {}, request_path=path)  # fmt: skip
         probe = [u for dep_runs in groups.values() for r in dep_runs for u in sw.units(r, False)]
         inline = executor == "local" and len(groups) == 1 and all(u.n_shards == 1 for u in probe)
         for dep_id in groups:
@@ -383,7 +389,7 @@ def _execute_runs(
 
             card, dep = plan.user_simulator
             user_ep = stack.enter_context(
-                reach(card, dep, settings.raw_dir, settings.cache_dir, ledger)
+                reach(card, dep, settings.raw_dir, settings.cache_dir, ledger, path=path)
             )
             sw.user = UserSimulator(card=card, endpoint=user_ep)
         _drive(sw, groups, done)

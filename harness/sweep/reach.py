@@ -14,7 +14,7 @@ from pathlib import Path
 from harness._types import Endpoint
 from harness.models import Deployment, ModelCard
 from harness.serve import serving
-from harness.serve.proxy import Ledger, request_path
+from harness.serve.proxy import CacheMode, Ledger, RequestPath, request_path
 
 
 @contextlib.contextmanager
@@ -26,16 +26,20 @@ def reach(
     ledger: Ledger,
     *,
     canary: bool = False,
+    path: RequestPath | None = None,
 ) -> Iterator[Endpoint]:
-    """The proxied Endpoint of `deployment` while the block runs (its server stops after)."""
-    with (
-        serving(deployment, card, log_dir=raw_root / "server-logs", cache_dir=cache_dir) as ep,
-        request_path(
-            ep,
-            deployment=deployment,
-            cache_dir=cache_dir / "requests",
-            ledger=ledger,
-            cache_mode="bypass-read" if canary else "normal",
-        ) as proxied,
-    ):
-        yield proxied
+    """The proxied Endpoint of `deployment` while the block runs (its server stops after).
+
+    path: the sweep's one request path (local executor: every deployment in one proxy
+    process); None starts one for this block (a Ray worker reaching its own deployment).
+    """
+    mode: CacheMode = "bypass-read" if canary else "normal"
+    with serving(deployment, card, log_dir=raw_root / "server-logs", cache_dir=cache_dir) as ep:
+        if path is not None:
+            yield path.add(ep, deployment, cache_mode=mode)
+            return
+        with request_path(
+            ep, deployment=deployment, cache_dir=cache_dir / "requests", ledger=ledger,
+            cache_mode=mode,
+        ) as proxied:  # fmt: skip
+            yield proxied
