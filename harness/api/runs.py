@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import ValidationError
@@ -100,11 +100,18 @@ def run_sweep(
     epochs: int | None = None,
     retry_errors: bool = False,
     results_dir: str | Path | None = None,
+    executor: Literal["local", "ray"] = "local",
+    address: str | None = None,
+    workers: int | None = None,
+    lock_wait_s: float = 0.0,
 ) -> SweepOutcome:
     """Plan and execute a sweep; returns the executor's SweepOutcome (see `run` for Results).
 
     Resumes: only samples not yet stored run (plus errored ones with retry_errors).
     budget_usd: stop starting samples past this projected spend (overrides the sweep's).
+    executor: "local" worker processes (workers, default the number of cores) or "ray"
+    (address of a cluster, default a local one). lock_wait_s: how long to wait for another
+    process running the same sweep on the same results folder (default: raise at once).
     """
     from harness.sweep.execute import execute
 
@@ -116,7 +123,16 @@ def run_sweep(
     )
     for line in plan_warnings(the_plan):
         warnings.warn(line, GapbenchWarning, stacklevel=2)
-    return execute(the_plan, ws.settings, reporter=reporter, budget_usd=budget_usd)
+    return execute(
+        the_plan,
+        ws.settings,
+        reporter=reporter,
+        budget_usd=budget_usd,
+        executor=executor,
+        address=address,
+        workers=workers,
+        lock_wait_s=lock_wait_s,
+    )
 
 
 def run(
@@ -130,10 +146,13 @@ def run(
     limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
     retry_errors: bool = False,
+    executor: Literal["local", "ray"] = "local",
+    workers: int | None = None,
 ) -> Results:
     """Run a sweep (a SweepSpec built in code, a YAML path or a name in sweeps/) and return
     its Results: `.runs` (status, score and 95% CI per run) and `.samples` (one row per
-    sample and epoch), including samples stored by earlier runs of the same plan."""
+    sample and epoch), including samples stored by earlier runs of the same plan.
+    Options as in `run_sweep`."""
     ws = _ws(ws, results_dir)
     outcome = run_sweep(
         sweep,
@@ -144,6 +163,8 @@ def run(
         limit=limit,
         epochs=epochs,
         retry_errors=retry_errors,
+        executor=executor,
+        workers=workers,
     )
     return results_of_plan(ws, outcome.plan, outcome)
 
@@ -203,9 +224,7 @@ def evaluate(
 
 
 def samples(ws: Workspace | None = None, *, sweep: str | None = None) -> pd.DataFrame:
-    """Stored sample rows (one per sample and epoch, newest attempt), optionally one sweep's."""
+    """Stored sample rows (one per sample and epoch, newest attempt), optionally one sweep's
+    (every sample the sweep planned, also those first stored by another sweep)."""
     ws = ws or workspace()
-    df = ws.store.samples()
-    if sweep is not None:
-        df = df[df["sweep_id"] == sweep]
-    return df
+    return ws.store.samples(sweep_id=sweep)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rich.markup import escape
 from rich.table import Table
@@ -16,6 +16,7 @@ from harness.errors import GapbenchError, UserError
 if TYPE_CHECKING:
     from harness.api import Model, Workspace
     from harness.sweep.plan import Plan
+    from harness.sweep.spec import SweepSpec
 
 # --model given as a URL: these options describe it (registry models have them in their card).
 _URL_OPTIONS = {
@@ -93,12 +94,12 @@ def _url_model(args: argparse.Namespace, url: str) -> Model:
     )
 
 
-def quick_sweep(args: argparse.Namespace, w: Workspace) -> tuple[Any, Workspace]:
+def quick_sweep(args: argparse.Namespace, w: Workspace) -> tuple[SweepSpec, Workspace]:
     """The SweepSpec of `run --model ... --suite ...`, and the workspace that knows its models.
 
     Every problem names the option it came from (exit 2) and is found before planning.
     """
-    from harness.api import SweepSpec
+    from harness.sweep.spec import SweepSpec
 
     models = args.model or []
     if not models or not args.suite:
@@ -146,6 +147,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UserError("give a sweep file or name, or --model and --suite (see --help)")
     if getattr(args, "name", None) and not quick:
         raise UserError("--name: only for runs without a sweep file (a sweep file has its name)")
+    executor: Literal["local", "ray"] = (
+        "ray" if getattr(args, "executor", None) == "ray" else "local"
+    )
+    if getattr(args, "address", None) and executor != "ray":
+        raise UserError("--address: only with --executor ray")
     w = ws(args)
     if quick:
         target, w = quick_sweep(args, w)
@@ -178,29 +184,71 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise GapbenchError("nothing to run: every model or suite in the sweep was skipped")
     reporter = RichReporter(console)
     try:
-        outcome = execute(plan, w.settings, reporter=reporter, budget_usd=args.budget)
+        outcome = execute(
+            plan,
+            w.settings,
+            reporter=reporter,
+            budget_usd=getattr(args, "budget", None),
+            executor=executor,
+            address=getattr(args, "address", None),
+            workers=getattr(args, "workers", None),
+            lock_wait_s=getattr(args, "wait_lock", None) or 0.0,
+        )
     finally:
         reporter.stop()
-    money = getattr(outcome, "money_line", None)
     console.print(
-        f"stored in {w.settings.results_dir} | "
-        + (
-            money()
-            if money
-            else f"model calls: {outcome.upstream_calls} (cache hits {outcome.cache_hits})"
-        ),
+        f"stored in {w.settings.results_dir} | {outcome.money_line()}",
         markup=False,
         highlight=False,
     )
-    for line in getattr(outcome, "summary_lines", list)():
+    for line in outcome.summary_lines():
         console.print(line, markup=False, highlight=False)
-    if args.report:
+    if getattr(args, "report", None):
         path = api.build_report(args.report, ws=w, sweep=plan.sweep.name)
         console.print(f"report: {path}")
-    code = getattr(outcome, "exit_code", None)
-    if code is None:
-        code = exitcodes.OK if outcome.complete else exitcodes.PARTIAL
-    return int(code)
+    return int(outcome.exit_code)
+
+
+def _workers(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise UserError(f"workers: must be a whole number (got {raw!r})") from None
+    if not 1 <= value <= 1024:
+        raise UserError(f"workers: must be 1..1024 (got {raw!r})")
+    return value
+
+
+def _seconds(raw: str) -> float:
+    from harness._loading import finite
+
+    try:
+        value = finite(float(raw), "wait-lock")
+    except ValueError:
+        raise UserError(f"wait-lock: must be a number of seconds (got {raw!r})") from None
+    if not 0 <= value <= 7 * 86_400:
+        raise UserError(f"wait-lock: must be 0..604800 seconds (got {raw!r})")
+    return value
+
+
+def add_execution_options(sp: argparse.ArgumentParser) -> None:
+    """--executor/--address/--workers/--wait-lock (how a plan is executed; E's executor)."""
+    g = sp.add_argument_group("execution")
+    g.add_argument(
+        "--executor",
+        choices=["local", "ray"],
+        help="local worker processes (default) or a Ray cluster",
+    )
+    g.add_argument("--address", metavar="ADDR", help="Ray cluster address (default: start one)")
+    g.add_argument(
+        "--workers", type=checked(_workers), metavar="N", help="worker processes (default: cores)"
+    )
+    g.add_argument(
+        "--wait-lock",
+        type=checked(_seconds),
+        metavar="SECONDS",
+        help="wait this long for another process running the same sweep (default: exit 7 at once)",
+    )
 
 
 def add_sweep_options(sp: argparse.ArgumentParser) -> None:
@@ -309,4 +357,5 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         help="print the plan (what runs, what is skipped and why); spends nothing; exit 0",
     )
     add_sweep_options(r)
+    add_execution_options(r)
     r.set_defaults(func=cmd_run)

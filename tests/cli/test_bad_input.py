@@ -235,6 +235,9 @@ BAD_ARGS = {
         ["--model", "gpt-5", "--access", "open", "--suite", "ladder_standard"],
         ["--access"],
     ),
+    "workers-0": (["demo", "--workers", "0"], ["--workers", "1..1024"]),
+    "wait-lock-nan": (["demo", "--wait-lock", "nan"], ["--wait-lock", "finite"]),
+    "address-without-ray": (["demo", "--address", "ray://h:10001"], ["--address", "ray"]),
     "sweep-and-model": (["demo", "--model", "gpt-5", "--suite", "x"], ["not both"]),
     "nothing": ([], ["sweep"]),
 }
