@@ -4,9 +4,10 @@
   it the plan is re-read from the store (`refresh`), so a second process that waited for the
   lock runs only what the first left, and attempts a killed process left "running" are closed
   as "interrupted".
-- Runs of different deployments proceed at once, one thread per deployment; a deployment's
-  runs go one after another, so a managed local server stays one per deployment (and is
-  restarted between suites: llama.cpp's tool-call handler can run on after a client gave up).
+- Runs proceed side by side, a thread each, within their deployment's concurrency limit (the
+  runs of one API deployment split it). A managed local server's runs go one after another, so
+  it stays one per deployment (restarted between suites: llama.cpp's tool-call handler can run
+  on after a client gave up).
 - A run large enough is split into shards (units.py), each a full engine in its own worker
   process, all writing to the same store; each shard gets its share of the deployment's
   concurrency, and every request goes through the deployment's one request path, whose
@@ -27,7 +28,7 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
@@ -143,9 +144,13 @@ class _Sweep:
     user: UserSimulator | None = None
     request_path: RequestPath | None = None  # local executor: one proxy for every deployment
 
+    side_by_side: dict[str, int] = field(default_factory=dict)  # deployment -> runs at once
+
     def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
         sweep = self.plan.sweep
-        concurrency = min(run.deployment.max_connections, sweep.concurrency or 10**6)
+        limit = min(run.deployment.max_connections, sweep.concurrency or 10**6)
+        # Runs of one API deployment proceed at once and split its limit between them.
+        concurrency = max(1, limit // self.side_by_side.get(run.deployment.id, 1))
         workers = max(1, self.workers // self.n_groups)
         n = shard_count(len(run.todo), sweep.shards, workers, concurrency)
         shards = split(run.todo, n)
@@ -344,9 +349,15 @@ def _execute_runs(
 ) -> None:
     limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
     budget = Budget(limit, ledger) if limit is not None else None
+    # A managed local server's runs go one after another (one server per deployment, fresh per
+    # suite); an API deployment's runs go side by side, splitting its concurrency limit.
     groups: dict[str, list[PlannedRun]] = {}
+    side_by_side: dict[str, int] = {}
     for run in runs:
-        groups.setdefault(run.deployment.id, []).append(run)
+        dep = run.deployment
+        groups.setdefault(dep.id if dep.managed else run.run_id, []).append(run)
+        side_by_side[dep.id] = 1 if dep.managed else side_by_side.get(dep.id, 0) + 1
+    deployment_ids = {r.deployment.id for r in runs}
     path: RequestPath | None = None
     with contextlib.ExitStack() as stack:
         if executor == "ray":
@@ -364,7 +375,7 @@ def _execute_runs(
             # One proxy process for every deployment: one concurrency limit per deployment
             # across its shards and runs, one place for the cache, retries and breakers.
             path = stack.enter_context(RequestPath(settings.cache_dir / "requests", ledger))
-        flags = StopFlags(mp, groups)
+        flags = StopFlags(mp, deployment_ids)
         lock = threading.Lock()
 
         def on_sample(record: SampleRecord) -> None:
@@ -373,10 +384,15 @@ def _execute_runs(
 
         coordinator = Coordinator(flags, ledger, budget, on_sample, reporter.note)
         sw = _Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
-                    n_workers, len(groups), {}, request_path=path)  # fmt: skip
+                    n_workers, len(groups), {}, request_path=path,
+                    side_by_side=side_by_side)  # fmt: skip
         probe = [u for dep_runs in groups.values() for r in dep_runs for u in sw.units(r, False)]
         inline = executor == "local" and len(groups) == 1 and all(u.n_shards == 1 for u in probe)
-        for dep_id in groups:
+        if executor == "local" and not inline:
+            from harness.sweep.local import warm_up
+
+            warm_up(mp)  # type: ignore[arg-type]
+        for dep_id in deployment_ids:
             sw.backend_for[dep_id] = _backend(executor, inline, coordinator, flags, mp)
         if (
             executor == "local"
@@ -410,7 +426,7 @@ def _backend(
 
 
 def _drive(sw: _Sweep, groups: dict[str, list[PlannedRun]], done: dict[str, RunOutcome]) -> None:
-    """A thread per deployment; this thread watches the breakers until they all end."""
+    """A thread per group of runs; this thread watches the breakers until they all end."""
     errors: list[BaseException] = []
 
     def target(runs: list[PlannedRun]) -> None:
@@ -420,8 +436,8 @@ def _drive(sw: _Sweep, groups: dict[str, list[PlannedRun]], done: dict[str, RunO
             errors.append(exc)
 
     threads = [
-        threading.Thread(target=target, args=(runs,), name=f"deployment-{dep}", daemon=True)
-        for dep, runs in groups.items()
+        threading.Thread(target=target, args=(runs,), name=f"runs-{key}", daemon=True)
+        for key, runs in groups.items()
     ]
     for t in threads:
         t.start()

@@ -38,6 +38,17 @@ def mp_context(engines: Iterable[str] = ()) -> multiprocessing.context.BaseConte
         return ctx
 
 
+def warm_up(ctx: multiprocessing.context.BaseContext) -> threading.Thread:
+    """Start the forkserver (it imports the engines) in the background, while the executor
+    starts the request path and servers; the first worker then forks at once."""
+    from multiprocessing import forkserver
+
+    thread = threading.Thread(target=forkserver.ensure_running, name="forkserver-warm-up")
+    thread.daemon = True
+    thread.start()
+    return thread
+
+
 class _DirectChannel:
     """A unit in the executor's own process talks to the coordinator directly."""
 
