@@ -146,7 +146,10 @@ def results_of_plan(ws: Workspace, plan: Plan, outcome: SweepOutcome | None) -> 
     keys: set[str] = set()
     for run in plan.runs:
         keys.update(run.keys)
-    df = ws.store.samples() if keys else pd.DataFrame()
+    # read only the plan's suite partitions, then its exact sample keys
+    suites = sorted({run.suite.name for run in plan.runs})
+    frames = [ws.store.samples(suite=name) for name in suites]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(df):
         df = df[df["sample_key"].isin(keys)].reset_index(drop=True)
     statuses = _stored_statuses(ws, (r.run_id for r in plan.runs))
