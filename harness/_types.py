@@ -93,6 +93,9 @@ class Transcript:
     output: str | None = None
     target: str | None = None
     explanation: str | None = None
+    answer: str | None = None  # the answer the scorer extracted, when it says
+    metadata: str | None = None  # the sample's metadata as JSON text (capped)
+    traceback: str | None = None  # an errored sample's traceback (capped)
 
 
 @dataclass(frozen=True)
@@ -165,3 +168,4 @@ class RunRecord:
     cost_usd: float | None = None
     finished_at: datetime | None = None
     source: str = "own"
+    raw_path: str | None = None  # the run's raw engine logs, relative to the results folder

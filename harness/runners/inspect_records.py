@@ -18,8 +18,9 @@ Conventions (documented here because every agentic row depends on them):
   go to extra "assistant_turns".
 - latency_s: inspect's total_time for the sample (wall clock, including tool execution).
 - transcript: every message (role, text, tool calls with their JSON arguments, tool results
-  and errors), the input when it is text, the final completion, the target and the first
-  scorer's explanation (the transcripts table).
+  and errors), the input when it is text, the final completion, the target, the first
+  scorer's explanation and extracted answer, the sample's metadata and an error's traceback
+  (capped; the transcripts table).
 """
 
 from __future__ import annotations
@@ -87,10 +88,20 @@ def _score_value(value: Any) -> float | None:
         return None
 
 
-def _first_score(sample: EvalSample) -> tuple[float | None, str | None]:
+def _first_score(sample: EvalSample) -> tuple[float | None, str | None, str | None]:
+    """The first scorer's (value in 0..1, explanation, extracted answer)."""
     for score in (sample.scores or {}).values():
-        return _score_value(score.value), score.explanation
-    return None, None
+        return _score_value(score.value), score.explanation, score.answer
+    return None, None, None
+
+
+_CAP = 20_000  # characters of metadata / traceback kept in a transcript
+
+
+def _capped(text: str | None) -> str | None:
+    if not text:
+        return None
+    return text if len(text) <= _CAP else text[: _CAP - 20] + "... (truncated)"
 
 
 def _agent_usage(sample: EvalSample) -> ModelUsage:
@@ -177,14 +188,20 @@ def _message(m: ChatMessage) -> TranscriptMessage:
     return TranscriptMessage(role=role, content=m.text, tool_calls=calls)
 
 
-def transcript_of(sample: EvalSample, explanation: str | None) -> Transcript:
+def transcript_of(sample: EvalSample, explanation: str | None, answer: str | None) -> Transcript:
     target = sample.target
+    metadata = (
+        json.dumps(sample.metadata, ensure_ascii=False, default=str) if sample.metadata else None
+    )
     return Transcript(
         messages=tuple(_message(m) for m in sample.messages),
         prompt=sample.input if isinstance(sample.input, str) else None,
         output=sample.output.completion if sample.output is not None else None,
         target="\n".join(target) if isinstance(target, list) else target,
         explanation=explanation,
+        answer=answer,
+        metadata=_capped(metadata),
+        traceback=_capped(sample.error.traceback) if sample.error is not None else None,
     )
 
 
@@ -202,7 +219,7 @@ class Outcome:
 
 def outcome_of(sample: EvalSample) -> Outcome:
     """Status, score and the per-sample record fields (no run-level ones) of a sample."""
-    score, explanation = _first_score(sample)
+    score, explanation, answer = _first_score(sample)
     status: Status
     error: str | None = None
     if sample.error is not None:
@@ -245,7 +262,7 @@ def outcome_of(sample: EvalSample) -> Outcome:
             finished_at=_time(sample.completed_at),
             model_snapshot=(sample.output.model or None) if sample.output is not None else None,
             extra={"assistant_turns": str(len(assistant))},
-            transcript=transcript_of(sample, explanation),
+            transcript=transcript_of(sample, explanation, answer),
         ),
     )
 

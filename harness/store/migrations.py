@@ -71,7 +71,8 @@ def readable(version: int, oldest: int = OLDEST_READABLE) -> bool:
 # ---- v1 -> v2 ---------------------------------------------------------------------------
 # samples gain canary (false: v1 had no canaries), attempt (1: v1 kept one row per key) and
 # written_at (null here: read_migrated fills in the file's write time from its name). v1's
-# runs files hold one row per attempt update, which is v2's run_history, plus written_at.
+# runs files hold one row per attempt update, which is v2's run_history, plus raw_path
+# (unknown: null) and written_at.
 
 
 @migration("samples", 1)
@@ -85,6 +86,7 @@ def _samples_v1_to_v2(tbl: pa.Table) -> pa.Table:
 
 @migration("run_history", 1)
 def _run_history_v1_to_v2(tbl: pa.Table) -> pa.Table:
+    tbl = tbl.append_column("raw_path", pa.nulls(len(tbl), pa.string()))
     tbl = tbl.append_column("written_at", pa.nulls(len(tbl), pa.timestamp("us", tz="UTC")))
     return _set_version(tbl, 2)
 

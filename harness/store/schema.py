@@ -173,6 +173,12 @@ RUN_COLUMNS: tuple[Column, ...] = (
     Column("finished_at", _TS, False, "attempt end (UTC)"),
     Column("harness_version", pa.string(), True, "gapbench version"),
     Column("source", pa.string(), True, "own | imported:<name>"),
+    Column(
+        "raw_path",
+        pa.string(),
+        False,
+        "the run's raw engine logs (inspect .eval, lm-eval output), relative to the results folder",
+    ),
     Column("written_at", _TS, True, "when the store wrote this update (UTC)"),
     Column("schema_version", pa.int64(), True, "schema version"),
 )
@@ -214,6 +220,9 @@ TRANSCRIPT_COLUMNS: tuple[Column, ...] = (
     Column("output", pa.string(), False, "the model's answer (standard suites)"),
     Column("target", pa.string(), False, "the reference answer, when the suite has one"),
     Column("explanation", pa.string(), False, "the scorer's explanation"),
+    Column("answer", pa.string(), False, "the answer the scorer extracted, when it says"),
+    Column("metadata", pa.string(), False, "the sample's metadata as JSON text (capped)"),
+    Column("traceback", pa.string(), False, "an errored sample's traceback (capped)"),
     Column("written_at", _TS, True, "when the store wrote the row (UTC)"),
     Column("schema_version", pa.int64(), True, "schema version"),
 )

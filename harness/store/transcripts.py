@@ -44,6 +44,9 @@ def transcripts_table(records: Sequence[SampleRecord]) -> pa.Table:
             "output": r.transcript.output,
             "target": r.transcript.target,
             "explanation": r.transcript.explanation,
+            "answer": r.transcript.answer,
+            "metadata": r.transcript.metadata,
+            "traceback": r.transcript.traceback,
             "written_at": now,
             "schema_version": SCHEMA_VERSION,
         }
@@ -83,4 +86,7 @@ def transcript_of(row: dict[str, Any]) -> Transcript:
         output=row.get("output"),
         target=row.get("target"),
         explanation=row.get("explanation"),
+        answer=row.get("answer"),
+        metadata=row.get("metadata"),
+        traceback=row.get("traceback"),
     )

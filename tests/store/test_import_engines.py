@@ -74,7 +74,10 @@ def test_lm_eval_replace_corrects_facts_and_keeps_history(tmp_path: Path) -> Non
 def test_lm_eval_malformed_names_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "results_x.json"
     bad.write_text('{"results": ')
-    with pytest.raises(ConfigError, match=r"results_x\.json: not readable JSON"):
+    with pytest.raises(ConfigError, match=r"results_x\.json: line 1: not valid JSON"):
+        import_lm_eval(bad, Store(tmp_path / "r"), access="open")
+    bad.write_text('{"results": ' + "[" * 5000 + "]" * 5000 + "}")
+    with pytest.raises(ConfigError, match=r"results_x\.json: .*nested too deeply"):
         import_lm_eval(bad, Store(tmp_path / "r"), access="open")
     bad.write_text('{"something": 1}')
     with pytest.raises(ConfigError, match=r"results_x\.json: results"):

@@ -23,12 +23,12 @@ Per task:
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from harness._loading import read_json, read_jsonl
 from harness._types import Access, Kind, Transcript, TranscriptMessage
 from harness.errors import ConfigError
 from harness.store.importers._common import (
@@ -47,30 +47,15 @@ NAME = "lm_eval"
 
 
 def _load_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(path, None, f"not readable JSON ({str(exc).splitlines()[0]})") from None
+    data = read_json(path)  # size and nesting caps; one line naming the file
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise ConfigError(path, "results", "required field missing (not an lm-eval results file)")
     return data
 
 
 def _samples(path: Path) -> list[dict[str, Any]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(path, None, "not UTF-8 text") from None
-    except OSError as exc:
-        raise ConfigError(path, None, f"not readable ({exc})") from None
     rows = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise ConfigError(path, f"line {n}", "not valid JSON") from None
+    for n, row in enumerate(read_jsonl(path), 1):
         if not isinstance(row, dict) or "doc_id" not in row:
             raise ConfigError(path, f"line {n}", "a sample without doc_id")
         rows.append(row)
