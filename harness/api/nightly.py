@@ -33,13 +33,14 @@ def nightly(
     Returns the NightlySummary; its `exit_code` is what a scheduler should see. "locked" and
     "nothing_new" are outcomes, not errors; bad input raises UserError (exit 2).
     """
-    from harness.api.analysis import build_report
-    from harness.nightly import NightlyContext, run_night
     from harness.sweep.spec import load_sweep
 
     ws = ws or workspace()
     path = resolve_sweep_path(sweep_ref, ws.settings)
-    sweep_name = load_sweep(path).name
+    sweep_name = load_sweep(path).name  # a bad sweep file: one line, before the engines load
+
+    from harness.api.analysis import build_report
+    from harness.nightly import NightlyContext, run_night
 
     def render_report(name: str) -> Path:
         return build_report(name, ws=ws, sweep=sweep_name)

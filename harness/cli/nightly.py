@@ -92,6 +92,10 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     started = clock.now()
     try:
         w = ws(args)
+        from harness.sweep.spec import load_sweep
+
+        # A bad sweep file is one line at once, before the executor and engines load.
+        load_sweep(api.resolve_sweep_path(args.sweep, w.settings))
         from harness.cli.progress import RichReporter
 
         reporter = RichReporter(console)

@@ -16,6 +16,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -73,26 +74,38 @@ class Env:
         write_registry(self.registry, self.fake, models)
         write_sweep(self.sweep, models)
 
-    def night(self, day: date) -> NightlySummary:
+    def night(self, day: date, *, render: bool = True) -> NightlySummary:
         ws = api.workspace(self.settings)
-        return api.nightly(self.sweep, ws=ws, clock=FixedClock.on(day))
+        return api.nightly(self.sweep, ws=ws, clock=FixedClock.on(day), render=render)
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {
-            **os.environ,
+    @property
+    def env(self) -> dict[str, str]:
+        return {
             "GAPBENCH_REGISTRY": str(self.registry),
             "GAPBENCH_RESULTS_DIR": str(self.settings.results_dir),
             "GAPBENCH_REPORTS_DIR": str(self.settings.reports_dir),
             "GAPBENCH_CACHE_DIR": str(self.settings.cache_dir),
         }
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """gapbench as a scheduler starts it: its own process."""
         return subprocess.run(
             [sys.executable, "-m", "harness.cli", *args],
             capture_output=True,
             text=True,
-            env=env,
+            env={**os.environ, **self.env},
             cwd=self.tmp,
             timeout=300,
         )
+
+    def main(self, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+        """gapbench's CLI in this process (quicker; output via capsys)."""
+        from harness.cli import main
+
+        for key, value in self.env.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.chdir(self.tmp)
+        return main(list(args))
 
     def rows(self) -> tuple[int, int]:
         df = Store(self.settings.results_dir).samples()
@@ -114,7 +127,9 @@ def slipping_for(model_prefix: str, skill: float):
     return policy
 
 
-def test_nightly_story(env: Env) -> None:
+def test_nightly_story(
+    env: Env, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Day 1 (through the CLI, as a scheduler runs it): everything is new.
     env.setup(["fake-gpt"])
     summary_path = env.tmp / "night.json"
@@ -136,11 +151,19 @@ def test_nightly_story(env: Env) -> None:
     assert env.rows() == (N_MAIN, N_CANARY)
 
     # The same day again: nothing new, and it says so (exit NOTHING_NEW, no model call).
-    proc = env.cli(
-        "nightly", str(env.sweep), "--night", DAY1.isoformat(), "--json", str(summary_path)
+    capsys.readouterr()
+    code = env.main(
+        monkeypatch,
+        "nightly",
+        str(env.sweep),
+        "--night",
+        DAY1.isoformat(),
+        "--json",
+        str(summary_path),
     )
-    assert proc.returncode == exitcodes.NOTHING_NEW, proc.stdout + proc.stderr
-    assert "nothing new" in proc.stdout
+    out = capsys.readouterr().out
+    assert code == exitcodes.NOTHING_NEW, out
+    assert "nothing new" in out.splitlines()[-1]
     again = json.loads(summary_path.read_text())
     assert again["outcome"] == "nothing_new" and again["ran"] == []
     assert any("already ran" in s["reason"] for s in again["skipped"])
@@ -149,7 +172,7 @@ def test_nightly_story(env: Env) -> None:
     # Day 2, a model added: fake-gpt's canary reruns (not from the cache), fake-claude runs whole.
     env.setup(["fake-gpt", "fake-claude"])
     env.fake.reset_counts()
-    day2 = env.night(DAY2)
+    day2 = env.night(DAY2, render=False)
     assert day2.outcome == "ok", day2.message
     ran = sorted((r.model_id, r.canary, r.n_todo) for r in day2.ran)
     assert ran == [
@@ -166,7 +189,7 @@ def test_nightly_story(env: Env) -> None:
 
     # Day 3: fake-gpt changes behind its name (slips on most steps): DRIFT for it alone.
     env.fake.set_policy(slipping_for("fake-gpt", skill=0.2))
-    day3 = env.night(DAY3)
+    day3 = env.night(DAY3, render=False)
     assert day3.outcome == "drift" and day3.exit_code == exitcodes.DRIFT, day3.message
     assert [(a.model_id, a.kind) for a in day3.drift] == [("fake-gpt", "score")]
     alert = day3.drift[0]
@@ -181,14 +204,20 @@ def test_nightly_story(env: Env) -> None:
     assert [(a.model_id, a.kind) for a in day4.drift] == [("fake-claude", "snapshot")]
     assert "fake-claude-2026-01-15 -> fake-claude-2026-03-01" in day4.drift[0].reason
 
-    # The report carries the canary history and the alerts; the gap figures leave canaries out.
-    tables = api.analyze(api.workspace(env.settings))
-    drift = tables.drift
+    # The report carries the canary history and the alerts; the scores leave canaries out.
+    assert day4.report is not None
+    site = Path(day4.report).parent
+    drift = pd.read_csv(site / "data" / "drift.csv")
     assert len(drift) == 4 + 3  # a row per canary night: fake-gpt from day 1, fake-claude day 2
-    assert set(drift.loc[drift["alert"].astype(bool), "model_id"]) == {"fake-gpt", "fake-claude"}
-    scores = tables.scores
+    alerts = drift[drift["alert"]]
+    assert sorted(zip(alerts["model_id"], alerts["kind"], strict=True)) == [
+        ("fake-claude", "snapshot"),
+        ("fake-gpt", "score"),
+    ]
+    assert "Drift" in (site / "index.html").read_text(encoding="utf-8")
+    scores = pd.read_csv(site / "data" / "scores.csv")
     own = scores[scores["model_id"].isin(["fake-gpt", "fake-claude"])]
-    assert (own["n_rows"] == N_MAIN).all()
+    assert len(own) == 2 and (own["n_rows"] == N_MAIN).all()
 
 
 def test_an_overlapping_second_process_exits_with_one_line(env: Env) -> None:
@@ -213,16 +242,23 @@ def test_an_overlapping_second_process_exits_with_one_line(env: Env) -> None:
     ids=["unknown-model", "unknown-suite"],
 )
 def test_unknown_models_or_suites_are_one_line_exit_2(
-    env: Env, models: list[str], suites: list[str], needle: str
+    env: Env,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    models: list[str],
+    suites: list[str],
+    needle: str,
 ) -> None:
     env.setup(["fake-gpt"])
     env.sweep.write_text(
         yaml.safe_dump({"name": "nightly-test", "models": models, "suites": suites})
     )
     summary_path = env.tmp / "bad.json"
-    proc = env.cli("nightly", str(env.sweep), "--json", str(summary_path))
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == exitcodes.USAGE and len(lines) == 1, proc.stderr
+    code = env.main(monkeypatch, "nightly", str(env.sweep), "--json", str(summary_path))
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == exitcodes.USAGE and len(lines) == 1, err
     assert needle in lines[0] and str(env.sweep.name) in lines[0]
     assert json.loads(summary_path.read_text())["outcome"] == "error"
     assert not Store(env.settings.results_dir).files("samples")
+    assert env.fake.n_requests == 0
