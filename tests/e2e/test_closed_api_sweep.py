@@ -105,7 +105,7 @@ def test_budget_stop_then_resume_repeats_no_paid_call(
     ws = workspace(tmp_path, fake_api, timeout_s=5.0, max_retries=2)
     sweep = sweep_file(
         tmp_path,
-        "name: budget\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 24\nchunk: 4\n",
+        "name: budget\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 24\nwrite_batch: 4\n",
     )
     first = api.run_sweep(sweep, ws=ws, budget_usd=0.002)
     stored = len(Store(ws.settings.results_dir).samples())
