@@ -23,6 +23,7 @@ from harness.analysis.censor import LagData, lag_data
 from harness.analysis.frontier import Bench, Side
 from harness.analysis.spec import Censoring
 from harness.analysis.tables import COVERAGE_COLUMNS, empty
+from harness.analysis.wording import num
 
 BIAS_FLAG_MONTHS = 0.5
 
@@ -129,8 +130,8 @@ def coverage_bias(coverage: pd.DataFrame, used: set[str]) -> CoverageBias:
         side = "agentic" if bias > 0 else "standard"
         note = (
             f"coverage: evaluated open releases are sparser than closed ones on {side} "
-            f"benchmarks (open minus closed spacing {per['agentic']:+.1f} months agentic, "
-            f"{per['standard']:+.1f} standard), which alone can move D(lag) by about "
-            f"{bias:+.1f} months"
+            f"benchmarks (open minus closed spacing {num(per['agentic'], 'months', signed=True)}"
+            f" months agentic, {num(per['standard'], 'months', signed=True)} standard), which "
+            f"alone can move D(lag) by about {num(bias, 'months', signed=True)} months"
         )
     return CoverageBias(per["agentic"], per["standard"], bias, flagged, note)

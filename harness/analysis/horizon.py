@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize_scalar
 
-from harness.analysis._common import cluster_weights, percentile_ci
+from harness.analysis._common import benchmark_names, cluster_weights, percentile_ci
+from harness.analysis.dtest import expansion
 from harness.analysis.scores import sample_rows
 from harness.analysis.tables import HORIZON_COLUMNS, HORIZON_GAP_COLUMNS, empty
 
@@ -47,11 +48,35 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, iters: int = 30) -
     return beta
 
 
-def log2_h50(beta: np.ndarray) -> np.ndarray:
+def log2_h50(beta: np.ndarray, x: np.ndarray | None = None) -> np.ndarray:
+    """log2 of the 50% horizon of each fit, clipped to [-cap, cap].
+
+    A fit whose slope is not negative has no horizon in the usual sense: its success never
+    falls through 50% as h grows. It counts as +cap (an unbounded horizon) only when its
+    fitted success over the tested steps x is at least 50% on average, and as -cap (no
+    horizon at all: below 50% already at the shortest tasks) otherwise. (Counting every such
+    replicate as +cap gave weak models, below 50% everywhere, infinite upper CIs.)
+    """
     a, b = beta[:, 0], beta[:, 1]
+    if x is None or not np.size(x):
+        above = np.ones(a.shape, dtype=bool)
+    else:
+        eta = a[:, None] + b[:, None] * np.asarray(x, dtype=float)[None, :]
+        above = (1.0 / (1.0 + np.exp(-np.clip(eta, -30, 30)))).mean(axis=1) >= 0.5
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = np.where(b < 0, -a / b, _CAP)
+        out = np.where(b < 0, -a / b, np.where(above, _CAP, -_CAP))
     return np.clip(out, -_CAP, _CAP)
+
+
+def h50_interval(
+    point: float, reps: np.ndarray, n_samples: int, level: float
+) -> tuple[float, float]:
+    """CI of log2 h50: the percentile interval of the cluster bootstrap, widened around the
+    estimate by sqrt(n/(n-1)) t_{n-1}/z over n samples (the expanded percentile interval;
+    the plain one undercovers with few samples: docs/methods.md, section 7)."""
+    lo, hi = percentile_ci(reps, level)
+    f = expansion(n_samples, level)
+    return point - f * (point - lo), point + f * (hi - point)
 
 
 def fit_p_step(h: np.ndarray, y: np.ndarray) -> float:
@@ -113,11 +138,13 @@ def fit_model(
         row.update(status="insufficient", reason="success does not fall as h grows: no horizon")
         return HorizonFit(row, np.empty(0))
     cw = cluster_weights(rng, len(uniq), n_boot)
-    reps = log2_h50(fit_logistic(x, y, cw[:, codes]))
-    lo, hi = percentile_ci(reps, level)
-    point = float(log2_h50(beta)[0])
+    reps = log2_h50(fit_logistic(x, y, cw[:, codes]), x)
+    point = float(log2_h50(beta, x)[0])
+    lo, hi = h50_interval(point, reps, len(uniq), level)
     row.update(
-        h50=2.0**point, h50_ci_low=2.0**lo, h50_ci_high=np.inf if hi >= _CAP - 1e-9 else 2.0**hi
+        h50=2.0**point,
+        h50_ci_low=0.0 if lo <= -_CAP + 1e-9 else 2.0**lo,
+        h50_ci_high=np.inf if hi >= _CAP - 1e-9 else 2.0**hi,
     )
     if point > np.log2(h.max()):
         row["reason"] = f"extrapolated beyond the largest h ({int(h.max())})"
@@ -137,9 +164,11 @@ def horizons(
         return empty(HORIZON_COLUMNS), empty(HORIZON_GAP_COLUMNS)
     sc = sample_rows(samples)
     sc = sc[sc["h"].notna()]
+    # two versions of a suite are two benchmarks (suite@version), never extra epochs
+    sc = sc.assign(_bench=benchmark_names(sc))
     rng = np.random.default_rng(seed)
     fits: list[HorizonFit] = []
-    for (suite, model), g in sc.groupby(["suite", "model_id"], sort=True):
+    for (suite, model), g in sc.groupby(["_bench", "model_id"], sort=True):
         fits.append(
             fit_model(
                 str(model),

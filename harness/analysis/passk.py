@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import comb
 
+from harness.analysis._common import benchmark_names
 from harness.analysis.horizon import success_of
 from harness.analysis.scores import sample_rows
 from harness.analysis.tables import PASSK_COLUMNS, empty
@@ -31,7 +32,8 @@ def passk(samples: pd.DataFrame, *, max_k: int | None = None) -> pd.DataFrame:
     if samples.empty:
         return empty(PASSK_COLUMNS)
     sc = sample_rows(samples)
-    sc = sc[["model_id", "suite", "sample_id"]].assign(_y=success_of(sc))
+    # two versions of a suite are two benchmarks (suite@version): their epochs never pool
+    sc = sc[["model_id", "sample_id"]].assign(suite=benchmark_names(sc), _y=success_of(sc))
     per_task = sc.groupby(["model_id", "suite", "sample_id"])["_y"].agg(["size", "sum"])
     # one epoch everywhere: pass^k is pass@1, nothing to add (cheap filter before the loop)
     most = per_task["size"].groupby(level=["model_id", "suite"]).transform("max")

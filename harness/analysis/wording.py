@@ -73,6 +73,14 @@ def pct(x: object) -> str:
         return "-"
 
 
+VERDICT_HEADS = {
+    "supported": "Supported: standard benchmarks understate the agentic gap.",
+    "contradicted": "Contradicted: the agentic gap is smaller than the standard one.",
+    "inconclusive": "Inconclusive: the data do not show whether standard benchmarks "
+    "understate the agentic gap.",
+}
+
+
 def verdict_sentence(
     verdict: str,
     spec: AnalysisSpec,
@@ -83,12 +91,7 @@ def verdict_sentence(
 ) -> str:
     """The answer in plain words: verdict, the primary D with its CI, the curve's agreement."""
     which = "the primary specification" if is_primary else "this (non-primary) specification"
-    head = {
-        "supported": "Supported: standard benchmarks understate the agentic gap.",
-        "contradicted": "Contradicted: agentic gaps are shorter than standard ones.",
-        "inconclusive": "Inconclusive: the data do not show whether standard benchmarks "
-        "understate the agentic gap.",
-    }[verdict]
+    head = VERDICT_HEADS[verdict]
     if primary.get("status") != "ok":
         body = f"Under {which} ({spec_words(spec)}) D(lag) has no value: {primary.get('reason')}."
     else:

@@ -127,3 +127,39 @@ def horizon_samples(
                     )
                 )
     return out
+
+
+def planted_gap(
+    rng: np.random.Generator,
+    *,
+    d_true: float,
+    n_per_kind: int = 8,
+    base_lag: float = 5.0,
+    spread: float = 1.0,
+    agentic_launch: int = 30,
+    open_eval_share: float = 0.5,
+    span: int = 60,
+    noise: float = 0.01,
+) -> pd.DataFrame:
+    """The bias that matters, planted: agentic benchmarks launch late (month `agentic_launch`;
+    only models released from a quarter before launch are evaluated) and evaluate each open
+    model with probability `open_eval_share`; standard benchmarks evaluate every model from
+    month 0. Closed and open models are released monthly on the same capability curve, the
+    open ones `lag` months later; lag = base_lag (+ d_true on agentic) + N(0, spread) per
+    benchmark. The true D is d_true."""
+    rows: list[dict[str, object]] = []
+    for kind in ("agentic", "standard"):
+        for i in range(n_per_kind):
+            name = f"{kind[:3]}{i}"
+            lag = base_lag + (d_true if kind == "agentic" else 0.0) + spread * rng.normal()
+            first = agentic_launch - 3 if kind == "agentic" else 0
+            for k in range(span + 1):
+                s = float(curve(k, span=span)) + noise * rng.normal()
+                if k >= first:
+                    rows.append(row(f"{name}-c{k}", "closed", month(k), name, kind, s))
+                t_open = k + lag
+                thinned = kind == "agentic" and rng.random() > open_eval_share
+                if t_open >= first and t_open <= span and not thinned:
+                    s_open = float(curve(k, span=span)) + noise * rng.normal()
+                    rows.append(row(f"{name}-o{k}", "open", month(t_open), name, kind, s_open))
+    return frame(rows)
