@@ -136,7 +136,9 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
     share = summary.get("share_d_positive")
     excl = summary.get("share_ci_excludes_zero")
     curve_title = (
-        f"D > 0 in {pct(share)} of {n:,} specifications; CI excludes 0 in {pct(excl)}" if n else ""
+        f"D > 0 in {pct(share)} of {n:,} specifications;\nthe CI excludes 0 in {pct(excl)}"
+        if n
+        else ""
     )
     spec = answer.spec.to_dict()
     return AnswerView(
@@ -168,7 +170,7 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
 
 def _text(v: object) -> str:
     if v is None:
-        return "none (all)"
+        return "none"
     if isinstance(v, (list, tuple)):
         return ", ".join(str(x) for x in v) or "none"
     return str(v)

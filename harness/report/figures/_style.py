@@ -14,6 +14,7 @@ from typing import Any, cast
 import matplotlib
 import numpy as np
 import pandas as pd
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -60,6 +61,8 @@ RC: dict[str, Any] = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "legend.frameon": False,
+    # any colour matplotlib picks by itself is an Okabe-Ito one too
+    "axes.prop_cycle": cycler(color=[CLOSED, OPEN, STANDARD, AGENTIC, DISAGREE, INK]),
     "legend.fontsize": 9,
 }
 
@@ -88,13 +91,15 @@ def floats(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
-def panels(n: int, panel_h: float, *, left: float = 0.75, width: float = WIDTH_IN) -> Figure:
+def panels(
+    n: int, panel_h: float, *, left: float = 0.75, width: float = WIDTH_IN, top: float = 0.45
+) -> Figure:
     """A single-column figure of `n` stacked panels with fixed margins (in inches).
 
     Fixed margins instead of constrained layout: layout solving costs more than drawing
     these small figures, and single-column panels need only a left margin for labels.
     """
-    top, bottom, gap = 0.45, 0.55, 0.75
+    bottom, gap = 0.55, 0.75
     height = top + bottom + n * panel_h + (n - 1) * gap
     fig = Figure(figsize=(width, height))
     fig.subplots_adjust(
@@ -149,7 +154,10 @@ def date_axis(ax: Axes) -> None:
     """Year ticks (month ticks for short spans), unrotated: short labels fit a phone."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=6)
+    lo, hi = ax.get_xlim()
+    if hi - lo < 2:  # one date only: give the axis a month each side, so ticks exist
+        ax.set_xlim(lo - 30, hi + 30)
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 

@@ -50,7 +50,7 @@ def score_bars(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
             xerr=[lo, hi],
             color=colours,
             height=0.7,
-            error_kw={"elinewidth": 1, "capsize": 2},
+            error_kw={"elinewidth": 1, "capsize": 2, "ecolor": st.INK},
         )
         for bar, is_own in zip(bars, own, strict=True):
             if is_own:

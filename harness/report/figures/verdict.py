@@ -47,7 +47,7 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
         return None
     units = [u for u in UNIT_ORDER if (df["unit"].astype(str) == u).any()]
     units += [u for u in dict.fromkeys(df["unit"].astype(str)) if u not in units]
-    fig = st.panels(len(units), 0.95, left=0.75)
+    fig = st.panels(len(units), 0.95, left=0.75, top=0.6)
     fig.subplots_adjust(hspace=0.35)
     axes = st.axes(fig, len(units))
     for ax, unit in zip(axes, units, strict=True):
@@ -71,7 +71,7 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
         ax.set_xlim(0, 100)
         ax.legend(loc="upper left", fontsize=8, ncols=2)
         ax.tick_params(axis="x", labelbottom=ax is axes[-1])
-    axes[0].set_title(st.label(title or "Specification curve", 70), loc="left")
+    axes[0].set_title(title or "Specification curve", loc="left", fontsize=10)
     axes[-1].set_xlabel("specifications of each measure, sorted by D (%)")
     n_specs = len(df)
     return Drawn(
