@@ -144,3 +144,46 @@ def test_waiters_get_freed_slots_in_order_and_time_out_alone() -> None:
 )  # fmt: skip
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
     assert parse_retry_after(headers) == expected
+
+
+_CLIENT = """
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import openai
+base, key, tag = sys.argv[1:4]
+client = openai.OpenAI(base_url=base, api_key=key, max_retries=0, timeout=120)
+def one(i):
+    r = client.chat.completions.create(
+        model="fake-gpt", messages=[{"role": "user", "content": f"{tag} {i}"}])
+    return r.choices[0].message.content
+with ThreadPoolExecutor(16) as pool:
+    print(sum(1 for text in pool.map(one, range(16)) if text.startswith("You said")))
+"""
+
+
+def test_one_limit_per_deployment_holds_across_processes(fake_api: FakeAPI, tmp_path: Path) -> None:
+    """Shards are processes: two of them, 16 requests at once each, share the cap of 4."""
+    import subprocess
+    import sys
+
+    from harness.serve.proxy import Ledger, RequestPath
+    from tests.requestpath.conftest import deployment, endpoint, upstream_url
+
+    fake_api.set_capacity(None, latency_s=0.2)  # counts the most POSTs in flight at once
+    dep = deployment("openai", upstream_url(fake_api, "openai")).model_copy(
+        update={"max_connections": 4}
+    )
+    with RequestPath(tmp_path / "cache", Ledger()) as rp:
+        ep = rp.add(endpoint(dep), dep)
+        shards = [
+            subprocess.Popen(
+                [sys.executable, "-c", _CLIENT, str(ep.base_url), FAKE_API_KEY, f"shard{k}"],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for k in range(2)
+        ]
+        answered = [int(p.communicate(timeout=120)[0]) for p in shards]
+    assert answered == [16, 16]
+    assert fake_api.outcomes() == {"ok": 32}
+    assert fake_api.max_in_flight == 4  # the cap, reached, never passed
