@@ -35,6 +35,7 @@ from typing import Literal, Protocol
 from harness import __version__
 from harness._types import RunRecord, RunStatus, SampleRecord
 from harness.config import Settings
+from harness.errors import GapbenchError
 from harness.runners.base import UserSimulator
 from harness.serve.proxy import Ledger, RequestPath
 from harness.serve.proxy.ledger import Usage, call_cost
@@ -202,25 +203,25 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
             else:
                 units = sw.units(run, False)
             results = sw.backend_for[dep.id].run_units(units)
+    except (KeyboardInterrupt, SystemExit):
+        rows = sw.coordinator.records.get(run.run_id, [])
+        store.append_run(
+            _run_record(run, plan, attempt, started, "interrupted", rows, "interrupted",
+                        datetime.now(UTC))
+        )  # fmt: skip
+        raise
     except BaseException as exc:
         rows = sw.coordinator.records.get(run.run_id, [])
-        why = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"{type(exc).__name__}"
-        if not isinstance(exc, KeyboardInterrupt | SystemExit):
-            from harness.errors import GapbenchError
-
-            if isinstance(exc, GapbenchError):  # a server that would not start, ...
-                failure = str(exc)
-                store.append_run(
-                    _run_record(run, plan, attempt, started, "failed", rows, failure,
-                                datetime.now(UTC))
-                )  # fmt: skip
-                sw.reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
-                sw.reporter.run_finished(run, "failed", failure)
-                return RunOutcome(run, "failed", len(rows), failure, None)
+        failure = str(exc) if isinstance(exc, GapbenchError) else f"{type(exc).__name__}: {exc}"
         store.append_run(
-            _run_record(run, plan, attempt, started, "interrupted", rows, why, datetime.now(UTC))
+            _run_record(run, plan, attempt, started, "failed", rows, failure, datetime.now(UTC))
         )
-        raise
+        if not isinstance(exc, GapbenchError):
+            raise  # a bug: keep its traceback
+        # A server that would not start, ...: this run failed; the others go on.
+        sw.reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
+        sw.reporter.run_finished(run, "failed", failure)
+        return RunOutcome(run, "failed", len(rows), failure, None)
     rows = sw.coordinator.records.get(run.run_id, [])
     engine_failure = next((r.failure for r in results if r.failure and not r.died), None)
     died: str | None = "; ".join(r.failure for r in results if r.died and r.failure) or None
@@ -231,6 +232,8 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
         died or sw.flags.reason(dep.id),
         engine_failure,
     )
+    if died and status == "complete":  # its last batch may be lost: the next command checks
+        status, message = "partial", died
     if engine_failure:
         sw.reporter.note(f"{run.card.id} x {run.suite.name}: {engine_failure}")
     store.append_run(
@@ -244,7 +247,7 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
 
 
 def _run_group(sw: _Sweep, runs: list[PlannedRun], out: dict[str, RunOutcome]) -> None:
-    """One deployment's runs, one after another (its own thread)."""
+    """Runs that go one after another (a managed server's), in their own thread."""
     for run in runs:
         out[run.run_id] = _run_one(sw, run)
 
