@@ -21,9 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-import anthropic
 import httpx
-import openai
 
 from harness.errors import PreflightError
 from harness.models import Deployment, ModelCard
@@ -124,6 +122,8 @@ def _check_endpoint(dep: Deployment, key: str | None, timeout_s: float) -> str:
 
 
 def _check_openai(base: str, model: str | None, key: str | None, timeout_s: float) -> str:
+    import openai  # here, not at the top: importing an SDK takes 1-2 s (issue 14, fast start)
+
     client = openai.OpenAI(base_url=base, api_key=key or "unused", timeout=timeout_s, max_retries=0)
     try:
         try:
@@ -149,6 +149,8 @@ def _check_openai(base: str, model: str | None, key: str | None, timeout_s: floa
 
 
 def _check_anthropic(base: str, model: str | None, key: str | None, timeout_s: float) -> str:
+    import anthropic  # here, not at the top: importing an SDK takes 1-2 s (issue 14)
+
     client = anthropic.Anthropic(base_url=base, api_key=key, timeout=timeout_s, max_retries=0)
     try:
         if model is None:
