@@ -268,12 +268,9 @@ def _cached_value(plan: Plan, ledger: Ledger) -> float:
 
 def _add_members(store: Store, plan: Plan) -> None:
     """Every planned key, stored or not, belongs to this sweep (reads by sweep see them all)."""
-    add = getattr(store, "add_sweep_members", None)  # the store's membership table (schema v2)
-    if add is None:
-        return
     keys = [k for r in plan.runs for k in r.keys]
     if keys:
-        add(plan.sweep.name, keys)
+        store.add_sweep_members(plan.sweep.name, keys)
 
 
 def execute(

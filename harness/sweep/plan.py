@@ -157,18 +157,7 @@ def select_samples(suite: SuiteSpec, all_ids: list[str], sweep: SweepSpec) -> tu
 def stored_statuses(store: Store, run_ids: Iterable[str]) -> dict[str, str]:
     """sample_key -> status of its newest stored attempt, for the given runs."""
     ids = sorted(set(run_ids))
-    if not ids:
-        return {}
-    tbl = store.query(
-        "SELECT sample_key, status FROM samples_all WHERE run_id IN (SELECT unnest(?)) "
-        "QUALIFY row_number() OVER (PARTITION BY sample_key "
-        "ORDER BY parse_filename(filename) DESC, file_row_number DESC) = 1",
-        [ids],
-        dedup=False,
-    )
-    return dict(
-        zip(tbl.column("sample_key").to_pylist(), tbl.column("status").to_pylist(), strict=True)
-    )
+    return dict(store.sample_status(ids)) if ids else {}
 
 
 def _todo(
