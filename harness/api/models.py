@@ -18,6 +18,7 @@ from harness._types import Access
 from harness.api.workspace import Workspace, workspace
 from harness.errors import UserError
 from harness.models import Deployment, ModelCard
+from harness.models.deployments import LocalWeights
 from harness.suites import SuiteSpec
 
 
@@ -194,7 +195,7 @@ def serve_command(
             id="gguf@llama-cpp",
             model=slug(gguf.stem),
             provider="llama-cpp",
-            weights={"path": str(gguf)},  # type: ignore[arg-type]
+            weights=LocalWeights(path=str(gguf)),
             tool_call_format="chatml-function-calling",
         )
         alias, path = slug(gguf.stem), gguf

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
@@ -80,8 +81,9 @@ def cmd_models_add(args: argparse.Namespace) -> int:
             "tool_call_format": args.tool_call_format
             or ("chatml-function-calling" if args.gguf else "native"),
             "context_length": args.context_length,
-            "max_connections": args.max_connections,
-            "weights": {"path": args.gguf} if args.gguf else None,
+            # llama-cpp-python serves one request at a time
+            "max_connections": args.max_connections or (1 if args.gguf else None),
+            "weights": {"path": str(Path(args.gguf).expanduser().resolve())} if args.gguf else None,
         }
         dep_fields = {k: v for k, v in dep_fields.items() if v is not None}
     card, dep = model_from_fields(
