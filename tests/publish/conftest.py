@@ -3,6 +3,7 @@ ladder forms, with canary nights), and a workspace in a temp folder."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -84,20 +85,31 @@ def fill_store(root: Path) -> None:
     store.append_samples(records)
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> api.Workspace:
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[api.Workspace, Path]:
+    """One store and one rendered report (reports/pub/) per test module: rendering is the
+    slow part, and the tests only read them (or copy them first)."""
+    tmp = tmp_path_factory.mktemp("publish")
     settings = replace(
-        load_settings(tmp_path),
-        results_dir=tmp_path / "results",
-        reports_dir=tmp_path / "reports",
-        cache_dir=tmp_path / "cache",
+        load_settings(tmp),
+        results_dir=tmp / "results",
+        reports_dir=tmp / "reports",
+        cache_dir=tmp / "cache",
     )
     fill_store(settings.results_dir)
-    return api.workspace(settings)
+    ws = api.workspace(settings)
+    index = api.build_report("pub", ws=ws)
+    return ws, Path(index).parent
 
 
 @pytest.fixture
-def report(workspace: api.Workspace) -> Path:
-    """reports/pub/ rendered by gapbench's own report builder; returns the folder."""
-    index = api.build_report("pub", ws=workspace)
-    return Path(index).parent
+def workspace(built: tuple[api.Workspace, Path]) -> api.Workspace:
+    return built[0]
+
+
+@pytest.fixture
+def report(built: tuple[api.Workspace, Path], tmp_path: Path) -> Path:
+    """A copy of the rendered report folder, the test's own to change."""
+    site = tmp_path / "report-pub"
+    shutil.copytree(built[1], site)
+    return site

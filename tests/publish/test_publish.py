@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import pytest
 from harness import api
 from harness.errors import OfflineError, UserError
 from harness.publish import hf as hf_publish
+from harness.publish.git import redact
 from harness.publish.site import MARKER
 from tests.publish.site_check import CHROMIUM, crawl_in_chromium, static_links
 
@@ -25,16 +25,16 @@ needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not in
 
 
 def gapbench(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
+    *args: str, cwd: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, str]:
+    """gapbench's CLI in this process: (exit code, stdout, stderr)."""
+    from harness.cli import main
+
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 def git(*args: str, cwd: Path | None = None) -> str:
@@ -87,16 +87,28 @@ def test_publish_to_a_folder_refuses_one_it_did_not_make(
 @pytest.mark.slow
 @needs_chromium
 def test_publish_to_a_git_branch_of_a_bare_repository(
-    report: Path, workspace: api.Workspace, tmp_path: Path
+    report: Path,
+    workspace: api.Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     bare = tmp_path / "pages.git"
     git("init", "--bare", "--quiet", str(bare))
-    proc = gapbench(
-        "publish", str(report), "--git-branch", "gh-pages", "--git-remote", str(bare), cwd=tmp_path
+    code, out, err = gapbench(
+        "publish",
+        str(report),
+        "--git-branch",
+        "gh-pages",
+        "--git-remote",
+        str(bare),
+        cwd=tmp_path,
+        monkeypatch=monkeypatch,
+        capsys=capsys,
     )
-    assert proc.returncode == 0, proc.stderr
+    assert code == 0, err
     first = git("--git-dir", str(bare), "rev-parse", "refs/heads/gh-pages")
-    assert first[:12] in proc.stdout
+    assert first[:12] in out
 
     # The same site again: no new commit. A changed site: one commit on top (fast-forward).
     api.publish(report, ws=workspace, git_branch="gh-pages", git_remote=str(bare))
@@ -134,14 +146,18 @@ def test_publish_onto_a_local_branch_leaves_the_working_tree_alone(
 
 
 def test_git_publish_failures_are_one_line(
-    report: Path, workspace: api.Workspace, tmp_path: Path
+    report: Path,
+    workspace: api.Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     with pytest.raises(UserError, match="not a valid branch name"):
         api.publish(report, ws=workspace, git_branch="bad..name", git_remote=str(tmp_path))
     with pytest.raises(UserError, match="not inside a git repository"):
         api.publish(report, ws=workspace, git_branch="gh-pages", cwd=tmp_path)
     # An unreachable remote: git's own error, one line, the token in the URL never shown.
-    proc = gapbench(
+    code, out, err = gapbench(
         "publish",
         str(report),
         "--git-branch",
@@ -149,10 +165,15 @@ def test_git_publish_failures_are_one_line(
         "--git-remote",
         "https://user:s3cr3t-token@127.0.0.1:9/none.git",
         cwd=tmp_path,
+        monkeypatch=monkeypatch,
+        capsys=capsys,
     )
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == 1 and len(lines) == 1, proc.stderr
-    assert "s3cr3t" not in proc.stderr + proc.stdout
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 1 and len(lines) == 1, err
+    assert "s3cr3t" not in err + out and "127.0.0.1" in lines[0]
+    assert redact("push to https://u:tok@example.org/x.git failed") == (
+        "push to https://***@example.org/x.git failed"
+    )
 
 
 def _closed_port() -> int:
@@ -169,16 +190,30 @@ def _closed_port() -> int:
     ],
     ids=["HF_HUB_OFFLINE", "unreachable"],
 )
-def test_hf_dataset_offline_is_one_line_exit_3_fast(tmp_path: Path, env: dict[str, str]) -> None:
-    env = {k: v.format(port=_closed_port()) for k, v in env.items()}
-    env["HF_TOKEN"] = "hf_SECRETTOKEN123456"
+def test_hf_dataset_offline_is_one_line_exit_3_fast(
+    tmp_path: Path,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value.format(port=_closed_port()))
+    monkeypatch.setenv("HF_TOKEN", "hf_SECRETTOKEN123456")
+    monkeypatch.setenv("GAPBENCH_RESULTS_DIR", str(tmp_path / "results"))
     started = time.monotonic()
-    proc = gapbench("publish", "--hf-dataset", "someone/gapbench-results", cwd=tmp_path, env=env)
-    assert time.monotonic() - started < 60  # a short connect timeout, never a hang
-    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
-    assert proc.returncode == 3 and len(lines) == 1, proc.stderr
+    code, out, err = gapbench(
+        "publish",
+        "--hf-dataset",
+        "someone/gapbench-results",
+        cwd=tmp_path,
+        monkeypatch=monkeypatch,
+        capsys=capsys,
+    )
+    assert time.monotonic() - started < 20  # a short connect timeout, never a hang
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 3 and len(lines) == 1, err
     assert "offline" in lines[0].lower()
-    assert "SECRETTOKEN" not in proc.stderr + proc.stdout
+    assert "SECRETTOKEN" not in err + out
 
 
 def test_hf_dataset_upload_sends_the_results_and_keeps_the_token_in_memory(
@@ -244,3 +279,19 @@ def test_hf_needs_a_token_a_valid_repo_id_and_honours_offline(
     with pytest.raises(OfflineError, match="HF_HUB_OFFLINE"):
         real_check("https://huggingface.co")
     assert time.monotonic() - started < 1  # decided before any connection is tried
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_the_site_check_finds_broken_links(report: Path, tmp_path: Path) -> None:
+    """The checks above can fail: a page linking a missing file is caught by both."""
+    index = report / "index.html"
+    html = index.read_text(encoding="utf-8")
+    index.write_text(
+        html.replace("</body>", '<a href="models/missing-model.html">gone</a></body>'),
+        encoding="utf-8",
+    )
+    _, broken = static_links(report)
+    assert broken == ["index.html -> models/missing-model.html"]
+    crawl = crawl_in_chromium(report, tmp_path / "chrome-profile")
+    assert crawl.broken == {"/models/missing-model.html": 404}
