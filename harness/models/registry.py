@@ -51,7 +51,7 @@ class Registry:
             elif old != card:
                 raise UserError(
                     f"model '{card.id}' is already in {self.path} with other facts; "
-                    "choose another id or use the registry's card"
+                    "choose another id (--id) or use the registry's card"
                 )
         new_deps = list(self.deployments)
         known = {c.id for c in new_cards}
