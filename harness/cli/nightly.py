@@ -11,10 +11,14 @@ import argparse
 import math
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness import exitcodes
 from harness.cli._common import console, err_console, ws
 from harness.errors import GapbenchError
+
+if TYPE_CHECKING:
+    from harness.nightly import NightlySummary
 
 EPILOG = (
     f"exit codes: {exitcodes.OK} ran clean | {exitcodes.NOTHING_NEW} nothing new | "
@@ -58,7 +62,7 @@ def _json_path(text: str) -> Path:
     return path
 
 
-def _print_summary(summary) -> None:  # harness.nightly.NightlySummary
+def _print_summary(summary: NightlySummary) -> None:
     for r in summary.ran:
         kind = "canary" if r.canary else "run"
         tail = f" ({r.message})" if r.message else ""

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness import exitcodes
 
-FORMAT = "gapbench-nightly/1"
+FORMAT: Literal["gapbench-nightly/1"] = "gapbench-nightly/1"
 
 Outcome = Literal["nothing_new", "ok", "drift", "partial", "locked", "error"]
 
