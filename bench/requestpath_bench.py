@@ -4,6 +4,7 @@ P1  N one-turn samples at concurrency C against a fake OpenAI-compatible endpoin
     fixed latency L (bench/fake_endpoint.py, its own process), each path in its own process:
       openai-sdk       the openai SDK, bare asyncio (AsyncOpenAI + a semaphore)
       lm-eval          lm-eval's local-chat-completions model on the ladder's standard form
+      ...+proxy        the same, through gapbench's request path (cold cache): its cost per call
       gapbench-std     `gapbench run` of the ladder's standard form (lm-eval inside)
       inspect          inspect-ai eval() of the ladder's agentic task, direct
       gapbench-agent   `gapbench run` of the ladder's agentic form (inspect inside)
@@ -47,8 +48,14 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 KEY = "sk-bench-not-a-secret"
-ALL_PATHS = ("openai-sdk", "lm-eval", "gapbench-std", "inspect", "gapbench-agent")
-ENGINE_OF = {"gapbench-std": "lm-eval", "gapbench-agent": "inspect"}
+ALL_PATHS = (
+    "openai-sdk", "openai-sdk+proxy", "lm-eval", "lm-eval+proxy", "gapbench-std", "inspect",
+    "gapbench-agent",
+)  # fmt: skip
+ENGINE_OF = {
+    "gapbench-std": "lm-eval", "gapbench-agent": "inspect", "openai-sdk+proxy": "openai-sdk",
+    "lm-eval+proxy": "lm-eval",
+}  # fmt: skip
 
 
 # --- the workspace: N ladder items at h = 1, a models.yaml aimed at the fake endpoint --------
@@ -234,6 +241,7 @@ class Endpoint:
 class Sample:
     wall_s: float
     first_s: float | None  # first request after process start
+    phase_s: float  # first request in to last answer out, at the endpoint
     calls: int
     mean_in_flight: float
     rc: int
@@ -249,7 +257,9 @@ def run_process(cmd: list[str], env: dict[str, str], cwd: Path, ep: Endpoint) ->
         print(f"  ! {' '.join(cmd[-3:])} exited {proc.returncode}: {proc.stderr[-800:]}",
               file=sys.stderr)  # fmt: skip
     first = stats["first_at"] - t0 if stats["first_at"] else None
-    sample = Sample(wall, first, int(stats["n"]), float(stats["mean_in_flight"]), proc.returncode)
+    phase = stats["last_at"] - stats["first_at"] if stats["first_at"] else 0.0
+    sample = Sample(wall, first, phase, int(stats["n"]), float(stats["mean_in_flight"]),
+                    proc.returncode)  # fmt: skip
     if proc.returncode != 0 and os.environ.get("BENCH_STRICT"):
         raise SystemExit(1)
     return sample
@@ -310,20 +320,23 @@ def p1(args: argparse.Namespace) -> None:
           f"ideal {ideal:.2f} s, median of {args.repeat} (range)"
           + (f", gapbench with shards: {args.shards}" if args.shards else ""))  # fmt: skip
     print(header(args))
-    print("\n| path | wall (s) | efficiency | gapbench / raw engine | in flight (mean) | "
-          "first request after (s) | calls |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|")
+    print("\n| path | wall (s) | efficiency | gapbench / raw engine | request phase (s) | "
+          "phase / raw | in flight (mean) | first request after (s) | calls |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    phases = {p: statistics.median(s.phase_s for s in v) for p, v in results.items() if v}
     walls = {p: statistics.median(s.wall_s for s in v) for p, v in results.items() if v}
     for path, samples in results.items():
         w = [s.wall_s for s in samples]
         eff = [ideal / x for x in w]
         raw = ENGINE_OF.get(path)
         ratio = f"{walls[path] / walls[raw]:.2f}" if raw in walls else ""
+        pratio = f"{phases[path] / phases[raw]:.2f}" if raw in phases else ""
         firsts = [s.first_s for s in samples if s.first_s is not None]
         bad = "" if all(s.rc == 0 for s in samples) else " (exit != 0)"
         print(f"| {path}{bad} | {med(w)} | {med(eff)} | {ratio} | "
+              f"{med([s.phase_s for s in samples])} | {pratio} | "
               f"{med([s.mean_in_flight for s in samples])} | {med(firsts) if firsts else '-'} | "
-              f"{med([float(s.calls) for s in samples])} |")  # fmt: skip
+              f"{statistics.median(s.calls for s in samples):.0f} |")  # fmt: skip
 
 
 def p2(args: argparse.Namespace) -> None:
@@ -367,19 +380,35 @@ def p2(args: argparse.Namespace) -> None:
             w = [s.wall_s for s in samples]
             ratio = "" if name == "first" else f"{first / statistics.median(w):.1f}x"
             print(f"| ladder_{form} | {name} | {med(w)} | "
-                  f"{med([float(s.calls) for s in samples])} | {ratio} |")  # fmt: skip
+                  f"{statistics.median(s.calls for s in samples):.0f} | {ratio} |")  # fmt: skip
+
+
+def child(path: str, url: str, n: int, c: int, root: Path) -> None:
+    if path.endswith("+proxy"):  # the request path in front, as gapbench puts it
+        from harness.models import Deployment
+        from harness.serve.proxy import Ledger, request_path
+        from harness.serve.remote import remote_endpoint
+        from tests.fakeapi.registry import fake_card
+
+        dep = Deployment(id="fake-gpt@bench", model="fake-gpt", provider="openai-compatible",
+                         base_url=url, max_connections=c, timeout_s=60)  # fmt: skip
+        ledger = Ledger()
+        with request_path(remote_endpoint(dep, fake_card()), deployment=dep,
+                          cache_dir=root / "cache", ledger=ledger) as ep:  # fmt: skip
+            child(path.removesuffix("+proxy"), str(ep.base_url), n, c, root)
+        assert ledger.n_upstream_calls == n, ledger.n_upstream_calls
+    elif path == "openai-sdk":
+        child_openai(url, n, c)
+    elif path == "lm-eval":
+        child_lm_eval(url, n, c, root)
+    elif path == "inspect":
+        child_inspect(url, n, c, root)
 
 
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "child":
-        path, url, n, c = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-        root = Path(sys.argv[6])
-        if path == "openai-sdk":
-            child_openai(url, n, c)
-        elif path == "lm-eval":
-            child_lm_eval(url, n, c, root)
-        elif path == "inspect":
-            child_inspect(url, n, c, root)
+        sys.path.insert(0, str(HERE.parent))  # tests.fakeapi
+        child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), Path(sys.argv[6]))
         return 0
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
