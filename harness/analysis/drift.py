@@ -25,7 +25,8 @@ any change in a perfectly stable series alerts only if it is beyond 2 se of the 
 variance, so one item flipping among six does not (1/6 < 2 x 0.094) but a collapse does.
 
 The snapshot test: the API's model name(s) on the night's rows (SampleRecord.model_snapshot)
-differ from the previous night's. Both tests feed the same `alert` column.
+differ from the last ones seen (a night whose calls all failed returns none, and does not hide
+a change across it). Both tests feed the same `alert` column.
 """
 
 from __future__ import annotations
@@ -135,9 +136,9 @@ def _nights(series: pd.DataFrame) -> list[_Night]:
 def _series_rows(key: tuple[str, ...], nights: list[_Night]) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     regime_start = 0
+    previous = ""  # the last snapshot name seen (a night whose calls all failed has none)
     for i, night in enumerate(nights):
         test = score_test(night.items, [n.items for n in nights[regime_start:i]])
-        previous = nights[i - 1].snapshot if i else ""
         snap_changed = bool(previous and night.snapshot and previous != night.snapshot)
         score_alert = bool(test and test.alert)
         reasons = []
@@ -175,6 +176,7 @@ def _series_rows(key: tuple[str, ...], nights: list[_Night]) -> list[dict[str, o
         )
         if kind:
             regime_start = i  # the changed model is the new baseline
+        previous = night.snapshot or previous
     return rows
 
 

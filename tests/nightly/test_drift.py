@@ -18,7 +18,7 @@ def night_rows(
     scores: list[float],
     *,
     model: str = "gpt-x",
-    snapshot: str = "gpt-x-2026-01-15",
+    snapshot: str | None = "gpt-x-2026-01-15",
     suite: str = "ladder_standard",
     status: list[str] | None = None,
     canary: bool = True,
@@ -106,6 +106,17 @@ def test_changed_snapshot_name_alerts_even_with_the_same_scores() -> None:
     last = out.iloc[-1]
     assert last["kind"] == "snapshot"
     assert last["reason"] == "snapshot changed: gpt-x-2026-01-15 -> gpt-x-2026-03-01"
+
+
+def test_a_snapshot_change_across_a_night_of_failed_calls_is_still_seen() -> None:
+    scores = [1.0] * 8
+    outage = night_rows(1, scores, status=["error"] * 8, snapshot=None)
+    out = drift_table(
+        frame(night_rows(0, scores), outage, night_rows(2, scores, snapshot="gpt-x-2026-03-01"))
+    )
+    assert out["alert"].tolist() == [False, False, True]
+    assert out["n"].tolist() == [8, 0, 8]
+    assert out["reason"].iloc[-1] == "snapshot changed: gpt-x-2026-01-15 -> gpt-x-2026-03-01"
 
 
 def test_errored_canaries_drop_out_of_both_sides() -> None:
