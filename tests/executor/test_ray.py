@@ -26,16 +26,13 @@ SWEEP = (
 
 
 def _ray_processes() -> set[int]:
-    """Ray's daemons and workers started from this test process (its descendants)."""
+    """Ray's daemons and workers on this machine (raylet, gcs_server, workers, ...)."""
     out = set()
-    for proc in psutil.Process().children(recursive=True):
-        try:
-            text = " ".join(proc.cmdline())
-        except psutil.Error:
-            continue
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        text = " ".join(proc.info.get("cmdline") or [])
         if "ray" in text and ("raylet" in text or "gcs_server" in text or "ray::" in text
                               or "ray/_private" in text or "default_worker" in text):  # fmt: skip
-            out.add(proc.pid)
+            out.add(proc.info["pid"])
     return out
 
 
@@ -47,6 +44,7 @@ def _rows(ws: api.Workspace) -> pd.DataFrame:
 def test_a_local_ray_cluster_stores_the_same_rows_as_the_local_executor(
     tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
 ) -> None:
+    before = _ray_processes()  # another user's Ray on this machine is not ours to judge
     local = workspace(tmp_path, fake_api, results="r_local", cache="c_local")
     assert api.run_sweep(sweep_file(tmp_path, SWEEP), ws=local).exit_code == exitcodes.OK
 
@@ -58,6 +56,7 @@ def test_a_local_ray_cluster_stores_the_same_rows_as_the_local_executor(
         cluster.add_node(num_cpus=1)
         cluster.add_node(num_cpus=1)
         cluster.wait_for_nodes()
+        assert len(_ray_processes() - before) >= 3  # the check below can see them
         fake_api.reset_counts()
         out = execute(plan, on_ray.settings, executor="ray", address=cluster.address)
     finally:
@@ -74,6 +73,6 @@ def test_a_local_ray_cluster_stores_the_same_rows_as_the_local_executor(
     assert sorted(runs["status"]) == ["complete", "complete"]
 
     deadline = time.monotonic() + 30
-    while _ray_processes() and time.monotonic() < deadline:
+    while _ray_processes() - before and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert _ray_processes() == set(), "a Ray process outlived the test"
+    assert _ray_processes() - before == set(), "a Ray process outlived the test"
