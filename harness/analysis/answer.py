@@ -284,6 +284,11 @@ def answer_from(
     """The answer from prepared data and the spec's understatement rows (`understatement`
     run with the spec's window, censoring, averaging and replicates)."""
     bench_list = prep.benches
+    subs = timeline = None
+    if substitute is not None:  # first: a bad model name fails before the curve is computed
+        subs, timeline = find_substitutes(
+            bench_list, substitute, suite=substitute_suite, kind=substitute_kind
+        )
     start, end = days(spec.since, -np.inf), days(spec.until, np.inf)
     no_points = no_point_gaps(bench_list)
     table = answer_table(tests, spec)
@@ -316,11 +321,6 @@ def answer_from(
     in_d = set(cov.loc[cov["counted"] > 0, "benchmark"])
     bias = coverage_bias(cov, in_d)
     is_primary = spec.same_method(PRIMARY)
-    subs = timeline = None
-    if substitute is not None:
-        subs, timeline = find_substitutes(
-            bench_list, substitute, suite=substitute_suite, kind=substitute_kind
-        )
     n_points = int(tests["n_bounds"].sum()) if "n_bounds" in tests else 0
     return Answer(
         spec=spec,

@@ -132,6 +132,7 @@ def specification_curve(
             for censoring in censorings_for(measure):
                 evs = cell_evidence(bench_list, measure, censoring, start, end, no_points, cache)
                 seen: set[frozenset[str]] = set()
+                memo: dict[tuple[object, ...], tuple[float, np.ndarray]] = {}
                 for set_name, subset in _sets(evs, borderline):
                     key = frozenset(e.benchmark for e in subset)
                     if key in seen:
@@ -153,6 +154,7 @@ def specification_curve(
                                 n_boot=spec.curve_replicates,
                                 rng=rng,
                                 level=spec.ci,
+                                memo=memo,
                             )
                         )
                         rows.append(

@@ -131,16 +131,13 @@ def fit_model(
     h = rows["h"].to_numpy(dtype=float)
     y = success_of(rows)
     x = np.log2(h)
-    codes, uniq = pd.factorize(rows["sample_id"])
+    codes = pd.factorize(rows["sample_id"])[0]
     row["p_step"] = fit_p_step(h, y)
     beta = fit_logistic(x, y, np.ones((1, x.size)))
     if beta[0, 1] >= 0:
         row.update(status="insufficient", reason="success does not fall as h grows: no horizon")
         return HorizonFit(row, np.empty(0))
-    cw = cluster_weights(rng, len(uniq), n_boot)
-    reps = log2_h50(fit_logistic(x, y, cw[:, codes]), x)
-    point = float(log2_h50(beta, x)[0])
-    lo, hi = h50_interval(point, reps, len(uniq), level)
+    point, lo, hi, reps = h50_with_ci(x, y, codes, beta, n_boot=n_boot, rng=rng, level=level)
     row.update(
         h50=2.0**point,
         h50_ci_low=0.0 if lo <= -_CAP + 1e-9 else 2.0**lo,
@@ -148,7 +145,29 @@ def fit_model(
     )
     if point > np.log2(h.max()):
         row["reason"] = f"extrapolated beyond the largest h ({int(h.max())})"
+    elif point < np.log2(h.min()):
+        row["reason"] = f"extrapolated below the smallest h ({int(h.min())})"
     return HorizonFit(row, reps)
+
+
+def h50_with_ci(
+    x: np.ndarray,
+    y: np.ndarray,
+    codes: np.ndarray,
+    beta: np.ndarray,
+    *,
+    n_boot: int,
+    rng: np.random.Generator,
+    level: float,
+) -> tuple[float, float, float, np.ndarray]:
+    """(log2 h50, CI low, CI high, replicates) from success y at x = log2 h, with samples
+    (clusters) `codes` resampled together; beta: the point fit."""
+    n = int(codes.max()) + 1
+    cw = cluster_weights(rng, n, n_boot)
+    reps = log2_h50(fit_logistic(x, y, cw[:, codes]), x)
+    point = float(log2_h50(beta, x)[0])
+    lo, hi = h50_interval(point, reps, n, level)
+    return point, lo, hi, reps
 
 
 def horizons(

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis import benches, understatement
+from harness.analysis import benches, dtest, understatement
+from harness.analysis.dtest import Evidence, d_row
 from harness.analysis.scores import task_matrix
 from tests.analysis import synth
 
@@ -47,10 +48,53 @@ def coverage(n_seeds: int, n_boot: int, n_per_kind: int = 10) -> float:
     return hits / n_seeds
 
 
-def test_d_ci_coverage_near_nominal():
-    # expanded percentile bootstrap, 10 benchmarks per kind, nominal 95% (measured: 0.95 over
-    # 300 seeds; the plain percentile interval gave 0.91)
-    assert 0.85 <= coverage(40, 400) <= 1.0
+# --- CI coverage: the production interval must pass; a plain percentile interval (too
+# narrow with few benchmarks) and an interval twice too wide must fail the same criterion.
+PLANTED_D = 3.0
+
+
+def d_interval_calibration(n_per_kind: int = 6, n_seeds: int = 800) -> tuple[float, float]:
+    """(coverage of the planted D, median CI width / the 2.5-97.5% range of D estimates)."""
+    hits, widths, ds = 0, [], []
+    for seed in range(n_seeds):
+        g = np.random.default_rng(seed)
+        evs = []
+        for kind, mean in (("agentic", 6.0), ("standard", 6.0 - PLANTED_D)):
+            for i, v in enumerate(g.normal(mean, 2.0, n_per_kind)):
+                a = np.array([v])
+                evs.append(Evidence(f"{kind}{i}", kind, a, a, np.ones(1)))
+        r = d_row(evs, n_boot=400, rng=g)
+        hits += r["ci_low"] <= PLANTED_D <= r["ci_high"]
+        widths.append(r["ci_high"] - r["ci_low"])
+        ds.append(r["d"])
+    lo, hi = np.quantile(ds, [0.025, 0.975])
+    return hits / n_seeds, float(np.median(widths) / (hi - lo))
+
+
+def calibrated(coverage: float, width_ratio: float) -> bool:
+    """Nominal 95%: coverage within [0.93, 0.985] and no wider than 1.6 times the spread of
+    the estimates themselves (a twice-too-wide interval covers ~100% at ~2.5 times)."""
+    return bool(0.93 <= coverage <= 0.985 and width_ratio <= 1.6)
+
+
+_expansion = dtest.expansion
+
+
+@pytest.mark.parametrize(
+    ("method", "factor", "should_pass"),
+    [
+        ("expanded percentile (production)", None, True),
+        ("plain percentile", lambda n, level=0.95: 1.0, False),
+        ("twice too wide", lambda n, level=0.95: 2 * _expansion(n, level), False),
+    ],
+)
+def test_d_ci_coverage_fails_for_the_wrong_methods(monkeypatch, method, factor, should_pass):
+    # measured (800 seeds, 6 benchmarks per kind): production 0.97, width 1.25x; plain
+    # percentile 0.88; twice too wide 1.00 at 2.5x
+    if factor is not None:
+        monkeypatch.setattr(dtest, "expansion", factor)
+    cov, width = d_interval_calibration()
+    assert calibrated(cov, width) is should_pass, (method, cov, width)
 
 
 @pytest.mark.slow
