@@ -168,13 +168,15 @@ class _NoSemaphore:
 
 
 def _error_message(call: _InFlight | None, exc: BaseException) -> str:
+    """ "HTTP <status> <error type>: <message>" from the API's error body, when there was one."""
     if call is not None and call.status is not None:
-        detail = call.error_text or ""
+        detail, kind = call.error_text or "", ""
         with contextlib.suppress(ValueError, TypeError, AttributeError):
             payload = json.loads(detail)
             err = payload.get("error", payload)
-            detail = str(err.get("message", detail)) if isinstance(err, dict) else detail
-        return f"HTTP {call.status}: {detail}"[:500]
+            if isinstance(err, dict):
+                detail, kind = str(err.get("message", detail)), str(err.get("type") or "")
+        return f"HTTP {call.status}{' ' + kind if kind else ''}: {detail}"[:500]
     return _describe(exc)
 
 
@@ -258,11 +260,14 @@ class _Instrumented:
     async def _one(self, session: Any, sem: asyncio.Semaphore, inst: Any) -> str:
         key = self.key_of(inst)
         context, gen_kwargs = inst.args[0], inst.args[1]
-        if self.may_send is not None and not self.may_send(key):
-            now = datetime.now(UTC)
-            self._keep(key, CallOutcome(now, now, 0.0, error=NOT_SENT))
-            return ""
         async with sem:
+            # Asked once the request has its slot, right before it is sent: every request
+            # is started at once and waits here, so a stop (budget, breaker) holds back all
+            # those still waiting.
+            if self.may_send is not None and not self.may_send(key):
+                now = datetime.now(UTC)
+                self._keep(key, CallOutcome(now, now, 0.0, error=NOT_SENT))
+                return ""
             call = _InFlight(scope=self.scope_of(inst))
             token = _current.set(call)
             started, t0 = datetime.now(UTC), time.monotonic()

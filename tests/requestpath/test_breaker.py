@@ -77,3 +77,34 @@ def test_sustained_5xx_opens_the_breaker_and_a_probe_after_the_cooldown_closes_i
         assert _ask(client, 5) == "ok"  # the probe goes through and closes the breaker
         assert _ask(client, 6) == "ok"
     assert led.breaker("fake-gpt@openai") is None and fake_api.n_requests == 8
+
+
+def test_lm_eval_samples_after_the_breaker_opens_say_so_and_cost_no_call(
+    fake_api: FakeAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.config import REPO_ROOT
+    from harness.runners.base import RunContext
+    from harness.runners.lm_eval_runner import LmEvalRunner
+    from harness.serve.proxy import BREAKER_ERROR_TYPE, Ledger, request_path
+    from harness.suites.registry import load_suite
+    from tests.requestpath.conftest import card, deployment, endpoint, upstream_url
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-revoked")
+    monkeypatch.setenv("GAPBENCH_CACHE_DIR", str(tmp_path / "gb-cache"))
+    suite = load_suite(REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml")
+    dep = deployment("openai", upstream_url(fake_api, "openai")).model_copy(
+        update={"max_connections": 1}
+    )
+    todo = tuple((f"ladder-h01-{i:03d}", 1) for i in range(6))
+    records = []
+    with request_path(
+        endpoint(dep), deployment=dep, cache_dir=tmp_path / "c", ledger=Ledger()
+    ) as ep:
+        ctx = RunContext(run_id="revoked", sweep_id="t", card=card(dep.model), deployment=dep,
+                         endpoint=ep, suite=suite, todo=todo, raw_dir=tmp_path / "raw")  # fmt: skip
+        LmEvalRunner().run(ctx, records.append)
+    errors = sorted(r.error or "" for r in records)
+    assert len(records) == 6 and all(r.status == "error" for r in records)
+    assert sum(BREAKER_ERROR_TYPE in e for e in errors) == 3  # refused, not sent
+    assert sum(e.startswith("HTTP 401") for e in errors) == 3
+    assert fake_api.n_requests == 3

@@ -15,6 +15,7 @@ recording happen in one place for all of them, in one asyncio process per gapben
 
 from harness.serve.proxy.headers import (
     ATTEMPTS_HEADER,
+    BREAKER_ERROR_TYPE,
     BREAKER_HEADER,
     CACHE_HEADER,
     CACHE_MODE_HEADER,
@@ -28,6 +29,7 @@ from harness.serve.proxy.retry import BreakerPolicy, RetryPolicy
 
 __all__ = [
     "ATTEMPTS_HEADER",
+    "BREAKER_ERROR_TYPE",
     "BREAKER_HEADER",
     "CACHE_HEADER",
     "CACHE_MODES",

@@ -45,6 +45,7 @@ from aiohttp import (
 from harness.serve.proxy.cache import AnswerCache, CachedResponse, request_key
 from harness.serve.proxy.headers import (
     ATTEMPTS_HEADER,
+    BREAKER_ERROR_TYPE,
     BREAKER_HEADER,
     CACHE_HEADER,
     CACHE_MODE_HEADER,
@@ -337,7 +338,7 @@ def _error(
 
 def _refused(route: Route, reason: str) -> _Answer:
     return _error(
-        route, 424, "gapbench_circuit_open",
+        route, 424, BREAKER_ERROR_TYPE,
         f"gapbench: calls to deployment {route.deployment_id} stopped: {reason}",
         [(BREAKER_HEADER, "open")],
     )  # fmt: skip

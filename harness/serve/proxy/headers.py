@@ -17,6 +17,8 @@ CACHE_HEADER = "x-gapbench-cache"
 ATTEMPTS_HEADER = "x-gapbench-attempts"
 # response: "open" when the deployment's circuit breaker refused the call
 BREAKER_HEADER = "x-gapbench-breaker"
+# the error type in the body of such a refusal (HTTP 424), and so in the sample's error text
+BREAKER_ERROR_TYPE = "gapbench_circuit_open"
 
 # normal: replay stored answers, store new ones. bypass-read: never replay (always call
 # upstream), still store what clients received (canaries: tonight's answers, not last night's).
