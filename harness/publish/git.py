@@ -117,15 +117,19 @@ def _commit_site(git_dir: Path, site: Path, parent: str | None, message: str) ->
     return _git(*args, git_dir=git_dir).stdout.strip(), True
 
 
-def _fetch_tip(git_dir: Path, remote: str, branch: str) -> str | None:
-    """The remote branch's tip, fetched into git_dir (None when the branch is new)."""
+def _fetch_tip(git_dir: Path, remote: str, branch: str, *, shallow: bool) -> str | None:
+    """The remote branch's tip, fetched into git_dir (None when the branch is new).
+
+    shallow: fetch the tip alone (a temporary repository: months of nightly reports on the
+    branch need not be downloaded to add one commit); never for the user's own repository.
+    """
     done = _git("ls-remote", "--heads", remote, f"refs/heads/{branch}", git_dir=git_dir)
     if not done.stdout.strip():
         return None
     private = "refs/gapbench/publish-tip"
-    _git(
-        "fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:{private}", git_dir=git_dir
-    )
+    depth = ["--depth=1"] if shallow else []
+    refspec = f"+refs/heads/{branch}:{private}"
+    _git("fetch", "--quiet", "--no-tags", *depth, remote, refspec, git_dir=git_dir)
     tip = _git("rev-parse", private, git_dir=git_dir).stdout.strip()
     _git("update-ref", "-d", private, git_dir=git_dir)
     return tip
@@ -177,7 +181,9 @@ def publish_git(
                 f"--git-remote: '{remote}' is neither a remote of the repository in {cwd}, "
                 "a path, nor a URL"
             )
-        commit, changed = _commit_site(git_dir, site, _fetch_tip(git_dir, remote, branch), message)
+        commit, changed = _commit_site(
+            git_dir, site, _fetch_tip(git_dir, remote, branch, shallow=False), message
+        )
         if changed:
             _push(git_dir, remote, commit, branch)
         return PublishResult("git", f"{remote} {branch}", commit, n_files)
@@ -185,7 +191,9 @@ def publish_git(
     with tempfile.TemporaryDirectory(prefix="gapbench-publish-git-") as tmp:
         git_dir = Path(tmp) / "repo.git"
         _git("init", "--bare", "--quiet", str(git_dir))
-        commit, changed = _commit_site(git_dir, site, _fetch_tip(git_dir, target, branch), message)
+        commit, changed = _commit_site(
+            git_dir, site, _fetch_tip(git_dir, target, branch, shallow=True), message
+        )
         if changed:
             _push(git_dir, target, commit, branch)
     return PublishResult("git", f"{redact(remote)} {branch}", commit, n_files)

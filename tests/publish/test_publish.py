@@ -295,3 +295,21 @@ def test_the_site_check_finds_broken_links(report: Path, tmp_path: Path) -> None
     assert broken == ["index.html -> models/missing-model.html"]
     crawl = crawl_in_chromium(report, tmp_path / "chrome-profile")
     assert crawl.broken == {"/models/missing-model.html": 404}
+
+
+def test_publish_to_a_remote_named_in_the_local_repository(
+    report: Path, workspace: api.Workspace, tmp_path: Path
+) -> None:
+    """As the shipped GitHub Actions workflow does: `--git-remote origin` from a checkout."""
+    bare = tmp_path / "origin.git"
+    git("init", "--bare", "--quiet", str(bare))
+    repo = tmp_path / "checkout"
+    git("clone", "--quiet", str(bare), str(repo))
+    first = api.publish(report, ws=workspace, git_branch="gh-pages", git_remote="origin", cwd=repo)
+    (report / "data" / "extra.csv").write_text("a\n1\n")
+    second = api.publish(report, ws=workspace, git_branch="gh-pages", git_remote="origin", cwd=repo)
+    log = git("--git-dir", str(bare), "log", "--format=%H", "gh-pages").splitlines()
+    assert log == [second.version, first.version]  # one commit on top: a fast-forward
+    assert git("status", "--porcelain", cwd=repo) == ""  # the checkout is untouched
+    with pytest.raises(UserError, match="neither a remote"):
+        api.publish(report, ws=workspace, git_branch="gh-pages", git_remote="upstream", cwd=repo)
