@@ -140,6 +140,7 @@ def child_openai(base_url: str, n: int, concurrency: int) -> None:
                 )
 
         await asyncio.gather(*(one(i) for i in range(n)))
+        await client.close()
 
     asyncio.run(go())
 
