@@ -53,10 +53,10 @@ def server_software_version(dep: Deployment) -> str:
 def canary_key(base: PlannedRun, night: date) -> tuple[str, str]:
     """(what distinguishes this canary run, why it runs) for a base run."""
     if base.card.access == "closed":
-        return f"night:{night.isoformat()}", f"canary: closed model, night {night.isoformat()}"
+        return f"night:{night.isoformat()}", f"closed model, night {night.isoformat()}"
     software = server_software_version(base.deployment)
     fingerprint = stable_hash({"run": base.run_id, "server": software}, length=12)
-    return f"deployment:{fingerprint}", "canary: open model, deployment new or changed" + (
+    return f"deployment:{fingerprint}", "open model, deployment new or changed" + (
         f" ({software})" if software else ""
     )
 

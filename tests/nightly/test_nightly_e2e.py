@@ -139,9 +139,9 @@ def test_nightly_story(
     assert proc.returncode == exitcodes.OK, proc.stdout + proc.stderr
     day1 = NightlySummary.model_validate_json(summary_path.read_text())
     assert day1.outcome == "ok" and day1.exit_code == exitcodes.OK and day1.night == DAY1
-    assert sorted((r.canary, r.why.split(":")[0], r.n_todo) for r in day1.ran) == [
+    assert sorted((r.canary, r.why, r.n_todo) for r in day1.ran) == [
         (False, "new model", N_MAIN),
-        (True, "canary", N_CANARY),
+        (True, "closed model, night 2026-12-01", N_CANARY),
     ]
     assert all(r.status == "complete" and r.n_written == r.n_todo for r in day1.ran)
     assert env.fake.n_requests == N_MAIN + N_CANARY
