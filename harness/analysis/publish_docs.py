@@ -331,7 +331,7 @@ def render_readme_block(p: Published) -> str:
     )
     text = (
         f"On Epoch AI's Benchmarking Hub (2026-04, shipped in `data/published`), the verdict "
-        f"is **{a.verdict}**: {a.sentence.removeprefix(VERDICT_HEADS[a.verdict]).strip()} "
+        f"is **{a.verdict}**. {a.sentence.removeprefix(VERDICT_HEADS[a.verdict]).strip()} "
         f"On the threshold lag alone, {pct(lag.get('share_d_positive'))} of "  # type: ignore[union-attr]
         f"{lag.get('n_specs')} specifications give D > 0. "  # type: ignore[union-attr]
         + (

@@ -42,7 +42,9 @@ def num(x: object, unit: str, *, signed: bool = False) -> str:
     if unit == "fraction":
         v *= 100
     digits = 2 if unit == "logits" else 1
-    text = f"{v:+.{digits}f}" if signed else f"{v:.{digits}f}"
+    if round(v, digits) == 0:
+        v = 0.0  # no "-0.0"
+    text = f"{v:+.{digits}f}" if signed and v != 0 else f"{v:.{digits}f}"
     return text.replace("-", "−") if text.startswith("-") else text
 
 
