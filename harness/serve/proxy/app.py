@@ -211,34 +211,49 @@ class Proxy:
         body: bytes,
     ) -> tuple[_Answer, int]:  # fmt: skip
         """Upstream under the retry policy; (the answer for the client, attempts made)."""
-        breaker, policy = dep.breaker, dep.policy
+        breaker = dep.breaker
         if not breaker.admit():
             self._record(route, path, "refused", None, time.time(), 0.0, Usage(), 0)
             return _refused(route, breaker.reason or "open"), 0
+        probe = breaker.is_open  # admitted as the breaker's probe call
+        try:
+            return await self._attempts(route, dep, path, headers, body, probe)
+        finally:
+            if probe and breaker.is_open:  # the probe ended without closing it
+                breaker.end_probe()
+
+    async def _attempts(
+        self, route: Route, dep: _Deployment, path: str, headers: list[tuple[str, str]],
+        body: bytes, probe: bool,
+    ) -> tuple[_Answer, int]:  # fmt: skip
+        breaker, policy = dep.breaker, dep.policy
         spent = 0.0  # the call's own time: attempts and waits, not time queued for a slot
         answer: _Answer | None = None
         what = "timeout"
-        stopped = False  # by the breaker, opened meanwhile by other calls
-        probe = breaker.is_open  # admitted as the breaker's probe call
+        made = 0
         for attempt in range(1, policy.attempts + 1):
             if attempt > 1 and breaker.is_open and not probe:  # it opened: stop sending
-                stopped = True
-                attempt -= 1
-                break
+                return answer or _no_answer(route, what, made), made
             if dep.limiter is not None and not await dep.limiter.acquire(dep.queue_timeout_s):
-                return _no_slot(route, dep.queue_timeout_s), attempt - 1
+                return _no_slot(route, dep.queue_timeout_s), made
             started, t0 = time.time(), time.monotonic()
             status: int | None = None
             retry_after: float | None = None
+            kind: AttemptKind = "dropped"
             try:
                 timeout = min(policy.attempt_timeout_s, max(0.001, policy.total_s - spent))
                 answer, kind, retry_after = await self._attempt(
                     route, "POST", path, headers, body, timeout
                 )
                 status = answer.status if answer is not None else None
+            except asyncio.CancelledError:  # the client went away mid-attempt
+                self._record(route, path, "dropped", None, started, time.monotonic() - t0,
+                             Usage(), attempt)  # fmt: skip
+                raise
             finally:
                 if dep.limiter is not None:
                     dep.limiter.release(status, retry_after)
+            made = attempt
             latency = time.monotonic() - t0
             spent += latency
             ok = status is not None and 200 <= status < 300
@@ -252,7 +267,7 @@ class Proxy:
                 if opened or (was_open and not breaker.is_open):
                     self.emit({"t": "breaker", "dep": dep.id, "reason": breaker.reason})
                 if not retryable("answer", answer.status):
-                    return answer, attempt
+                    return answer, made
             what = f"HTTP {status}" if status is not None else kind
             if attempt == policy.attempts:
                 break
@@ -261,12 +276,11 @@ class Proxy:
                 break
             await asyncio.sleep(wait)
             spent += wait
-        if not stopped:  # failed after its retries: one more toward opening the breaker
-            opened = breaker.on_call_failed(what)
-            if opened:
-                self.emit({"t": "breaker", "dep": dep.id, "reason": opened})
-        final = answer if answer is not None else _no_answer(route, what, attempt)
-        return final, attempt
+        # Failed after its retries: one more toward opening the breaker.
+        opened = breaker.on_call_failed(what)
+        if opened:
+            self.emit({"t": "breaker", "dep": dep.id, "reason": opened})
+        return answer or _no_answer(route, what, made), made
 
     async def _attempt(
         self, route: Route, method: str, path: str, headers: list[tuple[str, str]],
@@ -397,7 +411,9 @@ async def serve(cache_dir: Path, host: str) -> None:
     )
     app = web.Application(client_max_size=2**30)
     app.router.add_route("*", "/{route}/{tail:.*}", proxy.handle)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    # handler_cancellation: a client that goes away (an engine's own time limit) stops its
+    # call here too, instead of leaving the proxy to retry for nobody.
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, host, 0, backlog=1024)
     await site.start()

@@ -166,6 +166,12 @@ class Breaker:
             )
         return None
 
+    def end_probe(self) -> None:
+        """The probe call ended without a success (nor a failure that counts): wait again."""
+        if self._probe_out:
+            self._probe_out = False
+            self._opened_at = self._now()
+
     def _open(self, why: str) -> str:
         self.reason = why
         self._opened_at = self._now()
