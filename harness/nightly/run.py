@@ -31,7 +31,6 @@ from harness.nightly.summary import (
     outcome_of,
 )
 from harness.store import Store
-from harness.store.schema import SAMPLES_SCHEMA
 from harness.suites import SuiteRegistry
 from harness.sweep.execute import Reporter, execute
 from harness.sweep.lock import SweepLocked, sweep_lock
@@ -42,7 +41,7 @@ from harness.sweep.spec import load_sweep
 # its build_report; nightly sits below the API and does not import it).
 RenderReport = Callable[[str], Path]
 
-_DRIFT_COLUMNS = [
+_CANARY_COLUMNS = [
     "run_id",
     "sample_id",
     "model_id",
@@ -71,9 +70,9 @@ class NightlyContext:
 
 def canary_history(store: Store, model_ids: list[str]) -> pd.DataFrame:
     """The stored canary rows of these models (every night), for the drift table."""
-    if "canary" not in SAMPLES_SCHEMA.names or not model_ids or not store.files("samples"):
-        return pd.DataFrame(columns=_DRIFT_COLUMNS)
-    cols = ", ".join(_DRIFT_COLUMNS)
+    if not model_ids or not store.files("samples"):
+        return pd.DataFrame(columns=_CANARY_COLUMNS)
+    cols = ", ".join(_CANARY_COLUMNS)
     tbl = store.query(
         f"SELECT {cols} FROM samples WHERE canary AND model_id IN (SELECT unnest(?))",
         [sorted(set(model_ids))],
