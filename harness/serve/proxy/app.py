@@ -119,6 +119,20 @@ class Proxy:
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._rng = random.Random()
+        # stdout as a non-blocking pipe: a busy parent (its reader thread waiting for the
+        # GIL) must never stall this event loop; the transport buffers what it cannot write.
+        self._events: asyncio.WriteTransport | None = None
+
+    async def open_events(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._events, _ = await loop.connect_write_pipe(asyncio.Protocol, sys.stdout.buffer)
+
+    async def close_events(self) -> None:
+        self.flush_events()
+        if self._events is not None:
+            while self._events.get_write_buffer_size() and not self._events.is_closing():
+                await asyncio.sleep(0.01)
+            self._events.close()
 
     # --- events to the parent -------------------------------------------------------------
 
@@ -130,10 +144,9 @@ class Proxy:
 
     def flush_events(self) -> None:
         self._flush_scheduled = False
-        if self._out:
+        if self._out and self._events is not None and not self._events.is_closing():
             data, self._out = b"".join(self._out), []
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
+            self._events.write(data)
 
     def emit_limiter(self, deployment_id: str, stats: LimiterStats) -> None:
         self.emit({"t": "limiter", "dep": deployment_id, "stats": list(stats.__dict__.values())})
@@ -405,6 +418,7 @@ async def _commands(proxy: Proxy, done: asyncio.Event) -> None:
 async def serve(cache_dir: Path, host: str) -> None:
     cache = AnswerCache(cache_dir)
     proxy = Proxy(cache)
+    await proxy.open_events()
     # No connection limit here: the per-deployment limiters decide what goes upstream.
     proxy.session = ClientSession(
         connector=TCPConnector(limit=0, keepalive_timeout=30), auto_decompress=True
@@ -428,7 +442,7 @@ async def serve(cache_dir: Path, host: str) -> None:
     await proxy.session.close()
     await cache.close()
     proxy.emit({"t": "bye", "cache_writes": cache.n_written})
-    proxy.flush_events()
+    await proxy.close_events()
 
 
 def main(argv: list[str] | None = None) -> int:
