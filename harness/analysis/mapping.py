@@ -85,9 +85,9 @@ def borderline_of(samples: pd.DataFrame) -> pd.Series:
     """Per row: the import marked its benchmark's kind as borderline."""
     if samples.empty or "extra" not in samples:
         return pd.Series(False, index=samples.index, dtype=bool)
-    marks = {
-        e: extra_field(e, "borderline_kind") == "true" for e in samples["extra"].dropna().unique()
-    }
+    extras = samples["extra"].dropna()
+    extras = extras[extras.str.contains("borderline_kind", regex=False)]  # parse only these
+    marks = {e: extra_field(e, "borderline_kind") == "true" for e in extras.unique()}
     return samples["extra"].map(lambda e: marks.get(e, False)).fillna(False).astype(bool)
 
 

@@ -1,12 +1,9 @@
-"""The understatement test: D = gap(agentic) - gap(standard), with a bootstrap CI.
+"""The understatement test: D = gap(agentic) - gap(standard) per measure, with a bootstrap CI.
 
-Each benchmark contributes one number per measure for the chosen window (its mean lag, or
-its time-averaged score gap); gap(kind) is the mean over that kind's benchmarks. The CI
-resamples benchmarks within each kind (a stratified bootstrap, so both kinds keep their
-size; each kind's spread widened for its small size, an expanded percentile interval), and, for benchmarks run by gapbench itself, the tasks within each benchmark too: a
-replicate first redraws the tasks (paired across models), recomputes every model's score,
-frontier and gap, then redraws the benchmarks. The one-sided p-value for H0: D <= 0 is
-(1 + #{D* <= 0}) / (B + 1).
+One row per measure under a window, a censoring rule and an averaging (docs/methods.md,
+sections 3 and 5); the evidence and the bootstrap are in `dtest`. For benchmarks run by
+gapbench itself, each replicate first redraws the tasks (paired across models), recomputes
+every model's score, frontier and the benchmark's evidence, then redraws the benchmarks.
 """
 
 from __future__ import annotations

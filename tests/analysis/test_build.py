@@ -27,7 +27,7 @@ from tests.analysis import synth
 FACTS = DeploymentFacts(deployment_id="d", provider="openai-compatible")
 
 
-def record(d: dict[str, object], i: int) -> SampleRecord:
+def record(d: dict[str, object], i: int, *, canary: bool = False) -> SampleRecord:
     return SampleRecord(
         run_id=f"{d['model_id']}-{d['suite']}",
         sample_key=f"k{i}",
@@ -50,6 +50,7 @@ def record(d: dict[str, object], i: int) -> SampleRecord:
         score=d["score"],
         success=d["success"],  # type: ignore[arg-type]
         source="imported:synthetic",
+        canary=canary,
     )
 
 
@@ -116,8 +117,13 @@ def synthetic_store(tmp_path, rng) -> pd.DataFrame:
             status="error",
         )
     )
+    # a nightly canary of a closed model that collapsed: it must not touch any gap or score
+    canary = synth.row("sta0-closed-60", "closed", synth.month(60), "sta0", "standard", 0.0)
+    canary["sample_id"] = "canary-1"
     store = Store(tmp_path / "results")
-    store.append_samples([record(r, i) for i, r in enumerate(rows)])
+    store.append_samples(
+        [record(r, i) for i, r in enumerate(rows)] + [record(canary, len(rows), canary=True)]
+    )
     return store.samples()
 
 
@@ -159,6 +165,10 @@ def test_build_report_tables_round_trip(tmp_path, rng):
     hz = t.horizons[t.horizons["suite"] == "ladder_agentic"].set_index("model_id")
     assert hz.loc["C", "h50"] > hz.loc["O", "h50"]
     assert t.generated_at is not None and not t.catchup.empty
+    # the canary row stays out of the scores (its model's published 0.8 stands) and gaps
+    sta0 = t.scores[(t.scores["benchmark"] == "sta0") & (t.scores["model_id"] == "sta0-closed-60")]
+    assert list(sta0["n_rows"]) == [1] and list(sta0["score"]) == [pytest.approx(0.85)]
+    assert t.answer is not None and t.answer.data["canary_rows_left_out"] == 1
     lines = headline(t)
     # the verdict leads (planted D = +4 months on every benchmark: supported), then the measures
     assert t.answer is not None and t.answer.verdict == "supported"
