@@ -72,13 +72,22 @@ class RequestPath:
     # --- lifecycle ------------------------------------------------------------------------
 
     def __enter__(self) -> RequestPath:
+        # Start the process now, so that it gets ready while the caller starts servers and
+        # engines; add() waits for it. Unused, it is killed at exit (it holds nothing).
+        self._spawn()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def start(self) -> None:
-        """Start the proxy process (add() does it when needed); idempotent."""
+        """Start the proxy process and wait until it listens (add() does it); idempotent."""
+        self._spawn()
+        if not self._ready.wait(_START_TIMEOUT_S) or self._port is None:
+            self.close()
+            raise ServeError(f"the request-path proxy did not start: {self._failed or 'no answer'}")
+
+    def _spawn(self) -> None:
         with self._lock:
             if self._proc is not None:
                 return
@@ -95,9 +104,6 @@ class RequestPath:
                 daemon=True,
             )  # fmt: skip
             self._reader.start()
-        if not self._ready.wait(_START_TIMEOUT_S) or self._port is None:
-            self.close()
-            raise ServeError(f"the request-path proxy did not start: {self._failed or 'no answer'}")
 
     def close(self) -> None:
         """Stop the proxy: it writes its pending cache entries and reports its last calls."""
@@ -105,6 +111,8 @@ class RequestPath:
             proc, self._proc = self._proc, None
         if proc is None:
             return
+        if not self._pricing:  # never used: nothing to write or report
+            proc.kill()
         with contextlib.suppress(OSError):
             assert proc.stdin is not None
             proc.stdin.close()  # end of commands: the proxy flushes and exits
