@@ -32,6 +32,7 @@ from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
 from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
 from harness.analysis.trend import kind_trend
 from harness.analysis.understatement import Window, window_label
+from harness.analysis.wording import num
 
 
 def _flags(
@@ -221,7 +222,7 @@ _MEASURE_WORDS = {
 
 
 def _num(x: float, unit: str) -> str:
-    return f"{100 * x:.1f}" if unit == "points" else f"{x:.2f}" if unit == "logits" else f"{x:.1f}"
+    return num(x, "fraction" if unit == "points" else unit)
 
 
 def headline(tables: ReportTables) -> list[str]:

@@ -119,4 +119,8 @@ def crosscheck_table(
                 "source": f.source,
             }
         )
-    return pd.DataFrame(rows, columns=CROSSCHECK_COLUMNS) if rows else empty(CROSSCHECK_COLUMNS)
+    if not rows:
+        return empty(CROSSCHECK_COLUMNS)
+    out = pd.DataFrame(rows, columns=CROSSCHECK_COLUMNS)
+    out["n"] = out["n"].astype("Int64")  # a count, or missing for a citation
+    return out

@@ -28,6 +28,7 @@ from harness.analysis.dtest import (
 from harness.analysis.frontier import Bench
 from harness.analysis.scores import TaskMatrix
 from harness.analysis.spec import MEASURE_UNITS, Averaging, Censoring
+from harness.analysis.spec import window_label as spec_window_label
 from harness.analysis.tables import UNDERSTATEMENT_COLUMNS, empty
 
 __all__ = ["MIN_BENCHMARKS", "expansion", "understatement", "window_days", "window_label"]
@@ -151,7 +152,5 @@ def understatement(
 
 
 def window_label(row: Mapping[str, object]) -> str:
-    s, e = row.get("window_start"), row.get("window_end")
-    if s is None and e is None:
-        return "all dates"
-    return f"{s or '...'} to {e or '...'}"
+    """'all dates', 'since 2025-01-01', 'until ...' or 'A to B' for an understatement row."""
+    return spec_window_label(to_date(row.get("window_start")), to_date(row.get("window_end")))

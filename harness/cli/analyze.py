@@ -30,6 +30,22 @@ SCORE_VIEW = [
 ]
 
 
+COVERAGE_VIEW = [
+    "benchmark",
+    "kind",
+    "n_closed",
+    "n_open",
+    "first_closed",
+    "first_open",
+    "closed_spacing_months",
+    "open_spacing_months",
+    "counted",
+    "bounds",
+    "dropped",
+    "note",
+]
+
+
 def add_spec_arguments(p: argparse.ArgumentParser) -> None:
     """The method choices of docs/methods.md as options; defaults are the primary spec."""
     g = p.add_argument_group(
@@ -146,8 +162,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             highlight=False,
         )
         _show("answer: the four measures under this specification", a.understatement, args.max_rows)
-        _show("coverage per benchmark", a.coverage, args.max_rows)
-        _show("cross-checks (published rows are cited, not ours)", a.crosschecks, args.max_rows)
+        _show("coverage per benchmark", a.coverage[COVERAGE_VIEW], args.max_rows)
+        _show(
+            "cross-checks (published rows are cited, not ours)",
+            a.crosschecks[["check", "origin", "value", "low", "high", "unit", "window", "n"]],
+            args.max_rows,
+        )
         _show(f"substitutes for {args.substitute}", a.substitutes, args.max_rows)
     own = tables.scores[tables.scores["source"] == "own"] if len(tables.scores) else tables.scores
     _show("scores (own runs)", own[[c for c in SCORE_VIEW if c in own.columns]], args.max_rows)
