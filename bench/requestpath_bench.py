@@ -99,7 +99,7 @@ def make_workspace(root: Path, n: int, base_url: str, concurrency: int, shards: 
         "     pricing: {input_per_m: 1.0, output_per_m: 2.0}}\n"
     )
     for form in ("standard", "agentic"):
-        shard_line = f"shards: {shards}\n" if shards else ""
+        shard_line = f"shards: {shards or 1}\n"  # 1: the engine as one process, like the raw paths
         (root / f"sweep-{form}.yaml").write_text(
             f"name: bench-{form}\nmodels: [fake-gpt]\nsuites: [ladder_{form}]\nepochs: 1\n"
             f"concurrency: {concurrency}\n{shard_line}"
@@ -420,7 +420,7 @@ def main() -> int:
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--paths", help=f"comma-separated subset of {','.join(ALL_PATHS)}")
-    ap.add_argument("--shards", type=int, help="sweep shards for the gapbench paths")
+    ap.add_argument("--shards", type=int, help="worker processes per gapbench run (default 1)")
     args = ap.parse_args()
     {"p1": p1, "p2": p2}[args.which](args)
     return 0
