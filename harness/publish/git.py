@@ -13,7 +13,8 @@ Where the commit goes:
   remote; nothing is written into any local repository.
 Credentials are git's business (credential helpers, SSH agent, CI checkout); gapbench reads
 none and writes none, and redacts any user:password@ from URLs in what it prints. Every git
-call has a time limit and never prompts (GIT_TERMINAL_PROMPT=0, ssh BatchMode).
+call has a time limit and never prompts (GIT_TERMINAL_PROMPT=0, ssh BatchMode); a URL remote
+whose host does not accept a connection within 5 s is "offline" (one line, exit 3).
 """
 
 from __future__ import annotations
@@ -21,15 +22,18 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
 from pathlib import Path
+from urllib.parse import urlparse
 
 from harness.errors import GapbenchError, OfflineError, UserError
 from harness.offline import is_offline
 from harness.publish.site import MARKER, PublishResult, site_files
 
 GIT_TIMEOUT_S = 120.0  # per git call; a push of a report is seconds
+CONNECT_TIMEOUT_S = 5.0  # a URL remote's host must accept a connection this fast
 _BRANCH = re.compile(r"^(?!-)(?!.*\.\.)(?!.*//)[A-Za-z0-9._/-]+(?<![./])$")
 _USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
@@ -41,6 +45,37 @@ def redact(text: str) -> str:
 
 def _is_url(remote: str) -> bool:
     return "://" in remote or re.match(r"^[\w.-]+@[\w.-]+:", remote) is not None
+
+
+def _host_port(remote: str) -> tuple[str, int] | None:
+    """Where a URL remote lives (None for file:// and paths)."""
+    scp = re.match(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)", remote)
+    if "://" not in remote and scp:
+        return scp.group(1), 22
+    url = urlparse(remote)
+    ports = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
+    if url.scheme not in ports or not url.hostname:
+        return None
+    return url.hostname, url.port or ports[url.scheme]
+
+
+def check_reachable(remote: str, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """OfflineError (one line, exit 3) when a URL remote's host does not answer in time."""
+    if is_offline():
+        raise OfflineError(
+            f"--git-remote {redact(remote)}: offline (GAPBENCH_OFFLINE or HF_HUB_OFFLINE is set)"
+        )
+    where = _host_port(remote)
+    if where is None:
+        return
+    try:
+        with socket.create_connection(where, timeout=timeout_s):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OfflineError(
+            f"--git-remote {redact(remote)}: cannot reach {where[0]}:{where[1]} ({reason}); offline?"
+        ) from None
 
 
 def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -162,10 +197,8 @@ def publish_git(
     n_files = len(site_files(site)) + 2  # + .nojekyll and the marker
     cwd = Path(cwd or Path.cwd())
     is_path = remote is not None and not _is_url(remote) and Path(remote).exists()
-    if remote is not None and _is_url(remote) and is_offline():
-        raise OfflineError(
-            f"--git-remote {redact(remote)}: offline (GAPBENCH_OFFLINE or HF_HUB_OFFLINE is set)"
-        )
+    if remote is not None and _is_url(remote):
+        check_reachable(remote)
     if remote is None:  # onto the local repository's branch, nothing pushed
         git_dir = _local_git_dir(cwd)
         parent = _tip(git_dir, branch)

@@ -156,7 +156,7 @@ def test_git_publish_failures_are_one_line(
         api.publish(report, ws=workspace, git_branch="bad..name", git_remote=str(tmp_path))
     with pytest.raises(UserError, match="not inside a git repository"):
         api.publish(report, ws=workspace, git_branch="gh-pages", cwd=tmp_path)
-    # An unreachable remote: git's own error, one line, the token in the URL never shown.
+    # An unreachable remote: offline, one line, the token in the URL never shown.
     code, out, err = gapbench(
         "publish",
         str(report),
@@ -169,8 +169,8 @@ def test_git_publish_failures_are_one_line(
         capsys=capsys,
     )
     lines = [ln for ln in err.splitlines() if ln.strip()]
-    assert code == 1 and len(lines) == 1, err
-    assert "s3cr3t" not in err + out and "127.0.0.1" in lines[0]
+    assert code == 3 and len(lines) == 1, err  # OFFLINE: the host did not answer
+    assert "s3cr3t" not in err + out and "***@127.0.0.1" in lines[0]
     assert redact("push to https://u:tok@example.org/x.git failed") == (
         "push to https://***@example.org/x.git failed"
     )
