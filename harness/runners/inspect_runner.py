@@ -29,7 +29,7 @@ import math
 import os
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, version
@@ -110,7 +110,11 @@ def make_model(
         )
     if endpoint.base_url is None:  # api.openai.com itself
         return get_model(
-            f"openai/{endpoint.model_name}", config=config, api_key=key, memoize=False, max_retries=0
+            f"openai/{endpoint.model_name}",
+            config=config,
+            api_key=key,
+            memoize=False,
+            max_retries=0,
         )
     return get_model(
         f"openai-api/{service}/{endpoint.model_name}",
@@ -244,7 +248,11 @@ class InspectRunner:
         unknown = sorted(wanted - {str(s.id) for s in task.dataset})
         if unknown:
             raise RunnerError(f"suite {ctx.suite.name} has no samples {', '.join(unknown[:5])}")
-        setup = [_gate(ctx)] + ([task.setup] if task.setup is not None else [])
+        setup: list[Solver] = [_gate(ctx)]
+        if isinstance(task.setup, Sequence):
+            setup += list(task.setup)
+        elif task.setup is not None:
+            setup.append(task.setup)
         return task_with(
             task,
             dataset=task.dataset.filter(lambda s: str(s.id) in wanted),
