@@ -14,10 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from harness._types import Transcript
 from harness.analysis.tables import ReportTables
 from harness.models import Registry
+from harness.report.drill import per_run_limit
 from harness.report.inputs import (
     AddClosedModel,
     DataSource,
@@ -25,7 +28,6 @@ from harness.report.inputs import (
     RawLog,
     ReportInput,
     SuiteFacts,
-    TranscriptReader,
 )
 from harness.store import Store
 from harness.suites import SuiteRegistry
@@ -82,6 +84,62 @@ def _own(df: pd.DataFrame) -> pd.DataFrame:
     return df[df["source"].astype(str) == "own"]
 
 
+# What run and sample pages show of each own sample (the rest stays in the store).
+SHOWN_COLUMNS = [
+    "run_id", "sample_key", "sweep_id", "model_id", "access", "release_date", "suite",
+    "suite_version", "kind", "sample_id", "epoch", "h", "status", "score", "success", "error",
+    "input_tokens", "output_tokens", "cost_usd", "latency_s", "steps", "started_at",
+    "finished_at", "engine", "engine_version", "harness_version", "deployment_id", "provider",
+    "server", "server_version", "quantization", "model_sha256", "chat_template_hash",
+    "tool_call_format", "context_length", "model_snapshot", "user_simulator", "prompt_variant",
+    "source",
+]  # fmt: skip
+# Every own sample, in each run's CSV.
+CSV_COLUMNS = [
+    "run_id", "sample_key", "sample_id", "epoch", "h", "status", "score", "success", "error",
+    "input_tokens", "output_tokens", "cached_tokens", "cost_usd", "latency_s", "steps",
+    "started_at", "finished_at", "model_snapshot",
+]  # fmt: skip
+STATUS_RANK = "CASE status WHEN 'error' THEN 0 WHEN 'limit' THEN 1 ELSE 2 END"
+
+
+def _own_where(sweep: str | None) -> tuple[str, list[object]]:
+    if sweep is None:
+        return "source = 'own'", []
+    return (
+        "source = 'own' AND sample_key IN "
+        "(SELECT sample_key FROM sweep_members WHERE sweep_id = ?)",
+        [sweep],
+    )
+
+
+def own_samples(store: Store, sweep: str | None) -> tuple[pd.DataFrame, pa.Table, int]:
+    """(the samples run pages list: at most drill.per_run_limit per run, errors and limits
+    first; every own sample's CSV columns; how many own samples there are).
+
+    Read with SQL so that a store of a million rows never becomes a million-row DataFrame.
+    """
+    where, params = _own_where(sweep)
+    counts = store.query(
+        f"SELECT run_id, count(*) AS n FROM samples WHERE {where} GROUP BY run_id", params
+    )
+    n_runs, n_rows = counts.num_rows, int(pc.sum(counts["n"]).as_py() or 0)
+    if not n_rows:
+        return pd.DataFrame(columns=SHOWN_COLUMNS), pa.table({}), 0
+    limit = per_run_limit(n_runs)
+    order = f"{STATUS_RANK}, sample_id, epoch"
+    shown = store.query(
+        f"SELECT {', '.join(SHOWN_COLUMNS)} FROM samples WHERE {where} "
+        f"QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY {order}) <= {limit}",
+        params,
+    ).to_pandas()
+    every = store.query(
+        f"SELECT {', '.join(CSV_COLUMNS)} FROM samples WHERE {where} ORDER BY run_id, {order}",
+        params,
+    )
+    return shown, every, n_rows
+
+
 def collect(
     tables: ReportTables,
     src: Sources,
@@ -92,35 +150,24 @@ def collect(
     sweeps_dir: str = "sweeps",
 ) -> ReportInput:
     """Everything `render_report` needs, read from the store and registries."""
-    samples = src.store.samples(source="own")
-    if sweep is not None and not samples.empty:
-        samples = samples[samples["sweep_id"] == sweep]
+    shown, every, n_own = own_samples(src.store, sweep)
     runs = _own(src.store.runs())
     if not runs.empty:
-        runs = runs[runs["run_id"].isin(set(samples["run_id"]))] if sweep else runs
+        runs = runs[runs["run_id"].isin(set(shown["run_id"]))]
     imported = tables.scores[tables.scores["source"].astype(str).str.startswith("imported:")]
     return ReportInput(
         tables=tables,
         headline=tuple(headline),
         runs=runs,
-        samples=samples,
-        transcripts=_reader(src.store),
-        raw_logs=raw_logs(src.raw_dir, samples),
-        provenance=provenance(samples, imported, src),
-        missing=missing(samples, imported, src.registry, sweeps_dir),
+        samples=shown,
+        all_samples=every,
+        n_own_samples=n_own,
+        transcripts=lambda keys: src.store.transcripts(list(keys)),
+        raw_logs=raw_logs(src.raw_dir, shown),
+        provenance=provenance(shown, imported, src),
+        missing=missing(shown, imported, src.registry, sweeps_dir),
         name=name,
     )
-
-
-def _reader(store: Store) -> TranscriptReader | None:
-    read = getattr(store, "transcripts", None)
-    if read is None:
-        return None
-
-    def transcripts(keys: Sequence[str]) -> Mapping[str, Transcript]:
-        return read(list(keys))
-
-    return transcripts
 
 
 def raw_logs(raw_dir: Path, samples: pd.DataFrame) -> tuple[RawLog, ...]:

@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from harness._types import Transcript, TranscriptMessage
 from harness.report import _format as fmt
 from harness.report.inputs import RawLog, ReportInput
 from harness.report.tables import records
 
-# A run page lists this many samples (errors and limits first) and links a page for each;
-# every sample is in the run's CSV. Bounds the page count on million-row stores.
+# A run page lists at most this many samples (errors and limits first) and links a page
+# for each; every sample is in the run's CSV. With many runs each gets fewer, so that a
+# million-row store makes at most about MAX_SAMPLE_PAGES sample pages.
 RUN_SAMPLE_LIMIT = 200
-MAX_SAMPLE_PAGES = 5000
+MIN_RUN_SAMPLES = 10
+MAX_SAMPLE_PAGES = 2000
 # Tool outputs and prompts longer than this are collapsed (<details>) on the sample page.
 COLLAPSE_CHARS = 1200
 COLLAPSE_LINES = 20
@@ -77,6 +80,10 @@ SAMPLE_COLUMNS = [
     "steps",
     "error",
 ]
+
+
+def per_run_limit(n_runs: int) -> int:
+    return max(MIN_RUN_SAMPLES, min(RUN_SAMPLE_LIMIT, MAX_SAMPLE_PAGES // max(n_runs, 1)))
 
 
 def own_samples(report: ReportInput) -> pd.DataFrame:
@@ -142,7 +149,23 @@ def shown_samples(samples: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
-def run_context(run: dict[str, Any], part: pd.DataFrame, limit: int) -> dict[str, Any]:
+def split_by_run(table: pa.Table | None) -> dict[str, pa.Table]:
+    """Every own sample per run (the table is sorted by run_id): each run's CSV."""
+    if table is None or table.num_rows == 0:
+        return {}
+    out = {}
+    offset = 0
+    counts = table["run_id"].value_counts()  # in order of first appearance: sorted runs
+    for item in counts:
+        n = item["counts"].as_py()
+        out[str(item["values"].as_py())] = table.slice(offset, n)
+        offset += n
+    return out
+
+
+def run_context(
+    run: dict[str, Any], part: pd.DataFrame, limit: int, n_samples: int
+) -> dict[str, Any]:
     first = records(part.head(1))
     facts = first[0] if first else {}
     return {
@@ -153,7 +176,7 @@ def run_context(run: dict[str, Any], part: pd.DataFrame, limit: int) -> dict[str
             {str(s) for s in part.get("model_snapshot", pd.Series(dtype=str)).dropna()}
         ),
         "samples": records(part.head(limit)[[c for c in SAMPLE_COLUMNS if c in part.columns]]),
-        "n_samples": len(part),
+        "n_samples": n_samples,
         "limit": limit,
     }
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from harness._types import Transcript
 from harness.analysis.tables import ReportTables
@@ -82,7 +83,11 @@ class ReportInput:
     tables: ReportTables  # with analysis's Answer on tables.answer (None: not computed)
     headline: tuple[str, ...] = ()
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # own runs, one row per run_id
-    samples: pd.DataFrame = field(default_factory=pd.DataFrame)  # own sample rows
+    # own samples the run pages list (harness.report.collect reads at most
+    # drill.per_run_limit per run); all of them when all_samples is None
+    samples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    all_samples: pa.Table | None = None  # every own sample, for each run's CSV
+    n_own_samples: int | None = None
     transcripts: TranscriptReader | None = None
     raw_logs: tuple[RawLog, ...] = ()
     provenance: Provenance = field(default_factory=Provenance)

@@ -6,7 +6,7 @@ lists (grouping keeps the order), which keeps a report with hundreds of models f
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -14,7 +14,9 @@ from typing import Any
 
 import jinja2
 import pandas as pd
+import pyarrow.csv as pacsv
 
+from harness._types import Transcript
 from harness.analysis.tables import empty
 from harness.report import _format as fmt
 from harness.report import answer as answer_view
@@ -49,6 +51,7 @@ class Site:
         self.runs = drill.run_table(report, self.samples)
         self.answer = answer_view.view(self.t.answer, report.headline, self._sources_text())
         self.links = self._links()
+        self.run_rows = records(self.runs)
         self._groups: dict[tuple[str, tuple[str, ...]], dict[str, list[dict[str, Any]]]] = {}
         generated = self.t.generated_at or datetime.now(UTC)
         self.common: dict[str, Any] = {
@@ -103,7 +106,9 @@ class Site:
         return {
             "version": prov.gapbench_version,
             "n_own_runs": len(self.runs),
-            "n_own_samples": len(own),
+            "n_own_samples": self.report.n_own_samples
+            if self.report.n_own_samples is not None
+            else len(own),
             "sources": prov.sources,
         }
 
@@ -224,7 +229,7 @@ class Site:
             "matrix": pages.matrix(self.rows["scores"], self.links),
             "substitutes": records(self.answer.substitutes),
             "crosschecks": records(self.answer.crosschecks),
-            "own_runs": records(self.runs),
+            "own_runs": self.run_rows,
             "has_own": any(r.get("source") == "own" for r in scores),
         }
 
@@ -241,7 +246,7 @@ class Site:
     def _model(self, model_id: str) -> dict[str, Any]:
         scores = self._pick("scores", model_id, "model_id")
         horizons = self._pick("horizons", model_id, "model_id")
-        runs = [r for r in records(self.runs) if str(r.get("model_id")) == model_id]
+        runs = [r for r in self.run_rows if str(r.get("model_id")) == model_id]
         return {
             "model_id": model_id,
             "card": pages.model_card(scores, horizons),
@@ -278,7 +283,7 @@ class Site:
             "catchup": self._pick("catchup", suite, "benchmark"),
             "horizon_gap": self._pick("horizon_gap", suite, "suite"),
             "flags": self._pick("flags", suite, "item"),
-            "runs": [r for r in records(self.runs) if str(r.get("suite")) == suite],
+            "runs": [r for r in self.run_rows if str(r.get("suite")) == suite],
         }
 
     # -- drill-down ------------------------------------------------------------------------
@@ -287,36 +292,48 @@ class Site:
             return
         raw = drill.copy_raw_logs(self.report.raw_logs, self.root, self.links.runs)
         shown = drill.shown_samples(self.samples)
-        budget = drill.MAX_SAMPLE_PAGES
-        run_rows = records(self.runs)
-        tick = self._stage("runs")
-        for i, run in enumerate(run_rows):
-            run_id = str(run["run_id"])
-            part = shown.get(run_id, self.samples.iloc[0:0])
-            limit = min(drill.RUN_SAMPLE_LIMIT, max(budget, 0))
-            keys = [str(k) for k in part["sample_key"].head(limit)]
-            budget -= len(keys)
+        limit = drill.per_run_limit(len(self.run_rows))
+        every = drill.split_by_run(self.report.all_samples)
+        keys_of = {
+            run_id: [str(k) for k in part["sample_key"].head(limit)]
+            for run_id, part in shown.items()
+        }
+        for keys in keys_of.values():
             for key in keys:
                 self.links.samples[key] = f"samples/{fmt.slug(key)}.html"
+        # one read for every transcript a page shows (not one per run)
+        reader = self.report.transcripts
+        wanted = [k for keys in keys_of.values() for k in keys]
+        transcripts = reader(wanted) if reader is not None and wanted else {}
+        tick = self._stage("runs")
+        (self.root / "runs").mkdir(exist_ok=True)
+        for i, run in enumerate(self.run_rows):
+            run_id = str(run["run_id"])
+            part = shown.get(run_id, self.samples.iloc[0:0])
+            keys = keys_of.get(run_id, [])
             run_rel = self.links.runs[run_id]
             csv_rel = run_rel.removesuffix(".html") + ".csv"
-            ctx = drill.run_context(run, part, limit)
+            whole = every.get(run_id)
+            n_samples = whole.num_rows if whole is not None else len(part)
+            ctx = drill.run_context(run, part, limit, n_samples)
             self._page(run_rel, "run.html", "../", raw=raw.get(run_id, []), csv=csv_rel, **ctx)
-            self._write_run_csv(part, csv_rel)
-            self._samples(run, part.head(limit), keys)
+            if whole is not None:
+                pacsv.write_csv(whole, self.root / csv_rel)
+            else:
+                part.to_csv(self.root / csv_rel, index=False)
+            self._samples(run, part.head(limit), keys, transcripts)
             if tick:
-                tick(i + 1, len(run_rows))
+                tick(i + 1, len(self.run_rows))
 
-    def _write_run_csv(self, part: pd.DataFrame, rel: str) -> None:
-        target = self.root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part.to_csv(target, index=False)
-
-    def _samples(self, run: dict[str, Any], part: pd.DataFrame, keys: list[str]) -> None:
+    def _samples(
+        self,
+        run: dict[str, Any],
+        part: pd.DataFrame,
+        keys: list[str],
+        transcripts: Mapping[str, Transcript],
+    ) -> None:
         if not keys:
             return
-        reader = self.report.transcripts
-        transcripts = reader(keys) if reader is not None else {}
         by_key = {str(r["sample_key"]): r for r in records(part)}
         for key, prev, nxt in drill.neighbours(keys):
             sample = by_key[key]

@@ -26,6 +26,7 @@ from harness.analysis.spec import AnalysisSpec
 from harness.config import BUNDLED_EPOCH_DUMP, load_settings
 from harness.store import Store
 from tests.report._html import Page, read
+from tests.report.paths import clicks_to_transcript, first_screen_states_the_answer
 
 pytestmark = pytest.mark.slow
 
@@ -207,11 +208,7 @@ def test_published_and_own_together(imported: Path, tmp_path: Path) -> None:
 
 def _three_clicks_to_a_transcript(site: Path, suite: str) -> Page:
     """index -> (matrix cell) run page -> sample page with the transcript: two clicks."""
-    index = read(site / "index.html")
-    run_href = next(h for h in index.links if h == f"runs/own-{suite}.html")
-    run = read(site / run_href)
-    sample_href = next(h for h in run.links if h.startswith("../samples/"))
-    sample = read((site / "runs" / sample_href).resolve())
-    assert "Transcript" in sample.text
-    assert "No data: no transcript" not in sample.text
-    return sample
+    pages = clicks_to_transcript(site, model_id="smollm2-135m-instruct", suite=suite)
+    assert [p.parent.name for p in pages] == [site.name, "runs", "samples"], pages
+    first_screen_states_the_answer(site)
+    return read(pages[-1])
