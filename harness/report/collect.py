@@ -7,7 +7,7 @@ Records and facts only (which runs, which files, which versions); no statistics.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -17,7 +17,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harness._types import Transcript
 from harness.analysis.tables import ReportTables
 from harness.models import Registry
 from harness.report.drill import per_run_limit
