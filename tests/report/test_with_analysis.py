@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness.analysis import build_report_tables, headline
+from harness.analysis import AnalysisSpec, build_report_tables, headline
 from harness.report import _format as fmt
 from harness.report import render_report
 from tests.analysis import synth
@@ -21,7 +21,9 @@ def test_render_real_analysis_tables(tmp_path: Path) -> None:
     rows = samples.to_dict("records")
     rows += synth.horizon_samples(rng, "C", "closed", 16.0, per_h=10, epochs=2)
     rows += synth.horizon_samples(rng, "O", "open", 4.0, per_h=10, epochs=2)
-    tables = build_report_tables(synth.frame(rows), n_boot=200, title="integration")
+    # all dates, first-model crossings dropped (the default is the primary spec, since 2025)
+    spec = AnalysisSpec(since=None, censoring="both", replicates=200, curve_replicates=100)
+    tables = build_report_tables(synth.frame(rows), spec=spec, title="integration")
 
     site = tmp_path / "report"
     index = read(render_report(tables, site, headline=headline(tables)))
