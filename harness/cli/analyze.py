@@ -61,9 +61,10 @@ def add_spec_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--censoring",
         choices=CENSORINGS,
-        help="first-model crossings and unreached thresholds: both|closed|open = drop that "
-        "side's first-model crossings, none = keep them as exact, bounds = keep them as "
-        f"one-sided bounds (censored fit) (default {PRIMARY.censoring})",
+        help="first-model crossings and unreached thresholds: both = drop first-model "
+        "crossings of either side, closed|open = drop that side's, none = keep them as "
+        "exact, bounds = keep them as one-sided bounds with a censored-data fit "
+        f"(default {PRIMARY.censoring})",
     )
     g.add_argument("--benchmarks", metavar="A,B,...", help="only these benchmarks (default: all)")
     g.add_argument(
