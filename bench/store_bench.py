@@ -119,6 +119,49 @@ def timed(fn: Callable[[], object], repeat: int, setup: Callable[[], None] | Non
     return statistics.median(times)
 
 
+def _v2_section(store: Store, records: list[SampleRecord], repeat: int) -> dict[str, float]:
+    """Schema v2 (store owner C): retries, sweep membership and transcripts at scale."""
+    import dataclasses
+
+    from harness._types import Transcript, TranscriptMessage
+
+    r: dict[str, float] = {}
+    errored = [
+        dataclasses.replace(rec, run_id="retry-run", sample_key=f"retry-{i}", status="error",
+                            score=None, success=None, error="HTTP 500")
+        for i, rec in enumerate(records[:10_000])
+    ]  # fmt: skip
+    store.append_samples(errored)
+    healed = [dataclasses.replace(rec, status="scored", score=1.0, error=None) for rec in errored]
+    t0 = time.perf_counter()
+    assert store.append_samples(healed) == len(healed)
+    r["retry_append"] = time.perf_counter() - t0
+    r["gap_query_retried"] = timed(lambda: store.query(GAP_SQL.format(src="samples")), repeat)
+    t0 = time.perf_counter()
+    store.add_sweep_members("second-sweep", (rec.sample_key for rec in records))
+    r["membership_add"] = time.perf_counter() - t0
+    r["sweep_samples"] = timed(lambda: store.samples(sweep_id="second-sweep"), repeat)
+    talk = (
+        TranscriptMessage(role="user", content="What is the code at the end of the chain? " * 5),
+        TranscriptMessage(role="assistant", content="Following the table.\nANSWER: k42 " * 3),
+    )
+    with_t = [
+        dataclasses.replace(rec, run_id="t-run", sample_key=f"t-{i}",
+                            transcript=Transcript(messages=talk, prompt=talk[0].content,
+                                                  output=talk[1].content, target="k42"))
+        for i, rec in enumerate(records[:100_000])
+    ]  # fmt: skip
+    t0 = time.perf_counter()
+    store.append_samples(with_t)
+    r["transcripts_append"] = time.perf_counter() - t0
+    keys = [rec.sample_key for rec in with_t[::1000]]
+    r["transcripts_lookup"] = timed(lambda: store.transcripts(keys), repeat)
+    r["gap_query_after_transcripts"] = timed(
+        lambda: store.query(GAP_SQL.format(src="samples")), repeat
+    )
+    return r
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -187,6 +230,8 @@ def main() -> None:
         r["compacted_query"] = timed(
             lambda: small.query(GAP_SQL.format(src="samples")), args.repeat
         )
+        if hasattr(store, "add_sweep_members"):  # schema v2 (C): run on v2 stores only
+            r.update(_v2_section(store, records, args.repeat))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -233,6 +278,24 @@ def main() -> None:
             r["compacted_query"] / r["baseline_query"],
         ),
     ]
+    if "retry_append" in r:
+        rows += [
+            ("v2: append 10,000 retries of errored samples (attempt 2)", r["retry_append"], None),
+            (
+                "v2: gap query with 10,000 keys holding two attempts",
+                r["gap_query_retried"],
+                r["gap_query_retried"] / r["baseline_query"],
+            ),
+            ("v2: add_sweep_members(all keys) for a second sweep", r["membership_add"], None),
+            ("v2: Store.samples(sweep_id=second sweep) -> pandas", r["sweep_samples"], None),
+            ("v2: append 100,000 records with transcripts", r["transcripts_append"], None),
+            ("v2: Store.transcripts(100 keys)", r["transcripts_lookup"], None),
+            (
+                "v2: gap query after transcripts (they stay out of samples)",
+                r["gap_query_after_transcripts"],
+                r["gap_query_after_transcripts"] / r["baseline_query"],
+            ),
+        ]
     if args.markdown:
         print(f"{n:,} rows; {host}; median of {args.repeat}\n")
         print("| step | seconds | ratio to baseline |\n|---|---|---|")

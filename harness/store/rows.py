@@ -66,6 +66,12 @@ def check_sample(rec: SampleRecord) -> None:
 STORE_SET = ("attempt", "written_at", "schema_version")
 
 
+def constant(value: Any, n: int, type: pa.DataType | None = None) -> pa.Array:
+    """An array of n copies of one value, without n Python objects."""
+    scalar = value if isinstance(value, pa.Scalar) else pa.scalar(value, type)
+    return pc.fill_null(pa.nulls(n, scalar.type), scalar)
+
+
 def _sample_value(rec: SampleRecord, name: str) -> Any:
     if name in _FACT_NAMES:
         return getattr(rec.facts, name)
@@ -125,16 +131,19 @@ def _samples_table(records: Sequence[SampleRecord]) -> pa.Table:
     get_facts = operator.attrgetter(*_FACTS)
     facts = _columns([get_facts(r.facts) for r in records], _FACTS)
     arrays = []
-    now = datetime.now(UTC)
+    n = len(records)
     for fld in SAMPLES_SCHEMA:
-        if fld.name == "schema_version":
-            values: Sequence[Any] = [SCHEMA_VERSION] * len(records)
-        elif fld.name == "attempt":
-            values = [1] * len(records)  # the store sets the real attempt on append
-        elif fld.name == "written_at":
-            values = [now] * len(records)  # and the write time
-        elif fld.name == "extra":
-            values = [json.dumps(r.extra, sort_keys=True) if r.extra else None for r in records]
+        if fld.name in STORE_SET:
+            # the store sets the real attempt and write time when it appends
+            value = {"schema_version": SCHEMA_VERSION, "attempt": 1}.get(
+                fld.name, datetime.now(UTC)
+            )
+            arrays.append(constant(value, n, fld.type))
+            continue
+        if fld.name == "extra":
+            values: Sequence[Any] = [
+                json.dumps(r.extra, sort_keys=True) if r.extra else None for r in records
+            ]
         else:
             values = facts[fld.name] if fld.name in _FACT_NAMES else direct[fld.name]
         arr = pa.array(values, type=fld.type)

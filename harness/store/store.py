@@ -37,7 +37,7 @@ from harness.store.files import (
     verify_readable,
     write_atomic,
 )
-from harness.store.rows import check_table, first_per_key, runs_table, samples_table
+from harness.store.rows import check_table, constant, first_per_key, runs_table, samples_table
 from harness.store.runs_current import update_current
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
 from harness.store.transcripts import transcript_of, transcripts_table
@@ -148,8 +148,8 @@ class Store:
         if next_attempt:
             attempts = pa.array([next_attempt.get(k, 1) for k in keys.to_pylist()], pa.int64())
         else:
-            attempts = pa.array([1] * tbl.num_rows, pa.int64())
-        stamp = pa.array([written_at] * tbl.num_rows, SCHEMAS["samples"].field("written_at").type)
+            attempts = constant(1, tbl.num_rows, pa.int64())
+        stamp = constant(written_at, tbl.num_rows, SCHEMAS["samples"].field("written_at").type)
         tbl = _set_column(_set_column(tbl, "attempt", attempts), "written_at", stamp)
         staged = self._staged("samples", tbl, written_at)
         if transcripts is not None and transcripts.num_rows:
@@ -196,7 +196,7 @@ class Store:
             ).fetchall()
             return {k: (int(a), str(s)) for k, a, s in rows}
 
-        return self._with_views(run, ["samples"], None, suites, dedup=False)
+        return self._with_views(run, ["samples"], None, suites, dedup=False, quiet=True)
 
     def _staged(self, table: TableName, tbl: pa.Table, when: datetime) -> list[batch.Staged]:
         day = when.date().isoformat()
@@ -223,10 +223,7 @@ class Store:
         )
         keys = transcripts.column("sample_key").to_pylist()
         attempts = pa.array([attempt_of[k] for k in keys], pa.int64())
-        stamp = pa.array(
-            [samples.column("written_at")[0].as_py()] * len(keys),
-            SCHEMAS["transcripts"].field("written_at").type,
-        )
+        stamp = constant(samples.column("written_at")[0], len(keys))
         return _set_column(_set_column(transcripts, "attempt", attempts), "written_at", stamp)
 
     def append_run(self, record: RunRecord) -> None:
@@ -244,25 +241,23 @@ class Store:
     def add_sweep_members(self, sweep_id: str, sample_keys: Iterable[str]) -> int:
         """Record that `sweep_id` planned these sample_keys (stored or not): its reads then
         include rows another sweep wrote. Idempotent; returns how many keys were new."""
-        keys = sorted(set(sample_keys))
-        if not keys:
+        keys = pa.array(list(dict.fromkeys(sample_keys)), pa.string())
+        if not len(keys):
             return 0
         self._before_write()
         known = self._members(sweep_id)
-        new = [k for k in keys if k not in known]
-        if not new:
+        new = keys.filter(pc.invert(pc.is_in(keys, known))) if len(known) else keys
+        if not len(new):
             return 0
-        now = _now()
-        tbl = pa.table(
-            {
-                "sweep_id": pa.array([sweep_id] * len(new), pa.string()),
-                "sample_key": pa.array(new, pa.string()),
-                "added_at": pa.array(
-                    [now] * len(new), SCHEMAS["membership"].field("added_at").type
-                ),
-                "schema_version": pa.array([SCHEMA_VERSION] * len(new), pa.int64()),
-            },
-            schema=SCHEMAS["membership"],
+        schema = SCHEMAS["membership"]
+        tbl = pa.Table.from_arrays(
+            [
+                constant(sweep_id, len(new), pa.string()),
+                new,
+                constant(_now(), len(new), schema.field("added_at").type),
+                constant(SCHEMA_VERSION, len(new), pa.int64()),
+            ],
+            schema=schema,
         )
         write_atomic(
             tbl, partition_dir(self.root, "membership", sweep=sweep_id) / part_name(), self.root
@@ -271,13 +266,21 @@ class Store:
 
     add_membership = add_sweep_members
 
-    def _members(self, sweep_id: str) -> set[str]:
-        tbl = self.query("SELECT sample_key FROM membership WHERE sweep_id = ?", [sweep_id])
-        return set(tbl.column("sample_key").to_pylist())
+    def _members(self, sweep_id: str) -> pa.Array:
+        tbl = self._with_views(
+            lambda con: _to_arrow(
+                con.sql("SELECT sample_key FROM membership WHERE sweep_id = ?", params=[sweep_id])
+            ),
+            ["membership"],
+            None,
+            None,
+            quiet=True,
+        )
+        return tbl.column("sample_key").combine_chunks()
 
     # ---- reads --------------------------------------------------------------------------
 
-    def _bad(self, err: BadFile, on_bad: OnBad) -> None:
+    def _bad(self, err: BadFile, on_bad: OnBad, quiet: bool = False) -> None:
         if on_bad == "raise":
             raise StoreError(str(err))
         if err.path in self._skipped:
@@ -285,7 +288,9 @@ class Store:
         self._skipped.add(err.path)
         line = f"skipped {err}"
         self.warnings.append(line)
-        if str(err.path) not in _warned:
+        # Reads say it once per process; a write's own look at stored keys stays quiet (a
+        # sweep's writer processes would otherwise each repeat the reader's line).
+        if not quiet and str(err.path) not in _warned:
             _warned.add(str(err.path))
             print(f"warning: {line}", file=sys.stderr, flush=True)
 
@@ -301,13 +306,13 @@ class Store:
         return self._connect(list(views_in("")), on_bad or self.on_bad, suites, dedup)
 
     def _connect(
-        self, views: Sequence[str], mode: OnBad, suites: Suites, dedup: bool
+        self, views: Sequence[str], mode: OnBad, suites: Suites, dedup: bool, quiet: bool = False
     ) -> duckdb.DuckDBPyConnection:
         batch.recover_quietly(self.root)
         con = duckdb.connect()
         try:
             self._views.define(
-                con, views, lambda err: self._bad(err, mode), suites, self._skipped, dedup
+                con, views, lambda err: self._bad(err, mode, quiet), suites, self._skipped, dedup
             )
         except BaseException:
             con.close()
@@ -321,9 +326,11 @@ class Store:
         on_bad: OnBad | None,
         suites: Suites,
         dedup: bool = True,
+        quiet: bool = False,
     ) -> T:
         """Run fn on a connection with `views`; a file broken beyond its footer is found,
-        reported (or skipped) and fn retried, as is one removed meanwhile."""
+        reported (or skipped) and fn retried, as is one removed meanwhile. quiet: skipped
+        files are not printed (writes looking up stored keys)."""
         mode = on_bad or self.on_bad
         for _ in range(5):
             listing = self._listing(views, suites)
@@ -331,12 +338,12 @@ class Store:
             try:
                 # Views bind their file list when created: a file removed meanwhile by a
                 # concurrent compaction fails here or in the query, and the loop retries.
-                con = self._connect(views, mode, suites, dedup)
+                con = self._connect(views, mode, suites, dedup, quiet)
                 return fn(con)
             except duckdb.Error as exc:
                 message = str(exc).splitlines()[0]
                 if (
-                    not self._find_broken(mode, views, suites)
+                    not self._find_broken(mode, views, suites, quiet)
                     and self._listing(views, suites) == listing
                 ):
                     raise StoreError(f"{self.root}: query failed: {message}") from None
@@ -373,7 +380,9 @@ class Store:
     def _listing(self, views: Sequence[str], suites: Suites) -> list[Path]:
         return [p for t in self._tables(views) for p in table_files(self.root, t, suites)]
 
-    def _find_broken(self, on_bad: OnBad, views: Sequence[str], suites: Suites) -> bool:
+    def _find_broken(
+        self, on_bad: OnBad, views: Sequence[str], suites: Suites, quiet: bool = False
+    ) -> bool:
         """After a failed query: was a file corrupt past its footer? Report or skip it."""
         found = False
         for path in self._listing(views, suites):
@@ -384,7 +393,7 @@ class Store:
             except FileNotFoundError:
                 continue
             except BadFile as err:
-                self._bad(err, on_bad)
+                self._bad(err, on_bad, quiet)
                 found = True
         return found
 
@@ -418,8 +427,11 @@ class Store:
                 where.append(f"{col} = ?")
                 params.append(val)
         if sweep_id is not None:
-            where.append("sample_key IN (SELECT sample_key FROM sweep_members WHERE sweep_id = ?)")
-            params.append(sweep_id)
+            where.append(
+                "(sweep_id = ? OR sample_key IN "
+                "(SELECT sample_key FROM membership WHERE sweep_id = ?))"
+            )
+            params += [sweep_id, sweep_id]
         sql = "SELECT * FROM samples" + (" WHERE " + " AND ".join(where) if where else "")
         return self._frame("samples", sql, params, on_bad, None if suite is None else (suite,))
 
@@ -443,18 +455,22 @@ class Store:
 
         def run(con: duckdb.DuckDBPyConnection) -> pa.Table:
             con.register("_wanted", keys)
+            # The winning attempt of just these keys (no dedup of the whole table), then
+            # its transcript.
             return _to_arrow(
                 con.sql(
-                    "SELECT t.* FROM transcripts_all t JOIN (SELECT sample_key, attempt FROM "
-                    "samples WHERE sample_key IN (SELECT k FROM _wanted)) s "
-                    "USING (sample_key, attempt) QUALIFY row_number() OVER (PARTITION BY "
-                    "t.sample_key ORDER BY t.written_at DESC, t.filename DESC, "
+                    "WITH s AS (SELECT sample_key, attempt FROM samples_all "
+                    "WHERE sample_key IN (SELECT k FROM _wanted) QUALIFY row_number() OVER "
+                    f"(PARTITION BY sample_key ORDER BY {NEWEST_FIRST}) = 1) "
+                    f"SELECT {', '.join(SCHEMAS['transcripts'].names)} FROM transcripts_all t "
+                    "JOIN s USING (sample_key, attempt) QUALIFY row_number() OVER (PARTITION BY "
+                    "sample_key ORDER BY t.written_at DESC, t.filename DESC, "
                     "t.file_row_number DESC) = 1"
                 )
             )
 
         suites = None if suite is None else (suite,)
-        tbl = self._with_views(run, ["samples", "transcripts"], None, suites)
+        tbl = self._with_views(run, ["samples", "transcripts"], None, suites, dedup=False)
         return {row["sample_key"]: transcript_of(row) for row in tbl.to_pylist()}
 
     def sample_status(self, run_ids: Sequence[str]) -> dict[str, Status]:

@@ -7,53 +7,94 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import numpy as np
 import pyarrow as pa
 
 from harness._types import Role, SampleRecord, ToolCall, Transcript, TranscriptMessage
-from harness.store.schema import SCHEMA_VERSION, SCHEMAS
+from harness.store.rows import constant
+from harness.store.schema import MESSAGE_TYPE, SCHEMA_VERSION, SCHEMAS, TOOL_CALL_TYPE
 
 TRANSCRIPTS_SCHEMA = SCHEMAS["transcripts"]
 _ROLES = frozenset(("system", "user", "assistant", "tool"))
 
 
-def _message_row(m: TranscriptMessage) -> dict[str, Any]:
-    return {
-        "role": m.role,
-        "content": m.content,
-        "tool_calls": [
-            {"id": c.id, "function": c.function, "arguments": c.arguments} for c in m.tool_calls
+def _messages_array(transcripts: Sequence[Transcript]) -> pa.Array:
+    """list<message> built column by column (a row-by-row conversion of nested dicts costs
+    about 50 us a sample; this is several times faster)."""
+    msg_offsets, call_offsets = [0], [0]
+    roles: list[str] = []
+    contents: list[str] = []
+    call_ids: list[str | None] = []
+    functions: list[str | None] = []
+    errors: list[str | None] = []
+    tc_id: list[str] = []
+    tc_function: list[str] = []
+    tc_arguments: list[str] = []
+    for t in transcripts:
+        for m in t.messages:
+            roles.append(m.role)
+            contents.append(m.content)
+            call_ids.append(m.tool_call_id)
+            functions.append(m.function)
+            errors.append(m.error)
+            for c in m.tool_calls:
+                tc_id.append(c.id)
+                tc_function.append(c.function)
+                tc_arguments.append(c.arguments)
+            call_offsets.append(len(tc_id))
+        msg_offsets.append(len(roles))
+    calls = pa.StructArray.from_arrays(
+        [
+            pa.array(tc_id, pa.string()),
+            pa.array(tc_function, pa.string()),
+            pa.array(tc_arguments, pa.string()),
         ],
-        "tool_call_id": m.tool_call_id,
-        "function": m.function,
-        "error": m.error,
-    }
+        fields=list(TOOL_CALL_TYPE),
+    )
+    messages = pa.StructArray.from_arrays(
+        [
+            pa.array(roles, pa.string()),
+            pa.array(contents, pa.string()),
+            pa.ListArray.from_arrays(
+                pa.array(call_offsets, pa.int32()), calls, type=pa.list_(TOOL_CALL_TYPE)
+            ),
+            pa.array(call_ids, pa.string()),
+            pa.array(functions, pa.string()),
+            pa.array(errors, pa.string()),
+        ],
+        fields=list(MESSAGE_TYPE),
+    )
+    return pa.ListArray.from_arrays(
+        pa.array(msg_offsets, pa.int32()), messages, type=pa.list_(MESSAGE_TYPE)
+    )
 
 
 def transcripts_table(records: Sequence[SampleRecord]) -> pa.Table:
     """One row per record that carries a transcript (attempt and written_at are set by the
     store when it writes them beside their samples)."""
-    now = datetime.now(UTC)
-    rows = [
-        {
-            "sample_key": r.sample_key,
-            "attempt": 1,
-            "run_id": r.run_id,
-            "suite": r.suite,
-            "messages": [_message_row(m) for m in r.transcript.messages] or None,
-            "prompt": r.transcript.prompt,
-            "output": r.transcript.output,
-            "target": r.transcript.target,
-            "explanation": r.transcript.explanation,
-            "answer": r.transcript.answer,
-            "metadata": r.transcript.metadata,
-            "traceback": r.transcript.traceback,
-            "written_at": now,
-            "schema_version": SCHEMA_VERSION,
-        }
-        for r in records
-        if r.transcript is not None
-    ]
-    return pa.Table.from_pylist(rows, schema=TRANSCRIPTS_SCHEMA)
+    kept = [r for r in records if r.transcript is not None]
+    ts = [r.transcript for r in kept if r.transcript is not None]
+    n = len(kept)
+    now = pa.scalar(datetime.now(UTC), TRANSCRIPTS_SCHEMA.field("written_at").type)
+    columns = {
+        "sample_key": pa.array([r.sample_key for r in kept], pa.string()),
+        "attempt": pa.array(np.ones(n, dtype=np.int64)),
+        "run_id": pa.array([r.run_id for r in kept], pa.string()),
+        "suite": pa.array([r.suite for r in kept], pa.string()),
+        "messages": _messages_array(ts),
+        "prompt": pa.array([t.prompt for t in ts], pa.string()),
+        "output": pa.array([t.output for t in ts], pa.string()),
+        "target": pa.array([t.target for t in ts], pa.string()),
+        "explanation": pa.array([t.explanation for t in ts], pa.string()),
+        "answer": pa.array([t.answer for t in ts], pa.string()),
+        "metadata": pa.array([t.metadata for t in ts], pa.string()),
+        "traceback": pa.array([t.traceback for t in ts], pa.string()),
+        "written_at": constant(now, n),
+        "schema_version": pa.array(np.full(n, SCHEMA_VERSION, dtype=np.int64)),
+    }
+    return pa.Table.from_arrays(
+        [columns[f.name] for f in TRANSCRIPTS_SCHEMA], schema=TRANSCRIPTS_SCHEMA
+    )
 
 
 def _role(value: object) -> Role:

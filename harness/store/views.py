@@ -7,7 +7,7 @@
     run_history      every update of every run attempt (alias runs_all, as in v1)
     runs             one row per run_id: the newest-started attempt's latest update
     membership       distinct (sweep_id, sample_key) the sweeps recorded
-    sweep_members    membership plus the rows' own sweep_id: "which rows belong to sweep S"
+    sweep_members    membership plus the (newest) rows' own sweep_id: the rows of sweep S
 
 Files from an older schema version are migrated in memory (migrations.py); files that are
 truncated, foreign, or from a newer gapbench are handed to `on_bad` (raise, or skip with a
@@ -169,11 +169,11 @@ class ViewBuilder:
                 "CREATE OR REPLACE VIEW membership AS "
                 "SELECT DISTINCT sweep_id, sample_key FROM _membership_files"
             )
-        if "membership" in tables and "samples" in tables:
+        if "membership" in tables and "samples" in tables and dedup:
             con.execute(
                 "CREATE OR REPLACE VIEW sweep_members AS "
                 "SELECT sweep_id, sample_key FROM membership UNION "
-                "SELECT DISTINCT sweep_id, sample_key FROM _samples_files WHERE sweep_id <> ''"
+                "SELECT sweep_id, sample_key FROM samples WHERE sweep_id <> ''"
             )
 
     def _latest_samples(self, con: duckdb.DuckDBPyConnection, checked: list[StoreFile]) -> None:

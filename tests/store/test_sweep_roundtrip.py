@@ -197,3 +197,33 @@ def test_own_runs_keep_transcripts(swept: Swept) -> None:
     assert calls and tools and tools[0].tool_call_id == calls[0].id
     assert json.loads(calls[0].arguments)
     assert a.explanation is not None or a.output is not None
+
+
+def test_a_corrupt_file_blocks_nothing_and_warns_once(
+    swept: Swept, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Last in this module: it leaves a corrupt file in the store."""
+    ws = swept.ws
+    store_dir = ws.settings.results_dir
+    folder = Store(store_dir).files("samples", "ladder_standard")[0].parent
+    bad = folder / "part-00000000000000000007-corrupt.parquet"
+    bad.write_bytes(b"PAR1" + b"\x00" * 64)
+    capfd.readouterr()
+    # a sweep on the same suite with more samples, and one on an unrelated suite
+    more = swept.root / "more.yaml"
+    more.write_text(SWEEP.replace("name: rt", "name: more").replace("limit: 6", "limit: 8"))
+    out = api.run_sweep(more, ws=ws)
+    assert out.exit_code == 0 and sum(r.n_written for r in out.runs) == 8  # 2 new ids x 2 epochs x 2 suites
+    assert main_results(store_dir) == 0
+    err = capfd.readouterr().err
+    assert err.count(str(bad)) == 1 and all(
+        line.startswith("warning: skipped") for line in err.splitlines() if str(bad) in line
+    )
+    problems = Store(store_dir).check()
+    assert len(problems) == 1 and str(bad) in problems[0] and bad.exists()
+
+
+def main_results(store_dir: Path) -> int:
+    from harness.cli import main
+
+    return main(["results", "--results-dir", str(store_dir)])
