@@ -20,9 +20,7 @@ MAX_CONNECTIONS = 2
 def test_a_permanent_401_deployment_is_stopped_and_the_other_completes(
     tmp_path: Path, fake_api: FakeAPI, fake_api_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = workspace(
-        tmp_path, fake_api, max_connections=MAX_CONNECTIONS, bad_key_env="REVOKED_KEY"
-    )
+    ws = workspace(tmp_path, fake_api, max_connections=MAX_CONNECTIONS, bad_key_env="REVOKED_KEY")
     monkeypatch.setenv("REVOKED_KEY", fake_api_key)  # valid while the plan checks it...
     sweep = sweep_file(
         tmp_path,
