@@ -23,13 +23,14 @@ from harness._types import Endpoint, SampleRecord
 from harness.errors import GapbenchError
 from harness.models import Deployment, ModelCard
 from harness.runners.base import RunContext, UserSimulator
+from harness.serve.proxy.headers import BREAKER_ERROR_TYPE
 from harness.store import Store
 from harness.sweep.plan import PlannedRun
 from harness.sweep.writer import DEFAULT_BATCH, DEFAULT_INTERVAL_S, BatchWriter
 
-# The error type the request path answers with once a deployment's circuit breaker is open
-# (harness/serve/proxy/app.py): a sample that got it means "stop starting this deployment's".
-BREAKER_MARK = "gapbench_circuit_open"
+# The error type the request path answers with once a deployment's circuit breaker is open:
+# a sample that got it means "stop starting this deployment's samples".
+BREAKER_MARK = BREAKER_ERROR_TYPE
 
 
 def refused_by_breaker(record: SampleRecord) -> bool:
