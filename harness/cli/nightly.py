@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harness import exitcodes
 from harness.cli._common import console, err_console, ws
-from harness.errors import GapbenchError
+from harness.errors import GapbenchError, UserError
 
 if TYPE_CHECKING:
     from harness.nightly import NightlySummary
@@ -62,6 +63,16 @@ def _json_path(text: str) -> Path:
     return path
 
 
+def _check_writable(path: Path) -> None:
+    """--json must be writable: found out before the night runs, not after it."""
+    try:
+        path.absolute().parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.absolute().parent, prefix=".gapbench-probe-"):
+            pass
+    except OSError as exc:
+        raise UserError(f"--json {path}: cannot write there ({exc.strerror or exc})") from None
+
+
 def _print_summary(summary: NightlySummary) -> None:
     for r in summary.ran:
         kind = "canary" if r.canary else "run"
@@ -90,8 +101,10 @@ def _print_summary(summary: NightlySummary) -> None:
 def cmd_nightly(args: argparse.Namespace) -> int:
     from harness import api
     from harness.nightly import FixedClock, SystemClock
-    from harness.nightly.summary import EXIT_CODES, NightlySummary
+    from harness.nightly.summary import NightlySummary
 
+    if args.json:
+        _check_writable(args.json)
     clock = FixedClock.on(args.night) if args.night else SystemClock()
     started = clock.now()
     try:
@@ -135,7 +148,6 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         return exitcodes.LOCKED
     _print_summary(summary)
     console.print(summary.message, markup=False, highlight=False)
-    assert summary.exit_code == EXIT_CODES[summary.outcome]
     return summary.exit_code
 
 
@@ -157,8 +169,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     n.add_argument(
         "--budget", type=_usd, metavar="USD", help="stop starting samples past this spend"
     )
-    n.add_argument("--report", metavar="NAME", help="report name (default: the sweep's name)")
-    n.add_argument("--no-report", action="store_true", help="do not render the report")
+    report = n.add_mutually_exclusive_group()
+    report.add_argument("--report", metavar="NAME", help="report name (default: the sweep's name)")
+    report.add_argument("--no-report", action="store_true", help="do not render the report")
     n.add_argument(
         "--json",
         type=_json_path,

@@ -199,9 +199,15 @@ def test_a_bad_option_on_a_schedule_line_is_one_line_exit_2(
         for ln in CRONTAB.read_text().splitlines()
         if ln.strip() and not ln.startswith("#") and not re.match(r"^\w+=", ln)
     ).split(None, 5)
-    argv = gapbench_commands(fields[5])[0]
+    # The schedule's own paths point into this test's folder (nothing may run anywhere else).
+    argv = [a.replace("/var/lib/gapbench", str(tmp_path)) for a in gapbench_commands(fields[5])[0]]
     monkeypatch.chdir(tmp_path)
-    for bad in (["--wait-lock", "-5"], ["--night", "2026-02-30"], ["--budget", "nan"]):
+    for bad in (
+        ["--wait-lock", "-5"],
+        ["--night", "2026-02-30"],
+        ["--budget", "nan"],
+        ["--json", "/proc/gapbench/summary.json"],  # checked before the night, not after
+    ):
         code = main([*argv, *bad])
         err = capsys.readouterr().err
         lines = [ln for ln in err.splitlines() if ln.strip()]
