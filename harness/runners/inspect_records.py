@@ -6,7 +6,8 @@ Conventions (documented here because every agentic row depends on them):
 - status: "error" when inspect recorded a sample error (the message is kept, the sample is
   never scored as wrong); "limit" when a sample limit (message, token, time, context...) halted
   it (the message names the limit; the score is the scorer's verdict on the state reached,
-  usually 0, and 0 when no scorer gave one: running out of budget is failing the task);
+  usually 0: running out of budget is failing the task; a limit no scorer judged stays
+  unscored);
   "scored" otherwise. A sample that ended without any score is an error.
 - score: the first scorer's value as a float in 0..1 (inspect's value_to_float for "C"/"I"
   style values; a dict value is averaged); success means score >= 1.
@@ -229,8 +230,6 @@ def outcome_of(sample: EvalSample) -> Outcome:
         # The scorer's verdict on the state it reached (usually 0) is its score, so limits
         # count against a model, unlike errors (infrastructure), which never do.
         status, error = "limit", limit_message(sample)
-        if score is None:
-            score = 0.0
     elif score is None:
         status, error = "error", "sample finished without a score"
     else:

@@ -125,8 +125,7 @@ def test_inspect_errors_are_not_wrong_answers_and_limits_are_failed_tasks(tmp_pa
     )
     by[("q1", 1)].scores = {}
     by[("q2", 2)].limit = EvalSampleLimit(type="message", limit=10)  # scorer said I
-    by[("q0", 2)].limit = EvalSampleLimit(type="token", limit=100)
-    by[("q0", 2)].scores = {}  # no verdict at all: still a failed task
+    by[("q0", 2)].limit = EvalSampleLimit(type="token", limit=100)  # scorer said C
     edited = tmp_path / "edited.eval"
     write_eval_log(log, str(edited))
     store = Store(tmp_path / "r")
@@ -134,9 +133,10 @@ def test_inspect_errors_are_not_wrong_answers_and_limits_are_failed_tasks(tmp_pa
     df = store.samples().set_index(["sample_id", "epoch"])
     assert df.loc[("q1", 1), "status"] == "error" and pd_isna(df.loc[("q1", 1), "score"])
     assert df.loc[("q1", 1), "error"] == "RateLimitError: 429 more"
-    for key in (("q2", 2), ("q0", 2)):
-        assert df.loc[key, "status"] == "limit" and df.loc[key, "score"] == 0.0
-        assert not df.loc[key, "success"]
+    # limits are scored as the scorer saw them (counted), as in own runs
+    assert df.loc[("q2", 2), "status"] == "limit" and df.loc[("q2", 2), "score"] == 0.0
+    assert not df.loc[("q2", 2), "success"]
+    assert df.loc[("q0", 2), "status"] == "limit" and df.loc[("q0", 2), "score"] == 1.0
     assert df.loc[("q2", 2), "error"].startswith("message limit (10)")
     assert set(df.model_id) == {"mockllm/model"}
 
