@@ -90,9 +90,14 @@ def test_openai_protocol_scores_every_todo_pair(
         assert r.model_snapshot == "fake-gpt-2026-01-15"
         assert r.latency_s is not None and r.started_at and r.finished_at
     assert len({r.sample_key for r in records}) == 3
-    raw = (tmp_path / "raw" / "lm_eval" / "run-test" / "samples.jsonl").read_text()
+    # raw output is lm-eval's own: results_<date>.json + samples_<task>_<date>.jsonl
+    out = tmp_path / "raw" / "lm_eval" / "run-test"
+    [samples_file] = out.rglob("samples_*.jsonl")
+    assert list(out.rglob("results_*.json"))
+    raw = samples_file.read_text()
     assert len(raw.splitlines()) == 3
-    assert FAKE_API_KEY not in raw  # the key is never written anywhere
+    for f in out.rglob("*"):  # the key is never written anywhere
+        assert not f.is_file() or FAKE_API_KEY not in f.read_text()
     assert json.loads(raw.splitlines()[0])["gapbench"]["status"] == "scored"
 
 
