@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import math
 import tempfile
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,13 +100,13 @@ def _print_summary(summary: NightlySummary) -> None:
 
 def cmd_nightly(args: argparse.Namespace) -> int:
     from harness import api
-    from harness.nightly import FixedClock, SystemClock
+    from harness.nightly import FixedClock, SystemClock, night_of
     from harness.nightly.summary import NightlySummary
 
     if args.json:
         _check_writable(args.json)
     clock = FixedClock.on(args.night) if args.night else SystemClock()
-    started = clock.now()
+    started = datetime.now(UTC)
     try:
         w = ws(args)
         from harness.sweep.spec import load_sweep
@@ -133,9 +133,9 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         if args.json:  # the scheduler reads why, even when nothing could start
             NightlySummary(
                 sweep=str(args.sweep),
-                night=started.date(),
+                night=night_of(clock.now()),
                 started_at=started,
-                finished_at=clock.now(),
+                finished_at=datetime.now(UTC),
                 outcome="error",
                 exit_code=exc.exit_code,
                 message=str(exc),

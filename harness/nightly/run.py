@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -171,8 +171,8 @@ def run_night(
     """Run tonight's part of the sweep. Returns the summary (also for "locked" and "nothing
     new", which are outcomes, not errors); bad input raises a UserError (exit 2)."""
     clock = clock or SystemClock()
-    started = clock.now()
-    night = night_of(started)
+    night = night_of(clock.now())  # the clock decides which night this is ...
+    started = datetime.now(UTC)  # ... the summary's times are the real ones
     sweep = load_sweep(sweep_path)
     settings = ctx.settings
     store = Store(settings.results_dir)
@@ -182,7 +182,7 @@ def run_night(
             sweep=sweep.name,
             night=night,
             started_at=started,
-            finished_at=clock.now(),
+            finished_at=datetime.now(UTC),
             outcome=outcome,
             exit_code=EXIT_CODES[outcome],
             message=message,
