@@ -135,7 +135,7 @@ def build_report(
         progress("analysis", 0, 1)
     tables = analyze(ws, sweep=sweep, title=f"gapbench: {name}", spec=spec, substitute=substitute)
     if progress:
-        progress("analysis", 1, 1)
+        progress("collect", 0, 1)
     report = collect(
         tables,
         Sources(ws.store, ws.settings.raw_dir, ws.registry, ws.suites),

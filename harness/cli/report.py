@@ -14,6 +14,7 @@ from harness.cli.analyze import add_spec_arguments, spec_from_args
 
 STAGES = {
     "analysis": "analysing the store",
+    "collect": "reading your runs",
     "figures": "drawing figures",
     "pages": "writing pages",
     "runs": "writing run and sample pages",

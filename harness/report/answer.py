@@ -46,6 +46,7 @@ class AnswerView:
     n_agentic: int | None = None
     n_standard: int | None = None
     window: str = ""
+    reason: str = ""  # why the primary D has no value
     rests_on: str = ""
     curve_title: str = ""
     sensitivity: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -157,6 +158,7 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
         n_agentic=_int(primary.get("n_agentic")),
         n_standard=_int(primary.get("n_standard")),
         window=str(primary.get("window") or ""),
+        reason=str(primary.get("reason") or ""),
         rests_on=rests_on(primary, answer.data or {}, sources),
         curve_title=curve_title,
         sensitivity=answer.sensitivity,

@@ -15,11 +15,10 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from harness.analysis.tables import ReportTables
 from harness.models import Registry
-from harness.report.drill import per_run_limit
+from harness.report.drill import RUN_SAMPLE_LIMIT, per_run_limit
 from harness.report.inputs import (
     AddClosedModel,
     DataSource,
@@ -119,24 +118,22 @@ def own_samples(store: Store, sweep: str | None) -> tuple[pd.DataFrame, pa.Table
     Read with SQL so that a store of a million rows never becomes a million-row DataFrame.
     """
     where, params = _own_where(sweep)
-    counts = store.query(
-        f"SELECT run_id, count(*) AS n FROM samples WHERE {where} GROUP BY run_id", params
-    )
-    n_runs, n_rows = counts.num_rows, int(pc.sum(counts["n"]).as_py() or 0)
-    if not n_rows:
-        return pd.DataFrame(columns=SHOWN_COLUMNS), pa.table({}), 0
-    limit = per_run_limit(n_runs)
     order = f"{STATUS_RANK}, sample_id, epoch"
-    shown = store.query(
-        f"SELECT {', '.join(SHOWN_COLUMNS)} FROM samples WHERE {where} "
-        f"QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY {order}) <= {limit}",
-        params,
-    ).to_pandas()
     every = store.query(
         f"SELECT {', '.join(CSV_COLUMNS)} FROM samples WHERE {where} ORDER BY run_id, {order}",
         params,
     )
-    return shown, every, n_rows
+    if not every.num_rows:
+        return pd.DataFrame(columns=SHOWN_COLUMNS), every, 0
+    shown = store.query(
+        f"SELECT {', '.join(SHOWN_COLUMNS)}, row_number() OVER "
+        f"(PARTITION BY run_id ORDER BY {order}) AS _rank FROM samples WHERE {where} "
+        f"QUALIFY _rank <= {RUN_SAMPLE_LIMIT}",
+        params,
+    ).to_pandas()
+    limit = per_run_limit(shown["run_id"].nunique())
+    shown = shown[shown["_rank"] <= limit].drop(columns="_rank").reset_index(drop=True)
+    return shown, every, every.num_rows
 
 
 def collect(
@@ -162,30 +159,41 @@ def collect(
         all_samples=every,
         n_own_samples=n_own,
         transcripts=lambda keys: src.store.transcripts(list(keys)),
-        raw_logs=raw_logs(src.raw_dir, shown),
+        raw_logs=raw_logs(src.raw_dir, shown, runs),
         provenance=provenance(shown, imported, src),
         missing=missing(shown, imported, src.registry, sweeps_dir),
         name=name,
     )
 
 
-def raw_logs(raw_dir: Path, samples: pd.DataFrame) -> tuple[RawLog, ...]:
-    """Engine logs under results/raw/<sweep>/<suite>/<model>/ and the model servers' logs."""
+def raw_logs(raw_dir: Path, samples: pd.DataFrame, runs: pd.DataFrame) -> tuple[RawLog, ...]:
+    """Each own run's engine logs: the run's `raw_path` (relative to the results folder) when
+    the runs table records it, else E's layout raw/<sweep>/<suite>/<model>/; and the model
+    server's log of that run (the one last written closest to the run's end)."""
     if samples.empty or not raw_dir.is_dir():
         return ()
+    results = raw_dir.parent
+    recorded = {}
+    ended = {}
+    if not runs.empty:
+        for r in runs.to_dict("records"):
+            if isinstance(r.get("raw_path"), str) and r["raw_path"]:
+                recorded[str(r["run_id"])] = results / r["raw_path"]
+            if r.get("finished_at") is not None and not pd.isna(r.get("finished_at")):
+                ended[str(r["run_id"])] = pd.Timestamp(r["finished_at"]).timestamp()
     out: list[RawLog] = []
     cols = ["run_id", "sweep_id", "suite", "model_id", "deployment_id"]
     for run_id, sweep_id, suite, model_id, deployment_id in (
         samples[cols].drop_duplicates("run_id").itertuples(index=False)
     ):
-        folder = raw_dir / str(sweep_id) / str(suite) / str(model_id)
-        if folder.is_dir():
-            for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-                out.append(RawLog(str(run_id), path, str(path.relative_to(folder))))
-        servers = raw_dir / "server-logs"
-        if servers.is_dir():
-            for path in sorted(servers.glob(f"{deployment_id}-*.log")):
-                out.append(RawLog(str(run_id), path, f"server log {path.name}"))
+        where = recorded.get(str(run_id), raw_dir / str(sweep_id) / str(suite) / str(model_id))
+        files = [where] if where.is_file() else sorted(p for p in where.rglob("*") if p.is_file())
+        base = where.parent if where.is_file() else where
+        out += [RawLog(str(run_id), p, str(p.relative_to(base))) for p in files]
+        servers = sorted((raw_dir / "server-logs").glob(f"{deployment_id}-*.log"))
+        if servers and str(run_id) in ended:  # one server per run: the log that ended with it
+            servers = [min(servers, key=lambda p: abs(p.stat().st_mtime - ended[str(run_id)]))]
+        out += [RawLog(str(run_id), p, f"server log {p.name}") for p in servers]
     return tuple(out)
 
 

@@ -313,3 +313,40 @@ def test_your_runs_figure_draws_own_runs_first_and_caps_panels(tmp_path: Path) -
     assert drawn["suite"].nunique() == 6  # at most six suites in the index's figure
     for _suite, part in drawn.groupby("suite", sort=False):
         assert list(part["source"])[:2] == ["own", "own"]  # own runs drawn first
+
+
+def test_drift_panel_when_nightly_found_canary_history(tmp_path: Path) -> None:
+    nights = pd.date_range("2026-11-20", periods=4, freq="D", tz="UTC")
+    drift = pd.DataFrame(
+        {
+            "model_id": ["gpt-4o"] * 4,
+            "access": ["closed"] * 4,
+            "deployment_id": ["gpt-4o@openai"] * 4,
+            "suite": ["tau2-airline"] * 4,
+            "suite_version": ["1"] * 4,
+            "run_id": [f"canary-{i}" for i in range(4)],
+            "ran_at": nights,
+            "n": [8] * 4,
+            "score": [0.75, 0.75, 0.625, 0.125],
+            "se": [0.15, 0.15, 0.17, 0.12],
+            "baseline": [None, 0.75, 0.75, 0.71],
+            "threshold": [None, 0.3, 0.3, 0.3],
+            "z": [None, 0.0, -0.6, -3.9],
+            "snapshot": ["gpt-4o-2024-05-13"] * 4,
+            "alert": [False, False, False, True],
+            "kind": ["agentic"] * 4,
+            "reason": ["", "", "", "score fell by 0.58 (3.9 se)"],
+        }
+    )
+    site = tmp_path / "drift"
+    index = read(render_report(dataclasses.replace(make_tables(), drift=drift), site))
+    assert "figures/drift.svg" in [i["src"] for i in index.images]
+    assert "1 of 4 canary nights raised an alert." in index.text
+    model = read(site / "models" / "gpt-4o.html")
+    assert model.table("Canary score per night").row("2026-11-23")[-2:] == [
+        "alert",
+        "score fell by 0.58 (3.9 se)",
+    ]
+    without = read(render_report(make_tables(), tmp_path / "none"))
+    assert '<section id="drift">' not in without.html  # no panel without canary history
+    assert "figures/drift.svg" not in [i["src"] for i in without.images]

@@ -55,6 +55,9 @@ RC: dict[str, Any] = {
     "font.sans-serif": ["DejaVu Sans", "Arial", "Helvetica", "sans-serif"],
     "font.size": 10,
     "axes.titlesize": 10.5,
+    # a fixed title position: "auto" measures every tick label to place it, which costs
+    # about a third of drawing these small figures
+    "axes.titley": 1.0,
     "axes.labelsize": 10,
     "axes.spines.top": False,
     "axes.spines.right": False,
