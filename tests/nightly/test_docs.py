@@ -39,7 +39,8 @@ def test_readme_nightly_codes_match() -> None:
     section = README.read_text().split("## Nightly", 1)[1].split("\n## ", 1)[0]
     said = dict(
         re.findall(
-            r"(\d+) (ran clean|nothing new|drift|partial or failed|another process)", section
+            r"(\d+) (ran clean|nothing new|drift|partial or failed|another process|bad input)",
+            section,
         )
     )
     names = {
@@ -48,6 +49,7 @@ def test_readme_nightly_codes_match() -> None:
         "drift": "DRIFT",
         "partial or failed": "PARTIAL",
         "another process": "LOCKED",
+        "bad input": "USAGE",
     }
     assert len(said) == len(names)
     for code, words in said.items():
