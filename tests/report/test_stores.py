@@ -44,14 +44,24 @@ FACTS = DeploymentFacts(
 )
 
 
+# One figure cache for the module: the published history draws the same figures in every
+# report here, as it does for a user who re-renders (the cache is keyed by each table).
+CACHE: list[Path] = []
+
+
 def _workspace(root: Path) -> api.Workspace:
     settings = replace(
         load_settings(root),
         results_dir=root / "results",
         reports_dir=root / "reports",
-        cache_dir=root / "cache",
+        cache_dir=CACHE[0] if CACHE else root / "cache",
     )
     return api.workspace(settings)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    CACHE[:] = [tmp_path_factory.mktemp("cache")]
 
 
 def _own_runs(store: Store, raw: Path) -> None:

@@ -79,6 +79,11 @@ def gap_over_time(trend: pd.DataFrame) -> Drawn | None:
     any_lag = lag_mid is not None and _kind_lines(bottom, df, lag_mid, lag_band, "lag (months)")
     if not any_gap and not any_lag:
         return None
+    if any_gap and any_lag:  # one time axis for both panels: a date lines up top to bottom
+        lo = min(top.get_xlim()[0], bottom.get_xlim()[0])
+        hi = max(top.get_xlim()[1], bottom.get_xlim()[1])
+        top.set_xlim(lo, hi)
+        bottom.set_xlim(lo, hi)
     top.set_title("Score gap, closed − open frontier", loc="left")
     bottom.set_title("Lag: months until an open model matched", loc="left")
     st.kind_legend(top, loc="upper left")
@@ -176,6 +181,7 @@ def suite_timeline(table: pd.DataFrame, *, title: str, scale: str = "fraction") 
             ax.set_ylabel("lag (months)")
             ax.set_title("Lag per threshold, at the open crossing", loc="left")
         ax.axhline(0, color=st.INK, linewidth=0.8)
+        ax.set_xlim(top.get_xlim())  # the same dates as the frontier above
         st.date_axis(ax)
     unit = "time horizon in minutes (log axis)" if scale == "horizon" else "score on the 0–1 scale"
     return Drawn(
