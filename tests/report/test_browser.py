@@ -101,18 +101,22 @@ def test_pages_open_cleanly_at_desktop_and_phone_width(
             shot = shots / f"{viewport}-{name}.png"
             page.screenshot(shot)
             assert shot.stat().st_size > 5_000
-        # the answer is on the first screen: verdict sentence, primary D, the curve's top
+        # the answer is on the first screen: verdict sentence, primary D, what it rests on,
+        # and the specification curve
         page.open((site / "index.html").as_uri())
         box = page.eval(
             """(() => {
               const r = id => document.getElementById(id).getBoundingClientRect();
               const fig = document.querySelector('section.verdict figure img').getBoundingClientRect();
+              const rests = document.querySelector('.rests-on').getBoundingClientRect();
               return {verdict: r('verdict').bottom, d: r('primary-d').bottom, fig: fig.top,
-                      figw: fig.width, h: window.innerHeight, w: window.innerWidth};
+                      rests: rests.bottom, figw: fig.width, h: window.innerHeight,
+                      w: window.innerWidth};
             })()"""
         )
         assert box["verdict"] <= box["h"], box
         assert box["d"] <= box["h"], box
+        assert box["rests"] <= box["h"], box  # what it rests on
         assert box["fig"] < box["h"], box
         assert box["figw"] <= box["w"], box  # single column: the figure fits the screen
         page.screenshot(shots / f"{viewport}-index-full.png", full_page=True)

@@ -95,14 +95,20 @@ def floats(series: pd.Series) -> np.ndarray:
 
 
 def panels(
-    n: int, panel_h: float, *, left: float = 0.75, width: float = WIDTH_IN, top: float = 0.45
+    n: int,
+    panel_h: float,
+    *,
+    left: float = 0.75,
+    width: float = WIDTH_IN,
+    top: float = 0.45,
+    gap: float = 0.75,
 ) -> Figure:
     """A single-column figure of `n` stacked panels with fixed margins (in inches).
 
     Fixed margins instead of constrained layout: layout solving costs more than drawing
     these small figures, and single-column panels need only a left margin for labels.
     """
-    bottom, gap = 0.55, 0.75
+    bottom = 0.55
     height = top + bottom + n * panel_h + (n - 1) * gap
     fig = Figure(figsize=(width, height))
     fig.subplots_adjust(

@@ -47,8 +47,8 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
         return None
     units = [u for u in UNIT_ORDER if (df["unit"].astype(str) == u).any()]
     units += [u for u in dict.fromkeys(df["unit"].astype(str)) if u not in units]
-    fig = st.panels(len(units), 0.95, left=0.75, top=0.6)
-    fig.subplots_adjust(hspace=0.35)
+    # compact: it sits above the fold; panels share the x axis, so little gap between them
+    fig = st.panels(len(units), 0.9, left=0.75, top=0.6, gap=0.25)
     axes = st.axes(fig, len(units))
     for ax, unit in zip(axes, units, strict=True):
         k = UNIT_SCALE.get(unit, 1.0)
