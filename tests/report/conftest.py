@@ -297,6 +297,11 @@ def transcripts() -> dict[str, object]:
             TranscriptMessage("assistant", "Done. " + XSS[3]),
         ),
         explanation="The reservation was not changed. " + XSS[2],
+        answer="no change " + XSS[0],
+        metadata='{"task": {"actions": ["get_reservation"]}, "note": "'
+        + XSS[3].replace('"', "'")
+        + '"}',
+        traceback="Traceback (most recent call last):\n  File x\nValueError: " + XSS[1],
     )
     standard = Transcript(
         prompt="def add(a, b):\n    " + XSS[0],

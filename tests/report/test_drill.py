@@ -46,6 +46,8 @@ def test_cell_to_run_to_transcript_in_two_clicks(site: Path) -> None:
     assert "Transcript" in sample.text and "Looking it up." in sample.text
     assert "tool call get_reservation" in sample.text
     assert "The reservation was not changed." in sample.text  # the scorer's explanation
+    for part in ("Answer the scorer extracted", "traceback of the error", "sample metadata"):
+        assert part.upper() in sample.text.upper(), part
 
 
 def test_run_page_facts_serving_logs_and_csv(site: Path) -> None:
@@ -80,7 +82,8 @@ def test_errors_are_not_wrong_answers(site: Path) -> None:
 
 def test_long_tool_outputs_and_prompts_are_collapsed(site: Path) -> None:
     html = (site / "samples" / f"{AGENT_RUN}-key-003.html").read_text(encoding="utf-8")
-    assert html.count("<details>") == 2  # the long system prompt and the long tool output
+    # the long system prompt, the long tool output, the traceback and the metadata
+    assert html.count("<details>") == 4
     assert f"{COLLAPSE_CHARS:,}" not in html
     assert "4,149 characters, 80 lines" in html
     short = html.index("short result")
