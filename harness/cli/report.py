@@ -9,7 +9,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.status import Status
 
-from harness.cli._common import console, ws
+from harness.cli._common import console, epilog, ws
 from harness.cli.analyze import add_spec_arguments, spec_from_args
 
 STAGES = {
@@ -87,6 +87,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
             "time, your runs down to each sample's transcript, and where every number came "
             "from. The folder works from file:// and can be published as is. Figures are "
             "cached by the hash of their data under $GAPBENCH_CACHE_DIR/report-figures."
+        ),
+        epilog=epilog(
+            "gapbench report --name demo",
+            "gapbench report --since '' --censoring both   # all dates, first crossings dropped",
+            "gapbench report --substitute gpt-5            # + the best open model per kind",
+            "gapbench report --results-dir /data/results --reports-dir /srv/www",
+            notes="Open reports/NAME/index.html in a browser; nothing in it loads from outside.",
         ),
     )
     rep.add_argument("--name", default="latest", help="reports/NAME/index.html (default latest)")
