@@ -69,6 +69,27 @@ def kind_trend(
                     "score_gap_logit": float(np.mean(logits)) if logits else np.nan,
                     "lag_months": float(q_lags.mean()) if q_lags.size else np.nan,
                     "n_lag_points": int(q_lags.size),
+                    # the report draws the median with the middle half as a band (B, issue 10)
+                    **_band("score_gap", gaps),
+                    **_band("lag_months", q_lags),
                 }
             )
-    return pd.DataFrame(rows, columns=TREND_COLUMNS) if rows else empty(TREND_COLUMNS)
+    columns = [*TREND_COLUMNS, *BAND_COLUMNS]
+    return pd.DataFrame(rows, columns=columns) if rows else empty(columns)
+
+
+BAND_COLUMNS = [f"{m}_{q}" for m in ("score_gap", "lag_months") for q in ("median", "q25", "q75")]
+
+
+def _band(measure: str, values: list[float] | np.ndarray) -> dict[str, float]:
+    """Median and quartiles over the benchmarks (or lag points) of one kind and quarter."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return {f"{measure}_{q}": np.nan for q in ("median", "q25", "q75")}
+    q25, median, q75 = np.percentile(v, [25, 50, 75])
+    return {
+        f"{measure}_median": float(median),
+        f"{measure}_q25": float(q25),
+        f"{measure}_q75": float(q75),
+    }
