@@ -89,7 +89,8 @@ def gap_over_time(trend: pd.DataFrame) -> Drawn | None:
     st.kind_legend(top, loc="upper left")
     centre = "median" if gap_mid and gap_mid.endswith("median") else "mean"
     band_words = (
-        "; the band is the middle half of benchmarks (25th–75th percentile)"
+        "; the band is the middle half (25th–75th percentile) of the benchmarks (score gap) "
+        "and of the quarter's lag datapoints (lag)"
         if gap_band or lag_band
         else ""
     )
@@ -100,7 +101,7 @@ def gap_over_time(trend: pd.DataFrame) -> Drawn | None:
             "months, one line per kind of benchmark (standard, agentic)"
         ),
         caption=(
-            f"Per kind of benchmark, the {centre} over benchmarks at each quarter's end"
+            f"Per kind of benchmark, the {centre} at each quarter's end"
             f"{band_words}. Score gap on the 0–1 scale; lag in months, dated when the open "
             "model crossed."
         ),
