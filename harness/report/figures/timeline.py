@@ -211,7 +211,7 @@ def horizon_minutes(table: pd.DataFrame) -> Drawn | None:
     df = df[df["_date"].notna() & np.isfinite(df["_value"]) & (df["_value"] > 0)]
     if df.empty:
         return None
-    fig = st.panels(1, 2.6, left=0.75)
+    fig = st.panels(1, 2.6, left=1.0)  # room for tick labels like 0.0625
     (ax,) = st.axes(fig, 1)
     for access, s in st.ACCESS.items():
         pts = df[df["access"].astype(str) == access]
