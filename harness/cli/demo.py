@@ -19,7 +19,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.sweep, args.smoke, args.limit, args.epochs = "demo", False, None, None
     args.dry_run, args.budget, args.report = False, None, None
     code = cmd_run(args)
-    path = api.build_report("demo", ws=w)
+    from harness.cli.report import ReportProgress
+
+    with ReportProgress(console) as progress:
+        path = api.build_report("demo", ws=w, progress=progress)
     console.print(f"report: {path}")
     return code
 

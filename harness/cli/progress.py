@@ -16,6 +16,12 @@ from harness._types import RunStatus, SampleRecord
 from harness.sweep.plan import Plan, PlannedRun
 
 
+def label(run: PlannedRun) -> str:
+    """'model x suite', marked when it is a nightly canary run (same model and suite)."""
+    canary = " (canary)" if getattr(run, "canary", False) else ""
+    return f"{run.card.id} x {run.suite.name}{canary}"
+
+
 class RichReporter:
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -45,7 +51,7 @@ class RichReporter:
 
     def run_started(self, run: PlannedRun) -> None:
         if self._task is not None:
-            self.progress.update(self._task, description=f"{run.card.id} x {run.suite.name}")
+            self.progress.update(self._task, description=label(run))
 
     def sample_done(self, record: SampleRecord) -> None:
         if record.status == "error":
@@ -55,7 +61,7 @@ class RichReporter:
 
     def run_finished(self, run: PlannedRun, status: RunStatus, message: str | None) -> None:
         tail = f" ({message})" if message else ""
-        self.progress.console.print(f"{status}: {run.card.id} x {run.suite.name}{tail}")
+        self.progress.console.print(f"{status}: {label(run)}{tail}", markup=False)
 
     def note(self, text: str) -> None:
         self.progress.console.print(text)

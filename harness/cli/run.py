@@ -204,7 +204,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in outcome.summary_lines():
         console.print(line, markup=False, highlight=False)
     if getattr(args, "report", None):
-        path = api.build_report(args.report, ws=w, sweep=plan.sweep.name)
+        from harness.cli.report import ReportProgress
+
+        with ReportProgress(console) as progress:
+            path = api.build_report(args.report, ws=w, sweep=plan.sweep.name, progress=progress)
         console.print(f"report: {path}")
     return int(outcome.exit_code)
 
