@@ -47,9 +47,9 @@ def test_duplicate_keys_are_refused_but_merge_keys_work() -> None:
 
 
 def test_json_limits_name_the_line() -> None:
-    with pytest.raises(ConfigError, match="nested too deeply|nested deeper"):
+    with pytest.raises(ConfigError, match=r"nested too deeply|nested deeper"):
         loads_json("[" * 100_000 + "]" * 100_000, "x.json")
-    with pytest.raises(ConfigError, match=r"x.json: line 2: not valid JSON"):
+    with pytest.raises(ConfigError, match=r"x\.json: line 2: not valid JSON"):
         loads_json('{"a": 1,\n}', "x.json")
     assert loads_json(json.dumps({"a": [1, {"b": 2}]}), "x.json") == {"a": [1, {"b": 2}]}
 
@@ -59,7 +59,7 @@ def test_jsonl_errors_name_their_line(tmp_path: Path) -> None:
     path.write_text('{"a": 1}\n\n{"a": \n')
     rows = read_jsonl(path)
     assert next(rows) == {"a": 1}
-    with pytest.raises(ConfigError, match="s.jsonl: line 3"):
+    with pytest.raises(ConfigError, match=r"s\.jsonl: line 3"):
         next(rows)
 
 
