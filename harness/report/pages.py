@@ -47,7 +47,7 @@ def own_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r.get("source") != "own")
 
 
-def matrix(rows: list[dict[str, Any]], links: Links) -> dict[str, Any]:
+def matrix(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Model x suite overview: one cell per pair, linked to its run page.
 
     Built from own runs when there are any (imported leaderboards make it sparse), and left

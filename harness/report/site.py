@@ -21,7 +21,7 @@ from harness.analysis.tables import empty
 from harness.report import _format as fmt
 from harness.report import answer as answer_view
 from harness.report import drill, pages
-from harness.report.figures import FigureFile, FigureJob, render_figures
+from harness.report.figures import FigureJob, render_figures
 from harness.report.inputs import ReportInput
 from harness.report.tables import COLUMNS, TABLE_NAMES, normalised, ordered, records, scales
 
@@ -226,7 +226,7 @@ class Site:
             "scores": scores,
             "scores_limit": pages.INDEX_SCORES_LIMIT,
             "row_limit": pages.INDEX_ROW_LIMIT,
-            "matrix": pages.matrix(self.rows["scores"], self.links),
+            "matrix": pages.matrix(self.rows["scores"]),
             "substitutes": records(self.answer.substitutes),
             "crosschecks": records(self.answer.crosschecks),
             "own_runs": self.run_rows,
@@ -351,5 +351,3 @@ class Site:
                 next=nxt,
             )
 
-
-__all__ = ["FigureFile", "Site"]
