@@ -213,7 +213,9 @@ def test_a_corrupt_file_blocks_nothing_and_warns_once(
     more = swept.root / "more.yaml"
     more.write_text(SWEEP.replace("name: rt", "name: more").replace("limit: 6", "limit: 8"))
     out = api.run_sweep(more, ws=ws)
-    assert out.exit_code == 0 and sum(r.n_written for r in out.runs) == 8  # 2 new ids x 2 epochs x 2 suites
+    assert (
+        out.exit_code == 0 and sum(r.n_written for r in out.runs) == 8
+    )  # 2 new ids x 2 epochs x 2 suites
     assert main_results(store_dir) == 0
     err = capfd.readouterr().err
     assert err.count(str(bad)) == 1 and all(
