@@ -12,9 +12,7 @@ Writes migrate a v1 store first (migrate.py) and finish batches a dead writer le
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -42,6 +40,13 @@ from harness.store.runs_current import update_current
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
 from harness.store.transcripts import transcript_of, transcripts_table
 from harness.store.views import NEWEST_FIRST, Suites, ViewBuilder, views_in
+from harness.store.writes import (
+    matching_transcripts,
+    set_column,
+    staged_by_suite,
+    to_arrow,
+    write_time,
+)
 
 OnBad = Literal["raise", "skip"]
 Replace = Literal["none", "errors", "all"]
@@ -52,31 +57,6 @@ T = TypeVar("T")
 _PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 _warned: set[str] = set()  # files already warned about in this process (one line each)
-_clock_lock = threading.Lock()
-_last_written = datetime.min.replace(tzinfo=UTC)
-
-
-def _now() -> datetime:
-    """A write time later than any this process gave before (microseconds, UTC), so that
-    "newest" is never a tie within one writer."""
-    global _last_written
-    with _clock_lock:
-        now = datetime.now(UTC)
-        if now <= _last_written:
-            now = _last_written + timedelta(microseconds=1)
-        _last_written = now
-        return now
-
-
-def _to_arrow(result: Any) -> pa.Table:
-    # A relation's Arrow export: to_arrow_table in duckdb >= 1.4, arrow() before.
-    fetch = getattr(result, "to_arrow_table", None) or result.arrow
-    table: pa.Table = fetch()
-    return table
-
-
-def _set_column(tbl: pa.Table, name: str, values: pa.Array) -> pa.Table:
-    return tbl.set_column(tbl.column_names.index(name), name, values)
 
 
 class Store:
@@ -143,17 +123,18 @@ class Store:
         tbl, next_attempt = self._apply_policy(tbl, replace)
         if tbl.num_rows == 0:
             return 0
-        written_at = _now()
+        written_at = write_time()
         keys = tbl.column("sample_key")
         if next_attempt:
             attempts = pa.array([next_attempt.get(k, 1) for k in keys.to_pylist()], pa.int64())
         else:
             attempts = constant(1, tbl.num_rows, pa.int64())
         stamp = constant(written_at, tbl.num_rows, SCHEMAS["samples"].field("written_at").type)
-        tbl = _set_column(_set_column(tbl, "attempt", attempts), "written_at", stamp)
-        staged = self._staged("samples", tbl, written_at)
+        tbl = set_column(set_column(tbl, "attempt", attempts), "written_at", stamp)
+        staged = staged_by_suite(self.root, "samples", tbl, written_at)
         if transcripts is not None and transcripts.num_rows:
-            staged += self._staged("transcripts", self._matching(transcripts, tbl), written_at)
+            matching = matching_transcripts(transcripts, tbl)
+            staged += staged_by_suite(self.root, "transcripts", matching, written_at)
         batch.commit(self.root, staged)
         return tbl.num_rows
 
@@ -198,39 +179,11 @@ class Store:
 
         return self._with_views(run, ["samples"], None, suites, dedup=False, quiet=True)
 
-    def _staged(self, table: TableName, tbl: pa.Table, when: datetime) -> list[batch.Staged]:
-        day = when.date().isoformat()
-        out = []
-        for suite in pc.unique(tbl.column("suite")).to_pylist():
-            part = tbl.filter(pc.equal(tbl.column("suite"), suite))
-            directory = partition_dir(self.root, table, suite=suite, day=day)
-            out.append(batch.Staged(part, directory / part_name()))
-        return out
-
-    @staticmethod
-    def _matching(transcripts: pa.Table, samples: pa.Table) -> pa.Table:
-        """The transcripts of the rows being written, with their attempt and write time."""
-        transcripts = first_per_key(conform(transcripts, "transcripts"))
-        transcripts = transcripts.filter(
-            pc.is_in(transcripts.column("sample_key"), samples.column("sample_key"))
-        )
-        attempt_of = dict(
-            zip(
-                samples.column("sample_key").to_pylist(),
-                samples.column("attempt").to_pylist(),
-                strict=True,
-            )
-        )
-        keys = transcripts.column("sample_key").to_pylist()
-        attempts = pa.array([attempt_of[k] for k in keys], pa.int64())
-        stamp = constant(samples.column("written_at")[0], len(keys))
-        return _set_column(_set_column(transcripts, "attempt", attempts), "written_at", stamp)
-
     def append_run(self, record: RunRecord) -> None:
         """Record an update of a run attempt: kept in run_history, and made the run's current
         row in runs/current.parquet when its attempt is the newest-started."""
         self._before_write()
-        when = _now()
+        when = write_time()
         row = runs_table([record], when)
         as_history = pa.Table.from_arrays(row.columns, schema=SCHEMAS["run_history"])
         history = partition_dir(self.root, "run_history", day=when.date().isoformat())
@@ -254,7 +207,7 @@ class Store:
             [
                 constant(sweep_id, len(new), pa.string()),
                 new,
-                constant(_now(), len(new), schema.field("added_at").type),
+                constant(write_time(), len(new), schema.field("added_at").type),
                 constant(SCHEMA_VERSION, len(new), pa.int64()),
             ],
             schema=schema,
@@ -268,7 +221,7 @@ class Store:
 
     def _members(self, sweep_id: str) -> pa.Array:
         tbl = self._with_views(
-            lambda con: _to_arrow(
+            lambda con: to_arrow(
                 con.sql("SELECT sample_key FROM membership WHERE sweep_id = ?", params=[sweep_id])
             ),
             ["membership"],
@@ -362,7 +315,7 @@ class Store:
     ) -> pa.Table:
         """Run SQL over the views of `connect()` (only those the SQL names are built)."""
         return self._with_views(
-            lambda con: _to_arrow(con.sql(sql, params=list(params))),
+            lambda con: to_arrow(con.sql(sql, params=list(params))),
             views_in(sql),
             on_bad,
             suites,
@@ -457,7 +410,7 @@ class Store:
             con.register("_wanted", keys)
             # The winning attempt of just these keys (no dedup of the whole table), then
             # its transcript.
-            return _to_arrow(
+            return to_arrow(
                 con.sql(
                     "WITH s AS (SELECT sample_key, attempt FROM samples_all "
                     "WHERE sample_key IN (SELECT k FROM _wanted) QUALIFY row_number() OVER "
