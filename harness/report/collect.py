@@ -189,6 +189,13 @@ def raw_logs(raw_dir: Path, samples: pd.DataFrame, runs: pd.DataFrame) -> tuple[
         where = recorded.get(str(run_id), raw_dir / str(sweep_id) / str(suite) / str(model_id))
         files = [where] if where.is_file() else sorted(p for p in where.rglob("*") if p.is_file())
         base = where.parent if where.is_file() else where
+        # lm-eval writes under lm_eval/<run_id>/: another run's folder is not this run's log
+        files = [
+            p
+            for p in files
+            if "lm_eval" not in p.relative_to(base).parts[:-1]
+            or str(run_id) in p.relative_to(base).parts
+        ]
         out += [RawLog(str(run_id), p, str(p.relative_to(base))) for p in files]
         servers = sorted((raw_dir / "server-logs").glob(f"{deployment_id}-*.log"))
         if servers and str(run_id) in ended:  # one server per run: the log that ended with it
