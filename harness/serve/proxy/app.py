@@ -66,6 +66,8 @@ from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
 
 log = logging.getLogger("harness.serve.proxy")
 
+EVENT_FLUSH_S = 0.02  # the ledger hears of a call at most this late (events are batched)
+
 # Hop-by-hop headers and ones the HTTP libraries compute; never forwarded either way.
 _HOP = frozenset(
     {"host", "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -136,17 +138,22 @@ class Proxy:
 
     # --- events to the parent -------------------------------------------------------------
 
-    def emit(self, event: dict[str, Any]) -> None:
+    def emit(self, event: dict[str, Any], *, now: bool = False) -> None:
+        """Queue an event for the parent. Written every EVENT_FLUSH_S (a pipe write per call
+        cost more than the rest of the call on a busy machine), or at once when `now`."""
         self._out.append(json.dumps(event, separators=(",", ":")).encode() + b"\n")
-        if not self._flush_scheduled:
+        loop = asyncio.get_running_loop()
+        if now:
+            loop.call_soon(self.flush_events)
+        elif not self._flush_scheduled:
             self._flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self.flush_events)
+            loop.call_later(EVENT_FLUSH_S, self.flush_events)
 
     def flush_events(self) -> None:
-        self._flush_scheduled = False
         if self._out and self._events is not None and not self._events.is_closing():
             data, self._out = b"".join(self._out), []
             self._events.write(data)
+        self._flush_scheduled = False
 
     def emit_limiter(self, deployment_id: str, stats: LimiterStats) -> None:
         self.emit({"t": "limiter", "dep": deployment_id, "stats": list(stats.__dict__.values())})
@@ -278,7 +285,7 @@ class Proxy:
                 was_open = breaker.is_open
                 opened = breaker.on_answer(answer.status)
                 if opened or (was_open and not breaker.is_open):
-                    self.emit({"t": "breaker", "dep": dep.id, "reason": breaker.reason})
+                    self.emit({"t": "breaker", "dep": dep.id, "reason": breaker.reason}, now=True)
                 if not retryable("answer", answer.status):
                     return answer, made
             what = f"HTTP {status}" if status is not None else kind
@@ -292,7 +299,7 @@ class Proxy:
         # Failed after its retries: one more toward opening the breaker.
         opened = breaker.on_call_failed(what)
         if opened:
-            self.emit({"t": "breaker", "dep": dep.id, "reason": opened})
+            self.emit({"t": "breaker", "dep": dep.id, "reason": opened}, now=True)
         return answer or _no_answer(route, what, made), made
 
     async def _attempt(
@@ -411,7 +418,7 @@ async def _commands(proxy: Proxy, done: asyncio.Event) -> None:
                 reply["error"] = f"unknown op {cmd['op']!r}"
         except (KeyError, TypeError, ValueError) as exc:
             reply["error"] = f"{type(exc).__name__}: {exc}"
-        proxy.emit(reply)
+        proxy.emit(reply, now=True)
     done.set()  # stdin closed: the parent is done (or gone)
 
 
@@ -435,7 +442,7 @@ async def serve(cache_dir: Path, host: str) -> None:
     port = server.sockets[0].getsockname()[1] if server is not None else 0  # type: ignore[attr-defined]
     done = asyncio.Event()
     commands = asyncio.create_task(_commands(proxy, done))
-    proxy.emit({"t": "ready", "port": port})
+    proxy.emit({"t": "ready", "port": port}, now=True)
     await done.wait()
     await commands
     await runner.cleanup()
