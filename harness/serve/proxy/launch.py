@@ -91,6 +91,8 @@ class RequestPath:
         with self._lock:
             if self._proc is not None:
                 return
+            self._ready.clear()  # a RequestPath used again after close() starts afresh
+            self._port, self._failed = None, None
             self.cache_dir.mkdir(parents=True, exist_ok=True)
             # The answers live in cache_dir/requests (where earlier versions kept them).
             cmd = [sys.executable, "-m", "harness.serve.proxy.app",
