@@ -350,4 +350,3 @@ class Site:
                 prev=prev,
                 next=nxt,
             )
-
