@@ -38,7 +38,12 @@ def _record(i: int) -> SampleRecord:
 def test_add_never_appends_on_the_producer_thread_and_every_sample_is_written_once() -> None:
     store = RecordingStore(delay_s=0.05)
     w = BatchWriter(store, batch=4, interval_s=2.0)  # type: ignore[arg-type]
-    producer = threading.Thread(target=lambda: [w.add(_record(i)) for i in range(200)])
+
+    def produce() -> None:
+        for i in range(200):
+            w.add(_record(i))
+
+    producer = threading.Thread(target=produce)
     producer.start()
     producer.join()
     deadline = time.monotonic() + 10
