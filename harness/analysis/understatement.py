@@ -30,8 +30,16 @@ from harness.analysis.scores import TaskMatrix
 from harness.analysis.spec import MEASURE_UNITS, Averaging, Censoring
 from harness.analysis.spec import window_label as spec_window_label
 from harness.analysis.tables import UNDERSTATEMENT_COLUMNS, empty
+from harness.analysis.taskboot import task_replicates
 
-__all__ = ["MIN_BENCHMARKS", "expansion", "understatement", "window_days", "window_label"]
+__all__ = [
+    "MIN_BENCHMARKS",
+    "expansion",
+    "task_replicates",
+    "understatement",
+    "window_days",
+    "window_label",
+]
 UNDERSTATEMENT_EXTRA = ["unit", "n_bounds"]
 
 MEASURE_ORDER = ("lag_months", "score_gap", "score_gap_logit", "catchup_months")
@@ -45,38 +53,6 @@ def window_days(window: Window) -> tuple[float, float]:
     lo = to_days(pd.Series([s]))[0] if s is not None else -np.inf
     hi = to_days(pd.Series([e]))[0] if e is not None else np.inf
     return (float(lo) if np.isfinite(lo) else -np.inf, float(hi) if np.isfinite(hi) else np.inf)
-
-
-def task_replicates(
-    b: Bench,
-    measure: str,
-    start: float,
-    end: float,
-    censoring: Censoring,
-    tm: TaskMatrix,
-    weights: np.ndarray,
-) -> TaskReplicates:
-    """Per-replicate (sum, weight) of one own-run benchmark's evidence under task resampling:
-    each replicate redraws the tasks (the same draw for every model), recomputes every
-    model's score, the frontiers and the benchmark's evidence."""
-    boot = tm.boot_scores(weights)  # (n_boot, n_models)
-    col = {m: i for i, m in enumerate(tm.models)}
-    ci = [col[m] for m in b.closed.models]
-    oi = [col[m] for m in b.open.models]
-    n_boot = weights.shape[0]
-    s, w = np.full(n_boot, np.nan), np.full(n_boot, np.nan)
-    for r in range(n_boot):
-        rb = Bench(
-            b.name,
-            b.kind,
-            b.scale,
-            b.closed.with_scores(boot[r, ci]),
-            b.open.with_scores(boot[r, oi]),
-        )
-        ev = evidence(rb, measure, start, end, censoring)
-        if ev is not None and ev.exact:
-            s[r], w[r] = ev.sums
-    return s, w
 
 
 def understatement(
