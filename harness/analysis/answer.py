@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.analysis._common import without_canaries
+from harness.analysis._common import analysis_frame, without_canaries
 from harness.analysis.censor import EXACT, LOWER, UPPER, LagData, lag_data
 from harness.analysis.coverage import CoverageBias, coverage_bias, coverage_table
 from harness.analysis.crosscheck import crosscheck_table, published_figures
@@ -98,6 +98,7 @@ def prepare(
 
     Raises UserError naming --benchmarks for a name the data do not have.
     """
+    samples = analysis_frame(samples)  # the columns read, text as categoricals (speed)
     clean = without_canaries(samples)
     mapping = load_kind_mapping(spec.mapping) if spec.mapping else None
     mapped = apply_mapping(clean, mapping)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -154,10 +155,7 @@ def model_scores(
     counts = grouped["status"].value_counts().unstack(fill_value=0)
     is_agg = (df["sample_id"] == AGGREGATE_ID).groupby([df[k] for k in keys], dropna=False).all()
     sc = scored_rows(df)
-    per_task = {
-        k: g.groupby("sample_id")["score"].mean().to_numpy(dtype=float)
-        for k, g in sc[sc["sample_id"] != AGGREGATE_ID].groupby(keys, dropna=False)
-    }
+    per_task = task_scores(sc, keys)
     agg_rows = sc[sc["sample_id"] == AGGREGATE_ID]
     top = agg_rows.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
     extras = top["extra"] if "extra" in top else pd.Series([None] * len(top), index=top.index)
@@ -171,6 +169,7 @@ def model_scores(
     }
     agg_of = dict(zip(is_agg.index, is_agg.to_numpy(), strict=True))
     baselines = dict(null_baselines or {})
+    draws = BootstrapDraws(rng, n_boot)
     out = []
     meta = meta.reset_index()
     for m in meta.to_dict("records"):
@@ -195,8 +194,7 @@ def model_scores(
                 status, reason = "insufficient", f"{n_samples} scored samples (< {min_samples})"
             else:
                 score = float(tasks.mean())
-                w = cluster_weights(rng, tasks.size, n_boot)
-                ci_lo, ci_hi = percentile_ci(w @ tasks / tasks.size, level)
+                ci_lo, ci_hi = percentile_ci(draws.means(tasks), level)
         model, suite, version = key
         out.append(
             {
@@ -227,7 +225,7 @@ def model_scores(
     table = pd.DataFrame(out, columns=cols)
     # a time horizon in minutes is not a 0-1 score: the import says so (extra.unit), or,
     # for files without it, a benchmark whose scores exceed 1
-    minutes = set(df.loc[df["extra"].map(_is_minutes), "benchmark"]) if "extra" in df else set()
+    minutes = set(df.loc[minutes_rows(df), "benchmark"]) if "extra" in df else set()
     by_bench = table.groupby("benchmark")["score"].max()
     minutes |= set(by_bench[by_bench > 1.0 + 1e-9].index)
     table.loc[table["benchmark"].isin(minutes), "unit"] = "minutes"
@@ -238,11 +236,92 @@ def _is_minutes(extra: object) -> bool:
     return isinstance(extra, str) and '"unit": "minutes"' in extra
 
 
+def minutes_rows(df: pd.DataFrame) -> pd.Series:
+    """Rows whose import says the score is a time horizon in minutes (each distinct `extra`
+    text is read once, not once per row)."""
+    extra = df["extra"]
+    hits = [e for e in pd.unique(extra.dropna()) if _is_minutes(e)]
+    return extra.isin(hits) if hits else pd.Series(False, index=df.index)
+
+
+def task_scores(rows: pd.DataFrame, keys: list[str]) -> dict[tuple[object, ...], np.ndarray]:
+    """Per group of `keys`: each task's mean score over its epochs (sample ids in order),
+    from scored rows; imported aggregates left out. One grouping over all rows rather than
+    one per group (a million rows hold few groups but many tasks)."""
+    own = rows[(rows["sample_id"] != AGGREGATE_ID) & rows["sample_id"].notna()]
+    if own.empty:
+        return {}
+    means = own.groupby([*keys, "sample_id"], sort=True, dropna=False, observed=True)["score"]
+    per = means.mean()
+    index = per.index
+    assert isinstance(index, pd.MultiIndex)
+    codes = np.column_stack([index.codes[i] for i in range(len(keys))])
+    starts = np.flatnonzero(np.r_[True, (codes[1:] != codes[:-1]).any(axis=1)])
+    ends = np.r_[starts[1:], len(per)]
+    values = per.to_numpy(dtype=float)
+    out: dict[tuple[object, ...], np.ndarray] = {}
+    for a, b in zip(starts, ends, strict=True):
+        key = tuple(
+            index.levels[i][codes[a, i]] if codes[a, i] >= 0 else np.nan for i in range(len(keys))
+        )
+        out[key] = values[a:b]
+    return out
+
+
+class BootstrapDraws:
+    """Cluster-bootstrap draws shared by every group with the same number of clusters (a
+    million rows hold a few task counts many times over): each group's replicate means
+    under the same weights. Marginally each group's bootstrap is unchanged; the cache is
+    bounded, past which draws are made afresh."""
+
+    MAX_CELLS = 10_000_000  # weights kept at most (80 MB)
+
+    def __init__(self, rng: np.random.Generator, n_boot: int) -> None:
+        self.rng, self.n_boot = rng, n_boot
+        self._weights: dict[int, np.ndarray] = {}
+
+    def weights(self, n: int) -> np.ndarray:
+        w = self._weights.get(n)
+        if w is None:
+            w = cluster_weights(self.rng, n, self.n_boot)
+            held = sum(x.size for x in self._weights.values())
+            if held + w.size <= self.MAX_CELLS:
+                self._weights[n] = w
+        return w
+
+    def means(self, values: np.ndarray) -> np.ndarray:
+        """(n_boot,) bootstrap means of `values` (one per cluster)."""
+        return self.weights(values.size) @ values / values.size
+
+
 def own_task_matrices(samples: pd.DataFrame, scores: pd.DataFrame) -> dict[str, TaskMatrix]:
-    """Task matrices for benchmarks gapbench ran itself (not imported aggregates)."""
+    """Task matrices for benchmarks gapbench ran itself (not imported aggregates), of the
+    models whose score is "ok" on them."""
     if samples.empty or scores.empty:
         return {}
     ok = scores.loc[scores["status"] == "ok", ["model_id", "benchmark"]]
-    sc = scored_rows(with_benchmark(samples))
-    sc = sc[sc["sample_id"] != AGGREGATE_ID].merge(ok, on=["model_id", "benchmark"])
-    return {str(name): task_matrix(g) for name, g in sc.groupby("benchmark")}
+    wanted = {(str(m), str(b)) for m, b in ok.itertuples(index=False)}
+    cols = ["model_id", "sample_id", "status", "score"]
+    # benchmark names from every row (a version seen only in errors still splits a suite)
+    df = samples[cols].assign(benchmark=benchmark_names(samples))
+    sc = scored_rows(df)
+    sc = sc[(sc["sample_id"] != AGGREGATE_ID) & sc["sample_id"].notna()]
+    if sc.empty:
+        return {}
+    per = sc.groupby(["benchmark", "model_id", "sample_id"], observed=True)["score"].mean()
+    out: dict[str, TaskMatrix] = {}
+    for name, part in per.groupby(level="benchmark", sort=True):
+        part = part.droplevel("benchmark")
+        models = part.index.get_level_values("model_id").astype(object)
+        keep = models.isin([m for m, b in wanted if b == name])
+        if not keep.any():
+            continue
+        part = part[keep]
+        part.index = cast(pd.MultiIndex, part.index).remove_unused_levels()
+        table = part.unstack("sample_id").sort_index().sort_index(axis=1)
+        out[str(name)] = TaskMatrix(
+            models=tuple(str(m) for m in table.index),
+            tasks=tuple(str(t) for t in table.columns),
+            values=table.to_numpy(dtype=float),
+        )
+    return out
