@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from harness.api.workspace import Workspace, workspace
 from harness.errors import GapbenchError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas: imported where a frame is made (not at `import harness.api`)
+    import pandas as pd
+
     from harness.sweep.execute import SweepOutcome
     from harness.sweep.plan import Plan
 
@@ -87,6 +87,8 @@ def run_table(
     null_baselines: dict[str, float] | None = None,
 ) -> pd.DataFrame:
     """RUN_COLUMNS from sample rows; statuses: run_id -> (status, message) when known."""
+    import pandas as pd
+
     from harness.analysis.scores import model_scores
 
     statuses = statuses or {}
@@ -129,6 +131,8 @@ def _null_baselines(ws: Workspace) -> dict[str, float]:
 
 
 def _stored_statuses(ws: Workspace, run_ids: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    import pandas as pd
+
     wanted = set(run_ids)
     try:
         runs = ws.store.runs()
@@ -143,6 +147,8 @@ def _stored_statuses(ws: Workspace, run_ids: Iterable[str]) -> dict[str, tuple[s
 
 def results_of_plan(ws: Workspace, plan: Plan, outcome: SweepOutcome | None) -> Results:
     """The stored rows of every sample the plan covers (run now or stored before)."""
+    import pandas as pd
+
     keys: set[str] = set()
     for run in plan.runs:
         keys.update(run.keys)

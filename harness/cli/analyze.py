@@ -2,7 +2,7 @@
 
 The method options (--since ... --ci) are shared with `gapbench report`: `add_spec_arguments`
 adds them to a parser and `spec_from_args` turns them into an AnalysisSpec (one line naming
-the option and exit 2 on a bad value).
+the option and exit 2 on a bad value); both live in the light cli/spec_options.py.
 """
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from harness.analysis.spec import AVERAGINGS, CENSORINGS, PRIMARY, AnalysisSpec, spec_from_options
 from harness.cli._common import console, ws
+from harness.cli.spec_options import add_spec_arguments, spec_from_args
+
+# Nothing heavy at module level: every gapbench command builds this parser; harness.analysis
+# is imported when `analyze` runs (issue 14, fast start).
 
 SCORE_VIEW = [
     "model_id",
@@ -44,74 +47,6 @@ COVERAGE_VIEW = [
     "dropped",
     "note",
 ]
-
-
-def add_spec_arguments(p: argparse.ArgumentParser) -> None:
-    """The method choices of docs/methods.md as options; defaults are the primary spec."""
-    g = p.add_argument_group(
-        "method choices (recorded with the result; defaults: the primary specification)"
-    )
-    g.add_argument(
-        "--since",
-        metavar="DATE",
-        help=f"window start on the open crossing date, YYYY-MM-DD (default {PRIMARY.since}; "
-        "'' for none)",
-    )
-    g.add_argument("--until", metavar="DATE", help="window end, YYYY-MM-DD (default: none)")
-    g.add_argument(
-        "--censoring",
-        choices=CENSORINGS,
-        help="first-model crossings and unreached thresholds: both = drop first-model "
-        "crossings of either side, closed|open = drop that side's, none = keep them as "
-        "exact, bounds = keep them as one-sided bounds with a censored-data fit "
-        f"(default {PRIMARY.censoring})",
-    )
-    g.add_argument("--benchmarks", metavar="A,B,...", help="only these benchmarks (default: all)")
-    g.add_argument(
-        "--mapping",
-        metavar="FILE",
-        help="YAML kind mapping (benchmark: standard|agentic|exclude) applied without "
-        "re-importing (default: the stored kinds)",
-    )
-    g.add_argument(
-        "--averaging",
-        choices=AVERAGINGS,
-        help="benchmark = each benchmark one unit; pooled = every datapoint one unit "
-        f"(default {PRIMARY.averaging})",
-    )
-    g.add_argument(
-        "--replicates",
-        type=str,
-        metavar="N",
-        help=f"bootstrap replicates of D (default {PRIMARY.replicates})",
-    )
-    g.add_argument(
-        "--curve-replicates",
-        type=str,
-        metavar="N",
-        help="bootstrap replicates per specification on the sensitivity curve "
-        f"(default {PRIMARY.curve_replicates})",
-    )
-    g.add_argument("--seed", type=str, metavar="S", help=f"random seed (default {PRIMARY.seed})")
-    g.add_argument(
-        "--ci", type=str, metavar="LEVEL", help=f"confidence level (default {PRIMARY.ci})"
-    )
-
-
-def spec_from_args(args: argparse.Namespace) -> AnalysisSpec:
-    """The AnalysisSpec of parsed options (UserError naming the option on a bad value)."""
-    return spec_from_options(
-        since=args.since,
-        until=args.until,
-        censoring=args.censoring,
-        benchmarks=args.benchmarks,
-        mapping=args.mapping,
-        averaging=args.averaging,
-        replicates=args.replicates,
-        curve_replicates=args.curve_replicates,
-        seed=args.seed,
-        ci=args.ci,
-    )
 
 
 def _show(title: str, df: object, max_rows: int) -> None:

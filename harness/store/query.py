@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from harness.errors import UserError
 from harness.store.store import Store
+
+if TYPE_CHECKING:  # pandas is imported where a DataFrame is made (every CLI start imports
+    import pandas as pd  # this module; issue 14, fast start)
 
 SUMMARY_COLUMNS = [
     "sweep_id", "model_id", "access", "suite", "kind", "source",
@@ -47,6 +49,8 @@ def summary(store: Store) -> pd.DataFrame:
     wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row of
     the group has a known cost.
     """
+    import pandas as pd
+
     df = store.query(_SUMMARY_SQL).to_pandas()
     if df.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in SUMMARY_COLUMNS})

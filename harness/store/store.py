@@ -14,10 +14,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import duckdb
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -48,13 +47,21 @@ from harness.store.writes import (
     write_time,
 )
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 OnBad = Literal["raise", "skip"]
 Replace = Literal["none", "errors", "all"]
 T = TypeVar("T")
 
+
 # Nullable pandas dtypes for integers and booleans, so a column's dtype does not depend on
 # whether this particular read happened to contain a null.
-_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}
+def _pandas_type(arrow_type: pa.DataType) -> Any:
+    import pandas as pd  # here: planning and writing need no pandas (0.2 s; issue 14)
+
+    return {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype()}.get(arrow_type)
+
 
 _warned: set[str] = set()  # files already warned about in this process (one line each)
 
@@ -356,7 +363,7 @@ class Store:
         tbl = self.query(sql, params, on_bad, suites)
         schema = SCHEMAS[table]
         tbl = tbl.select(schema.names).cast(schema)
-        return tbl.to_pandas(date_as_object=False, types_mapper=_PANDAS_TYPES.get)
+        return tbl.to_pandas(date_as_object=False, types_mapper=_pandas_type)
 
     def samples(
         self,

@@ -28,8 +28,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from harness._types import RunRecord
 from harness.errors import GapbenchError
 from harness.exitcodes import LOCKED
@@ -134,19 +132,13 @@ def is_running(results_dir: Path, sweep_name: str) -> bool:
 
 def _open_attempts(store: Store) -> list[dict[str, Any]]:
     """The current record of every run whose current attempt says "running"."""
-    runs = store.runs()
-    runs = runs[runs["status"] == "running"]
-    return [
-        {k: (None if pd.isna(v) else v) for k, v in row.items()}
-        for row in runs.astype(object).to_dict("records")
-    ]
+    # Arrow rows, not a DataFrame: this runs at every start, and pandas alone takes 0.2 s to
+    # import (issue 14, fast start).
+    return store.query("SELECT * FROM runs WHERE status = 'running'").to_pylist()
 
 
 def _record(row: dict[str, Any], finished: datetime) -> RunRecord:
     fields = {k: row[k] for k in RunRecord.__dataclass_fields__ if k in row}
-    for k, v in fields.items():
-        if isinstance(v, pd.Timestamp):
-            fields[k] = v.to_pydatetime()
     record = RunRecord(**fields)
     return replace(record, status="interrupted", message=INTERRUPTED_MESSAGE, finished_at=finished)
 
