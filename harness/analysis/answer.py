@@ -51,7 +51,7 @@ from harness.analysis.tables import (
     empty,
 )
 from harness.analysis.understatement import understatement
-from harness.analysis.wording import verdict_sentence
+from harness.analysis.wording import VERDICT_HEADS, verdict_sentence
 from harness.errors import UserError
 
 JSON_KEYS = (
@@ -140,6 +140,12 @@ class Answer:
     substitutes: pd.DataFrame | None = None  # SUBSTITUTE_COLUMNS
     substitute_timeline: pd.DataFrame | None = None  # SUBSTITUTE_TIMELINE_COLUMNS
     data: dict[str, object] | None = None
+
+    @property
+    def head(self) -> str:
+        """The verdict sentence alone ("Inconclusive: the data do not show ..."), the opening
+        of `sentence` (for a headline; the rest of `sentence` carries D and the cautions)."""
+        return VERDICT_HEADS[self.verdict]
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {

@@ -97,10 +97,10 @@ def _int(v: Any) -> int | None:
     return None if f is None else int(f)
 
 
-def split_sentence(sentence: str) -> tuple[str, str]:
-    """(the verdict sentence, the rest): analysis's sentence opens with the verdict."""
-    head, sep, rest = sentence.partition(". ")
-    return (head + "." if sep else head), rest.strip()
+def split_sentence(answer: Answer) -> tuple[str, str]:
+    """(the verdict sentence, the rest): analysis's sentence opens with `Answer.head`."""
+    head = answer.head
+    return head, answer.sentence.removeprefix(head).strip()
 
 
 def not_computed(headline: tuple[str, ...]) -> AnswerView:
@@ -132,7 +132,7 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
         return not_computed(headline)
     primary: Mapping[str, Any] = answer.primary or {}
     summary: Mapping[str, Any] = answer.summary or {}
-    head, detail = split_sentence(answer.sentence)
+    head, detail = split_sentence(answer)
     n = int(summary.get("n_specs") or 0)
     share = summary.get("share_d_positive")
     excl = summary.get("share_ci_excludes_zero")

@@ -16,6 +16,7 @@ from harness.analysis.answer import JSON_KEYS, answer, prepare, run_tests
 from harness.analysis.coverage import coverage_bias, coverage_table
 from harness.analysis.curve import days, verdict
 from harness.analysis.spec import PRIMARY, AnalysisSpec
+from harness.analysis.substitute import substitutes, substitutes_by_kind
 from harness.errors import UserError
 from tests.analysis import synth
 
@@ -119,6 +120,9 @@ def test_curve_covers_every_dimension_and_carries_the_primary(small_answer):
     assert prim["d"] == a.primary["d"] and prim["ci_low"] == a.primary["ci_low"]
     # planted +3 months on every agentic benchmark, even coverage: supported, and said so
     assert a.verdict == "supported" and a.sentence.startswith("Supported: ")
+    # the verdict sentence alone, for a headline; the sentence goes on with D
+    assert a.head == "Supported: standard benchmarks understate the agentic gap."
+    assert a.sentence.startswith(a.head + " Under the primary specification")
     assert a.summary["share_d_positive"] >= 0.8
     assert a.summary["n_specs"] == len(ok)
 
@@ -222,3 +226,30 @@ def test_substitute_finder():
         answer(df, FAST, substitute="Y")
     only = answer(df, FAST, substitute="X", substitute_kind="agentic").substitutes
     assert only is not None and set(only["kind"]) == {"agentic"}
+    # report-wide: every closed model, per kind
+    by_kind = substitutes_by_kind(prepare(df, FAST).benches).set_index(["closed_model", "kind"])
+    assert list(by_kind.index) == [("C2", "standard"), ("X", "agentic"), ("X", "standard")]
+    c2 = by_kind.loc[("C2", "standard")]
+    assert c2["matched_by"] == "O1" and c2["status"] == "matched on every benchmark"
+    assert c2["months_after_release"] == pytest.approx(5.0, abs=0.05)
+    assert by_kind.loc[("X", "standard"), "matched_by"] == "O2"
+    assert by_kind.loc[("X", "agentic"), "status"] == "not yet (0 of 1 benchmarks matched)"
+
+
+def test_substitutes_by_kind_are_the_kind_rows_of_each_closed_models_finder(rng):
+    df = synth.gap_benchmarks(rng, n_per_kind=4, lag_agentic=6.0, lag_standard=3.0, spread=2.0)
+    bench_list = prepare(df, FAST).benches
+    table = substitutes_by_kind(bench_list)
+    closed = sorted({m for b in bench_list for m in b.closed.models})
+    rows = [substitutes(bench_list, m)[0] for m in closed]
+    want = pd.concat([r[r["unit"] == ""] for r in rows], ignore_index=True)
+    assert len(table) == len(want) > 8
+    assert set(table["status"]) >= {"matched on every benchmark"}
+    for got, exp in zip(table.to_dict("records"), want.to_dict("records"), strict=True):
+        for col in ("closed_model", "kind", "closed_release", "matched_by", "matched_on", "status"):
+            assert (got[col] or None) == (exp[col] or None) or (
+                pd.isna(got[col]) and pd.isna(exp[col])
+            ), (col, got, exp)
+        assert got["months_after_release"] == pytest.approx(
+            exp["months_after_release"], nan_ok=True
+        )
