@@ -29,6 +29,7 @@ from harness.analysis.lag import catchup_table, lag_table
 from harness.analysis.passk import passk
 from harness.analysis.scores import own_task_matrices
 from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
+from harness.analysis.substitute import substitutes_by_kind
 from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
 from harness.analysis.trend import kind_trend
 from harness.analysis.understatement import Window, window_label
@@ -207,6 +208,7 @@ def build_report_tables(
         trend=kind_trend(bench_list, lags, no_points=no_points),
         drift=drift_table(samples),
         published_horizons=horizon_scores(bench_list),
+        substitutes_by_kind=substitutes_by_kind(bench_list),
         generated_at=datetime.now(UTC),
         title=title,
         answer=ans,

@@ -13,7 +13,12 @@ import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, to_days
 from harness.analysis.frontier import Bench
-from harness.analysis.tables import SUBSTITUTE_COLUMNS, SUBSTITUTE_TIMELINE_COLUMNS, empty
+from harness.analysis.tables import (
+    SUBSTITUTE_COLUMNS,
+    SUBSTITUTE_KIND_COLUMNS,
+    SUBSTITUTE_TIMELINE_COLUMNS,
+    empty,
+)
 from harness.errors import UserError
 
 
@@ -117,6 +122,57 @@ def substitutes(
         else empty(SUBSTITUTE_TIMELINE_COLUMNS)
     )
     return summary, tl
+
+
+def substitutes_by_kind(bench_list: list[Bench]) -> pd.DataFrame:
+    """Every closed model's substitute per kind (SUBSTITUTE_KIND_COLUMNS), by model then
+    kind: the kind rows `substitutes(bench_list, model)` gives, for every closed model with a
+    dated score, in one pass over the benchmarks. `benchmarks` counts the kind's benchmarks
+    the closed model has a score on."""
+    # (model, kind) -> per benchmark: (closed release, first open match day or NaN, by whom)
+    seen: dict[tuple[str, str], list[tuple[float, float, str | None]]] = {}
+    for b in sorted(bench_list, key=lambda x: (x.kind, x.name)):
+        best = b.open.best
+        first: dict[str, int] = {}
+        for i, m in enumerate(b.closed.models):
+            first.setdefault(m, i)
+        idx = np.array(list(first.values()), dtype=int)
+        hit = np.searchsorted(best, b.closed.scores[idx] - 1e-12, side="left")
+        for m, i, j in zip(first, idx, hit, strict=True):
+            matched = j < best.size
+            seen.setdefault((m, b.kind), []).append(
+                (
+                    float(b.closed.days[i]),
+                    float(b.open.days[j]) if matched else np.nan,
+                    b.open.models[j] if matched else None,
+                )
+            )
+    rows = []
+    for (model, kind), marks in sorted(seen.items()):
+        released = min(r for r, _, _ in marks)
+        n_matched = sum(by is not None for _, _, by in marks)
+        row: dict[str, object] = {
+            "closed_model": model,
+            "kind": kind,
+            "benchmarks": len(marks),
+            "closed_release": from_days(released),
+            "matched_by": None,
+            "matched_on": None,
+            "months_after_release": np.nan,
+            "status": f"not yet ({n_matched} of {len(marks)} benchmarks matched)",
+        }
+        if n_matched == len(marks):
+            _, day, by = max(marks, key=lambda r: str(from_days(r[1])))  # the last match
+            row.update(
+                matched_by=by,
+                matched_on=from_days(day),
+                months_after_release=(day - released) / DAYS_PER_MONTH,
+                status="matched on every benchmark",
+            )
+        rows.append(row)
+    if not rows:
+        return empty(SUBSTITUTE_KIND_COLUMNS)
+    return pd.DataFrame(rows, columns=SUBSTITUTE_KIND_COLUMNS)
 
 
 def _kind_row(model: str, kind: str, rows: list[dict[str, object]]) -> dict[str, object]:

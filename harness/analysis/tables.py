@@ -222,6 +222,17 @@ SUBSTITUTE_COLUMNS = [
     "months_after_release",
     "status",
 ]
+# every closed model's substitute per kind (the kind rows of `substitutes`, report-wide)
+SUBSTITUTE_KIND_COLUMNS = [
+    "closed_model",
+    "kind",
+    "benchmarks",
+    "closed_release",
+    "matched_by",
+    "matched_on",
+    "months_after_release",
+    "status",
+]
 SUBSTITUTE_TIMELINE_COLUMNS = [
     "closed_model",
     "benchmark",
@@ -267,6 +278,9 @@ class ReportTables:
     trend: pd.DataFrame = field(default_factory=lambda: empty(TREND_COLUMNS))
     drift: pd.DataFrame = field(default_factory=lambda: empty(DRIFT_COLUMNS))
     published_horizons: pd.DataFrame = field(default_factory=lambda: empty(HORIZON_SCORE_COLUMNS))
+    substitutes_by_kind: pd.DataFrame = field(
+        default_factory=lambda: empty(SUBSTITUTE_KIND_COLUMNS)
+    )
     generated_at: datetime | None = None
     title: str = "gapbench report"
     # the answer under a specification (verdict, primary D, sensitivity, coverage, ...):

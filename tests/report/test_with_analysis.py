@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from harness.analysis import AnalysisSpec, build_report_tables, headline
@@ -46,9 +47,19 @@ def test_render_real_analysis_tables(tmp_path: Path) -> None:
     assert "Showing the first 200 of" in index.text
     assert "nan" not in index.text.lower().replace("nano", "")
     assert tables.answer is not None  # the answer comes first, in analysis's own words
-    head, rest = tables.answer.sentence.split(". ", 1)
+    head = tables.answer.head
+    rest = tables.answer.sentence.removeprefix(head)
     text = " ".join(index.text.split())
-    assert f"{head}." in text and " ".join(rest.split()) in text
+    assert head in text and " ".join(rest.split()) in text
+    # every closed model's substitute per kind: the first rows on the index, all in data/
+    subs = tables.substitutes_by_kind
+    shown = index.table("Every closed model")
+    assert len(subs) > 0 and len(shown.rows) == min(len(subs), 50)
+    if len(subs) > 50:
+        assert f"Showing the first 50 of {len(subs)} closed model and kind rows" in text
+    first = subs.iloc[0]
+    assert shown.rows[0][:3] == [first["closed_model"], first["kind"], str(first["benchmarks"])]
+    assert len(pd.read_csv(site / "data" / "substitutes_by_kind.csv")) == len(subs)
     # horizons fitted on the ladder suite appear on its page
     ladder = read(site / "suites" / "ladder_agentic.html")
     assert {r[0] for r in ladder.table("50% horizon").rows} == {"C", "O"}
