@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
 from pydantic import ValidationError
 
 from harness._loading import validation_to_config_error
@@ -26,6 +25,8 @@ from harness.sweep.plan import Plan, plan_sweep
 from harness.sweep.spec import SweepSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from harness.sweep.execute import Reporter, SweepOutcome
 
 SweepRef = str | Path | SweepSpec
@@ -52,6 +53,7 @@ def plan(
     dry_run: bool = False,
     results_dir: str | Path | None = None,
     source: Path | None = None,
+    use_cache: bool = True,
 ) -> Plan:
     """What a sweep would run: per run, the samples planned, already stored and to do.
 
@@ -60,6 +62,9 @@ def plan(
     retry_errors: stored errored samples are planned again. dry_run: endpoint problems become
     skipped lines instead of errors (nothing is spent either way: planning never calls a model).
     source: what names a SweepSpec in error messages (default "sweep '<name>'").
+    use_cache: False reads no stored answer when executed (neither the rows cache nor the
+    call cache; `gapbench run --no-cache`); True copies a missing sample's finished row from
+    the rows cache when a run with the same run key stored it (README: Results).
     """
     ws = _ws(ws, results_dir)
     sweep, path = load_sweep_ref(sweep_ref, ws)
@@ -67,22 +72,33 @@ def plan(
         path = source
     sweep = sweep.with_options(smoke=smoke, limit=limit, epochs=epochs)
     return plan_sweep(
-        sweep, path, ws.registry, ws.suites, ws.store, retry_errors=retry_errors, dry_run=dry_run
+        sweep,
+        path,
+        ws.registry,
+        ws.suites,
+        ws.store,
+        retry_errors=retry_errors,
+        dry_run=dry_run,
+        cache_dir=ws.settings.cache_dir,
+        use_cache=use_cache,
     )
 
 
 def plan_warnings(the_plan: Plan) -> list[str]:
     """Lines to show before a run starts: a user's own stock llama-cpp-python server used for
     agentic suites (it ignores max_tokens inside tool calls; `gapbench serve` is the fix)."""
-    from harness.sweep.preflight import stock_llama_cpp_warning
-
     out: list[str] = []
     seen: set[str] = set()
     for run in the_plan.runs:
         dep = run.deployment
         if run.suite.kind != "agentic" or dep.managed or dep.id in seen:
             continue
+        if not run.needs_engine:  # nothing will be sent to it: no request either
+            continue
         seen.add(dep.id)
+        # imported here: httpx and the serve layer, for a deployment that will be asked
+        from harness.sweep.preflight import stock_llama_cpp_warning
+
         line = stock_llama_cpp_warning(run.card, dep)
         if line:
             out.append(line)
@@ -104,6 +120,7 @@ def run_sweep(
     address: str | None = None,
     workers: int | None = None,
     lock_wait_s: float = 0.0,
+    use_cache: bool = True,
 ) -> SweepOutcome:
     """Plan and execute a sweep; returns the executor's SweepOutcome (see `run` for Results).
 
@@ -112,6 +129,7 @@ def run_sweep(
     executor: "local" worker processes (workers, default the number of cores) or "ray"
     (address of a cluster, default a local one). lock_wait_s: how long to wait for another
     process running the same sweep on the same results folder (default: raise at once).
+    use_cache: False reads no stored answer (rows cache, call cache); see `plan`.
     """
     from harness.sweep.execute import execute
 
@@ -119,7 +137,13 @@ def run_sweep(
         budget_usd = SweepSpec.check("budget_usd", budget_usd)
     ws = _ws(ws, results_dir)
     the_plan = plan(
-        sweep_ref, ws=ws, smoke=smoke, limit=limit, epochs=epochs, retry_errors=retry_errors
+        sweep_ref,
+        ws=ws,
+        smoke=smoke,
+        limit=limit,
+        epochs=epochs,
+        retry_errors=retry_errors,
+        use_cache=use_cache,
     )
     for line in plan_warnings(the_plan):
         warnings.warn(line, GapbenchWarning, stacklevel=2)

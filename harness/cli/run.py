@@ -57,6 +57,9 @@ def print_plan(plan: Plan, *, budget: float | None = None, warnings: Sequence[st
     n_retry = sum(getattr(r, "n_retry", 0) for r in plan.runs)
     kept = sum(getattr(r, "n_stored_error", 0) for r in plan.runs)
     total = f"{plan.n_todo} samples to run"
+    n_cached = getattr(plan, "n_cached", 0)
+    if n_cached:
+        total += f" ({n_cached} copied from the rows cache, not run; --no-cache runs them)"
     if n_retry:
         total += f", of which {n_retry} errored before and retried (--retry-errors)"
     if kept:
@@ -170,6 +173,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         epochs=getattr(args, "epochs", None),
         retry_errors=bool(getattr(args, "retry_errors", False)),
         dry_run=dry_run,
+        use_cache=not getattr(args, "no_cache", False),
     )
     warnings = api.plan_warnings(plan)
     if dry_run:
@@ -287,7 +291,11 @@ RUN_EPILOG = epilog(
     "gapbench run --model http://127.0.0.1:8080/v1 --api-model my-model --access open \\",
     "             --release-date 2025-04-05 --suite ladder_agentic --limit 6",
     "gapbench run frontier --retry-errors             # errored samples run again",
+    "gapbench run frontier --no-cache                 # no stored answer read: all run again",
     notes=(
+        "A sample already stored in the results folder never runs again. One missing here\n"
+        "that an identical run (same model, deployment, suite, engine) finished elsewhere is\n"
+        "copied from the cache (GAPBENCH_CACHE_DIR/rows) instead of run; --no-cache runs it.\n"
         "--limit, --epochs and --budget are checked before anything is read or planned, with\n"
         "the same bounds as the sweep file's fields. --dry-run always prints the plan (exit 0):\n"
         "models that would be skipped (an unset API key, an unreachable endpoint) are SKIP\n"
@@ -353,6 +361,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--retry-errors",
         action="store_true",
         help="run stored errored samples again (the newest attempt wins)",
+    )
+    r.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="read no stored answer: samples missing here run through the engine and every "
+        "model call goes upstream (new answers are still cached)",
     )
     r.add_argument(
         "--dry-run",

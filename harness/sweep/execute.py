@@ -18,6 +18,9 @@
   starting and lets those in flight finish (they are paid for already).
 - `executor="ray"`: the same units run as Ray tasks (ray_executor.py), each reaching its
   deployment on the worker that runs it.
+- Nothing to do, nothing started: a run with no todo starts no proxy, server or engine. A
+  todo sample the rows cache holds (rows_cache.py: the same run key, finished elsewhere) is
+  copied from it instead of run; the finished rows of runs that ran are kept there after.
 """
 
 from __future__ import annotations
@@ -32,10 +35,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from harness import __version__
 from harness._types import RunRecord, RunStatus, SampleRecord
 from harness.config import Settings
-from harness.errors import GapbenchError
+from harness.errors import GapbenchError, StoreError
 from harness.runners.base import UserSimulator
 from harness.serve.proxy import Ledger, RequestPath
 from harness.serve.proxy.ledger import Usage, call_cost
@@ -45,7 +51,8 @@ from harness.sweep.coordinator import Coordinator, StopFlags
 from harness.sweep.lock import close_interrupted, sweep_lock
 from harness.sweep.outcome import RunOutcome, SweepOutcome, final_status
 from harness.sweep.plan import Plan, PlannedRun, refresh
-from harness.sweep.units import Unit, UnitResult, shard_count, split
+from harness.sweep.rows_cache import RowsCache, rows_root
+from harness.sweep.units import Unit, UnitResult, run_raw_dir, shard_count, split
 from harness.sweep.writer import DEFAULT_BATCH
 
 Executor = Literal["local", "ray"]
@@ -80,15 +87,62 @@ class Backend(Protocol):
     def stop(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """The counts a run record carries, of the rows this command stored for the run."""
+
+    n_scored: int = 0
+    n_error: int = 0
+    n_limit: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float | None = None
+
+    @classmethod
+    def of_records(cls, rows: list[SampleRecord]) -> _Tally:
+        costs = [r.cost_usd for r in rows if r.cost_usd is not None]
+        return cls(
+            n_scored=sum(r.status == "scored" for r in rows),
+            n_error=sum(r.status == "error" for r in rows),
+            n_limit=sum(r.status == "limit" for r in rows),
+            input_tokens=sum(r.input_tokens or 0 for r in rows),
+            output_tokens=sum(r.output_tokens or 0 for r in rows),
+            cost_usd=sum(costs) if costs else None,
+        )
+
+    @classmethod
+    def of_table(cls, tbl: pa.Table) -> _Tally:
+        statuses = tbl.column("status").to_pylist()
+        costs = [c for c in tbl.column("cost_usd").to_pylist() if c is not None]
+        return cls(
+            n_scored=statuses.count("scored"),
+            n_error=statuses.count("error"),
+            n_limit=statuses.count("limit"),
+            input_tokens=int(pc.sum(tbl.column("input_tokens")).as_py() or 0),
+            output_tokens=int(pc.sum(tbl.column("output_tokens")).as_py() or 0),
+            cost_usd=sum(costs) if costs else None,
+        )
+
+
+def _raw_path(settings: Settings, plan: Plan, run: PlannedRun) -> str | None:
+    """The run's raw folder relative to the results folder (RunRecord.raw_path)."""
+    folder = run_raw_dir(settings.raw_dir, plan.sweep.name, run)
+    try:
+        return folder.relative_to(settings.results_dir).as_posix()
+    except ValueError:  # a raw folder outside the results folder: not linkable from it
+        return None
+
+
 def _run_record(
     run: PlannedRun,
     plan: Plan,
     attempt: str,
     started: datetime,
     status: RunStatus,
-    rows: list[SampleRecord],
+    rows: list[SampleRecord] | _Tally,
     message: str | None = None,
     finished: datetime | None = None,
+    raw_path: str | None = None,
 ) -> RunRecord:
     spec = {
         "sweep": plan.sweep.name,
@@ -100,7 +154,7 @@ def _run_record(
         "user_simulator": plan.user_simulator[1].id if plan.user_simulator else None,
         "retry_errors": plan.retry_errors,
     }
-    costs = [r.cost_usd for r in rows if r.cost_usd is not None]
+    tally = rows if isinstance(rows, _Tally) else _Tally.of_records(rows)
     return RunRecord(
         run_id=run.run_id,
         attempt_id=attempt,
@@ -115,15 +169,16 @@ def _run_record(
         status=status,
         message=message,
         n_planned=run.n_planned,
-        n_scored=sum(r.status == "scored" for r in rows),
-        n_error=sum(r.status == "error" for r in rows),
-        n_limit=sum(r.status == "limit" for r in rows),
-        input_tokens=sum(r.input_tokens or 0 for r in rows),
-        output_tokens=sum(r.output_tokens or 0 for r in rows),
-        cost_usd=sum(costs) if costs else None,
+        n_scored=tally.n_scored,
+        n_error=tally.n_error,
+        n_limit=tally.n_limit,
+        input_tokens=tally.input_tokens,
+        output_tokens=tally.output_tokens,
+        cost_usd=tally.cost_usd,
         started_at=started,
         finished_at=finished,
         harness_version=__version__,
+        raw_path=raw_path,
     )
 
 
@@ -170,6 +225,7 @@ class _Sweep:
                 endpoint=endpoint if reached else None,  # type: ignore[arg-type]
                 user=self.user if reached else None,
                 user_model=None if reached else self.plan.user_simulator,
+                read_cache=self.plan.use_cache,
             )
             for i, todo in enumerate(shards)
         ]
@@ -188,7 +244,8 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
         sw.reporter.run_finished(run, "partial", not_started)
         return RunOutcome(run, "partial", 0, not_started, None, run.n_stored_error, run.n_done)
     sw.reporter.run_started(run)
-    store.append_run(_run_record(run, plan, attempt, started, "running", []))
+    raw = _raw_path(sw.settings, plan, run)
+    store.append_run(_run_record(run, plan, attempt, started, "running", [], raw_path=raw))
     results: list[UnitResult] = []
     try:
         with contextlib.ExitStack() as stack:
@@ -197,7 +254,7 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
 
                 endpoint = stack.enter_context(
                     reach(run.card, dep, sw.settings.raw_dir, sw.settings.cache_dir, sw.ledger,
-                          canary=run.canary, path=sw.request_path)
+                          canary=run.canary, path=sw.request_path, read_cache=plan.use_cache)
                 )  # fmt: skip
                 units = sw.units(run, True, endpoint)
             else:
@@ -207,15 +264,16 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
         rows = sw.coordinator.records.get(run.run_id, [])
         store.append_run(
             _run_record(run, plan, attempt, started, "interrupted", rows, "interrupted",
-                        datetime.now(UTC))
+                        datetime.now(UTC), raw)
         )  # fmt: skip
         raise
     except BaseException as exc:
         rows = sw.coordinator.records.get(run.run_id, [])
         failure = str(exc) if isinstance(exc, GapbenchError) else f"{type(exc).__name__}: {exc}"
         store.append_run(
-            _run_record(run, plan, attempt, started, "failed", rows, failure, datetime.now(UTC))
-        )
+            _run_record(run, plan, attempt, started, "failed", rows, failure, datetime.now(UTC),
+                        raw)
+        )  # fmt: skip
         if not isinstance(exc, GapbenchError):
             raise  # a bug: keep its traceback
         # A server that would not start, ...: this run failed; the others go on.
@@ -237,7 +295,7 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
     if engine_failure:
         sw.reporter.note(f"{run.card.id} x {run.suite.name}: {engine_failure}")
     store.append_run(
-        _run_record(run, plan, attempt, started, status, rows, message, datetime.now(UTC))
+        _run_record(run, plan, attempt, started, status, rows, message, datetime.now(UTC), raw)
     )
     sw.reporter.run_finished(run, status, message)
     costs = [r.cost_usd for r in rows if r.cost_usd is not None]
@@ -268,8 +326,17 @@ def _cached_value(plan: Plan, ledger: Ledger) -> float:
 
 def _add_members(store: Store, plan: Plan) -> None:
     """Every planned key, stored or not, belongs to this sweep (reads by sweep see them all)."""
-    keys = [k for r in plan.runs for k in r.keys]
-    if keys:
+    keys = list(dict.fromkeys(k for r in plan.runs for k in r.keys))
+    if not keys:
+        return
+    # Asked in DuckDB first: on a rerun every key is known, and building the Arrow array that
+    # add_sweep_members compares makes pyarrow import pandas (0.2 s of a 1 s rerun).
+    known = store.query(
+        "SELECT count(DISTINCT sample_key) AS n FROM membership "
+        "WHERE sweep_id = ? AND sample_key IN (SELECT unnest(?))",
+        [plan.sweep.name, keys],
+    )
+    if known.column("n")[0].as_py() < len(keys):
         store.add_sweep_members(plan.sweep.name, keys)
 
 
@@ -297,6 +364,9 @@ def execute(
         closed = close_interrupted(store, plan.sweep.name)
         plan = refresh(plan, store)
         _add_members(store, plan)
+        served = _serve_cached(plan, store)
+        if served:
+            plan = refresh(plan, store)
         outcome = SweepOutcome(plan, interrupted_closed=len(closed))
         for record in closed:
             reporter.note(
@@ -307,20 +377,33 @@ def execute(
         ledger = Ledger()
         done: dict[str, RunOutcome] = {}
         for run in plan.runs:
-            if not run.todo:
-                status, message, n_error, n_stored = final_status(run, 0, 0, None)
-                done[run.run_id] = RunOutcome(
-                    run, status, 0, message or "already complete", None, n_error, n_stored
+            n_served = served[run.run_id][0] if run.run_id in served else 0
+            if n_served:
+                reporter.note(
+                    f"{run.card.id} x {run.suite.name}: {n_served} samples copied from the rows "
+                    f"cache ({plan.rows_cache}); --no-cache runs them again"
                 )
+            if not run.todo:
+                done[run.run_id] = _finished(run, plan, store, settings, served.get(run.run_id))
         todo_runs = [r for r in plan.runs if r.todo]
         if todo_runs:
             _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
                           budget_usd, executor, address, workers)  # fmt: skip
+        for run_id, (n_served, tally) in served.items():
+            partly = done.get(run_id)
+            if partly is not None and not partly.n_served:  # partly copied, partly run
+                partly.n_written += n_served
+                partly.n_served = n_served
+                if tally.cost_usd is not None:
+                    partly.cost_usd = (partly.cost_usd or 0.0) + tally.cost_usd
         outcome.runs = [done[r.run_id] for r in plan.runs if r.run_id in done]
         # Each batch wrote its own small file (crash safety); merge them so that months of
         # nightly runs stay quick to query. Atomic, and safe beside another writer.
         if any(r.n_written for r in outcome.runs):
             store.compact()
+        ran = [r.run for r in outcome.runs if r.n_written > r.n_served and not r.run.canary]
+        if ran:
+            _keep_rows(settings, store, ran, reporter)
         if ledger.calls:
             # Every upstream call with its tokens, cost, snapshot name and outcome (no
             # headers, so no keys): the audit trail behind the run's cost.
@@ -329,9 +412,58 @@ def execute(
         outcome.upstream_calls = ledger.n_upstream_calls
         outcome.cache_hits = ledger.n_cache_hits
         outcome.spent_usd = ledger.spent_usd
-        outcome.cached_value_usd = _cached_value(plan, ledger)
+        # copied rows are answers not paid for either
+        outcome.cached_value_usd = _cached_value(plan, ledger) + sum(
+            t.cost_usd or 0.0 for _, t in served.values()
+        )
         outcome.cost_usd = sum(r.cost_usd or 0.0 for r in outcome.runs)
         return outcome
+
+
+def _serve_cached(plan: Plan, store: Store) -> dict[str, tuple[int, _Tally]]:
+    """Copy what the rows cache holds of each run's missing samples into the results folder;
+    run_id -> (rows copied, their tally)."""
+    if plan.rows_cache is None or not plan.n_todo:
+        return {}
+    cache = RowsCache(plan.rows_cache)
+    out: dict[str, tuple[int, _Tally]] = {}
+    for run in plan.runs:
+        n, rows = cache.serve(run, plan.sweep.name, store)
+        if n:
+            out[run.run_id] = (n, _Tally.of_table(rows))
+    return out
+
+
+def _finished(
+    run: PlannedRun,
+    plan: Plan,
+    store: Store,
+    settings: Settings,
+    served: tuple[int, _Tally] | None,
+) -> RunOutcome:
+    """The outcome of a run with nothing left to run: done before, or copied just now from
+    the rows cache (then it gets a run record too, as if it had run)."""
+    status, message, n_error, n_stored = final_status(run, 0, 0, None)
+    if served is None:
+        return RunOutcome(run, status, 0, message or "already complete", None, n_error, n_stored)
+    n, tally = served
+    message = message or f"{n} samples copied from the rows cache"
+    now = datetime.now(UTC)
+    store.append_run(_run_record(run, plan, uuid.uuid4().hex, now, status, tally, message, now))
+    out = RunOutcome(run, status, n, message, tally.cost_usd, n_error, n_stored)
+    out.n_served = n
+    return out
+
+
+def _keep_rows(
+    settings: Settings, store: Store, runs: list[PlannedRun], reporter: Reporter
+) -> None:
+    """Keep the runs' finished rows in the rows cache; a cache that cannot be written costs
+    a later fresh folder its copy, never this sweep."""
+    try:
+        RowsCache(rows_root(settings.cache_dir)).keep(store, runs)
+    except (StoreError, OSError) as exc:
+        reporter.note(f"rows cache not updated: {exc}")
 
 
 def _execute_runs(
@@ -405,8 +537,9 @@ def _execute_runs(
 
             card, dep = plan.user_simulator
             user_ep = stack.enter_context(
-                reach(card, dep, settings.raw_dir, settings.cache_dir, ledger, path=path)
-            )
+                reach(card, dep, settings.raw_dir, settings.cache_dir, ledger, path=path,
+                      read_cache=plan.use_cache)
+            )  # fmt: skip
             sw.user = UserSimulator(card=card, endpoint=user_ep)
         _drive(sw, groups, done)
 

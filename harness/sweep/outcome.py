@@ -28,6 +28,7 @@ class RunOutcome:
     cost_usd: float | None = None  # cost of the rows written (API prices and local $/hour)
     n_error: int = 0  # errored samples of the run after this command (stored + new)
     n_stored: int = 0  # samples of the run stored after this command
+    n_served: int = 0  # of n_written: rows copied from the rows cache instead of run
 
     @property
     def error_rate(self) -> float | None:
@@ -107,10 +108,18 @@ class SweepOutcome:
                 )
         return lines
 
+    @property
+    def n_served(self) -> int:
+        """Samples copied from the rows cache instead of run (sweep/rows_cache.py)."""
+        return sum(r.n_served for r in self.runs)
+
     def money_line(self) -> str:
         """Money spent apart from the value of answers the cache served (a rerun costs $0)."""
-        return (
+        line = (
             f"model calls: {self.upstream_calls} (cache hits {self.cache_hits}) | "
             f"spent ${self.spent_usd:.4f} | served from cache (not paid) "
             f"${self.cached_value_usd:.4f}"
         )
+        if self.n_served:
+            line += f" | samples copied from the rows cache: {self.n_served}"
+        return line

@@ -7,6 +7,12 @@ error is planned again, and the new attempt wins in every read.
 
 The executor refreshes a plan's todo under the sweep's lock (`refresh`), so a plan made before
 another process finished the same work does not repeat it.
+
+Planning imports no engine and calls no model for work that is done (issue 14, fast start):
+sample ids and engine versions come from harness.runners.suite_ids (data files, package
+metadata, a cache of ids per suite), and only the deployments of runs that will call a model
+are preflighted, after the stored samples (and the rows cache, sweep/rows_cache.py) are
+subtracted. A rerun of a finished sweep is then a few store reads.
 """
 
 from __future__ import annotations
@@ -18,11 +24,10 @@ from pathlib import Path
 from harness._loading import field_path
 from harness.errors import ConfigError, GapbenchError
 from harness.models import Deployment, ModelCard, Registry
-from harness.runners import get_runner
+from harness.runners import suite_ids
 from harness.store import Store
 from harness.store.keys import sample_key, stable_hash
 from harness.suites import SuiteRegistry, SuiteSpec
-from harness.sweep.preflight import preflight
 from harness.sweep.spec import SweepSpec
 
 # Deployment fields that cannot change results (price, client concurrency, timeouts) stay out
@@ -43,6 +48,7 @@ class PlannedRun:
     n_retry: int = 0  # of todo: samples whose stored attempt errored (retry_errors only)
     n_stored_error: int = 0  # stored errored samples NOT planned again (retry_errors off)
     canary: bool = False  # a nightly canary run (harness.nightly): rows marked, cache not read
+    n_cached: int = 0  # of todo: samples the rows cache holds (copied by execute, not run)
 
     @property
     def n_planned(self) -> int:
@@ -57,6 +63,11 @@ class PlannedRun:
     def n_new(self) -> int:
         """Samples never stored before."""
         return len(self.todo) - self.n_retry
+
+    @property
+    def needs_engine(self) -> bool:
+        """Something is left to run after the rows cache has served what it holds."""
+        return len(self.todo) > self.n_cached
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -82,10 +93,20 @@ class Plan:
     skipped: tuple[Skipped, ...]
     user_simulator: tuple[ModelCard, Deployment] | None
     retry_errors: bool = False
+    # Where execute() reads stored rows instead of running (sweep/rows_cache.py); None: it
+    # reads none (`--no-cache`, or a plan made without a cache folder).
+    rows_cache: Path | None = None
+    # False (`--no-cache`): no stored answer is read, neither rows nor calls (new ones are
+    # still stored).
+    use_cache: bool = True
 
     @property
     def n_todo(self) -> int:
         return sum(len(r.todo) for r in self.runs)
+
+    @property
+    def n_cached(self) -> int:
+        return sum(r.n_cached for r in self.runs)
 
     @property
     def n_retry(self) -> int:
@@ -184,15 +205,41 @@ def _todo(
 
 
 def refresh(plan: Plan, store: Store) -> Plan:
-    """The same plan with each run's todo recomputed from what is stored now."""
+    """The same plan with each run's todo recomputed from what is stored now (n_cached: 0;
+    `with_cached` counts it)."""
     statuses = stored_statuses(store, (r.run_id for r in plan.runs))
     runs = []
     for run in plan.runs:
         todo, n_retry, n_err = _todo(
             run.run_id, run.sample_ids, run.epochs, statuses, plan.retry_errors
         )
-        runs.append(replace(run, todo=todo, n_retry=n_retry, n_stored_error=n_err))
+        runs.append(replace(run, todo=todo, n_retry=n_retry, n_stored_error=n_err, n_cached=0))
     return replace(plan, runs=tuple(runs))
+
+
+def with_cached(plan: Plan, store: Store) -> Plan:
+    """The plan with each run's n_cached: the todo samples its rows cache can serve (keys
+    never stored only: a stored error is retried by the engine, as before)."""
+    if plan.rows_cache is None or not plan.n_todo:
+        return plan
+    from harness.sweep.rows_cache import RowsCache
+
+    retried = [r.run_id for r in plan.runs if r.n_retry and not r.canary]
+    stored = stored_statuses(store, retried) if retried else {}
+    wanted = {
+        r.run_id: [k for k in todo_keys(r) if k not in stored]
+        for r in plan.runs
+        if r.todo and not r.canary
+    }
+    available = RowsCache(plan.rows_cache).available(plan.runs, wanted)
+    if not available:
+        return plan
+    runs = tuple(replace(r, n_cached=available.get(r.run_id, 0)) for r in plan.runs)
+    return replace(plan, runs=runs)
+
+
+def todo_keys(run: PlannedRun) -> list[str]:
+    return [sample_key(run.run_id, sid, epoch) for sid, epoch in run.todo]
 
 
 def plan_sweep(
@@ -204,10 +251,14 @@ def plan_sweep(
     *,
     retry_errors: bool = False,
     dry_run: bool = False,
+    cache_dir: Path | None = None,
+    use_cache: bool = True,
 ) -> Plan:
     """The runs of `sweep` and what each still has to do. retry_errors: plan stored samples
     whose newest attempt errored again (a transient outage does not stay in the store).
-    dry_run: preflight problems become skipped lines instead of errors (the plan is shown)."""
+    dry_run: preflight problems become skipped lines instead of errors (the plan is shown).
+    cache_dir: settings.cache_dir, where suites' sample ids and the rows cache are kept
+    (None: neither is used); use_cache False: the rows cache is not read (`--no-cache`)."""
     models = _resolve_models(sweep, sweep_path, registry)
     specs = _resolve_suites(sweep, sweep_path, suites)
     user: tuple[ModelCard, Deployment] | None = None
@@ -220,18 +271,7 @@ def plan_sweep(
     skipped: list[Skipped] = []
     runs: list[PlannedRun] = []
     ids_cache: dict[str, list[str] | str] = {}
-    # Before any spend: keys present (a closed model without one is skipped with a line),
-    # endpoints reachable and models known (otherwise PreflightError, exit 2).
-    checks = [*models, *([user] if user else [])]
-    report = preflight(checks, strict=not dry_run)
-    for item in report.skipped:
-        skipped.append(Skipped(item.card.id, f"{item.reason} (deployment {item.deployment.id})"))
-    if user and user[1].id in {i.deployment.id for i in report.skipped}:
-        user = None
-    runnable = {dep.id for _, dep in report.runnable}
     for card, dep in models:
-        if dep.id not in runnable:
-            continue
         for suite in specs:
             what = f"{card.id} x {suite.name}"
             problem = missing_requirement(suite)
@@ -243,20 +283,61 @@ def plan_sweep(
                     Skipped(what, "suite needs a user simulator: set user_simulator in the sweep")
                 )
                 continue
-            runner = get_runner(suite.engine)
             if suite.name not in ids_cache:
                 try:
-                    ids_cache[suite.name] = runner.sample_ids(suite)
+                    ids_cache[suite.name] = suite_ids.sample_ids(suite, cache_dir)
                 except GapbenchError as exc:  # e.g. an lm-eval registry task whose data is offline
                     ids_cache[suite.name] = str(exc)
             all_ids = ids_cache[suite.name]
             if isinstance(all_ids, str):
                 skipped.append(Skipped(what, all_ids))
                 continue
-            engine_version = runner.engine_version()
+            engine_version = suite_ids.engine_version(suite.engine)
             needs_user = user[1] if (user and suite.needs_user_simulator) else None
             rid = run_key(card, dep, suite, engine_version, needs_user)
             ids = select_samples(suite, all_ids, sweep)
             runs.append(PlannedRun(rid, card, dep, suite, engine_version, ids, sweep.epochs, ()))
-    plan = Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user, retry_errors)
-    return refresh(plan, store)
+    rows = cache_dir / "rows" if cache_dir is not None and use_cache else None
+    plan = Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user, retry_errors, rows, use_cache)
+    plan = with_cached(refresh(plan, store), store)
+    return _preflighted(plan, models, dry_run)
+
+
+def _preflighted(plan: Plan, models: list[tuple[ModelCard, Deployment]], dry_run: bool) -> Plan:
+    """The plan without the runs whose deployment failed its preflight.
+
+    Before any spend: keys present (a closed model without one is skipped with a line),
+    endpoints reachable and models known (otherwise PreflightError, exit 2). Only the
+    deployments of runs that will call a model are checked: a finished run needs no key,
+    no endpoint and no SDK import (issue 14, fast start).
+    """
+    working = [r for r in plan.runs if r.needs_engine]
+    deployments = {r.deployment.id for r in working}
+    checks = [(card, dep) for card, dep in models if dep.id in deployments]
+    user = plan.user_simulator
+    if user and any(r.suite.needs_user_simulator for r in working):
+        checks.append(user)
+    if not checks:
+        return plan
+    from harness.sweep.preflight import preflight  # httpx and the serve layer: only when used
+
+    # "Nothing runnable" is an error only when nothing else is in the plan either.
+    report = preflight(checks, strict=not dry_run, require_runnable=len(working) == len(plan.runs))
+    lost = {i.deployment.id for i in report.skipped}
+    skipped = [
+        Skipped(i.card.id, f"{i.reason} (deployment {i.deployment.id})") for i in report.skipped
+    ]
+    if user and user[1].id in lost:
+        user = None
+    runs: list[PlannedRun] = []
+    for run in plan.runs:
+        if run.deployment.id in lost:
+            continue  # its model's skip line says why
+        if run.needs_engine and run.suite.needs_user_simulator and user is None:
+            what = f"{run.card.id} x {run.suite.name}"
+            skipped.append(
+                Skipped(what, "suite needs a user simulator: set user_simulator in the sweep")
+            )
+            continue
+        runs.append(run)
+    return replace(plan, runs=tuple(runs), skipped=(*skipped, *plan.skipped), user_simulator=user)

@@ -71,8 +71,11 @@ def preflight(
     env: Mapping[str, str] | None = None,
     timeout_s: float = 5.0,
     strict: bool = True,
+    require_runnable: bool = True,
 ) -> PreflightReport:
-    """Check each (card, deployment) before any spend. strict=False never raises (dry runs)."""
+    """Check each (card, deployment) before any spend. strict=False never raises (dry runs).
+    require_runnable False: every item skipped is not an error (the plan has finished runs
+    that need no check)."""
     env = os.environ if env is None else env
     results: list[PreflightItem] = []
     problems: list[str] = []
@@ -106,7 +109,7 @@ def preflight(
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise PreflightError(f"preflight: {problems[0]}{more}")
     report = PreflightReport(tuple(results))
-    if not report.runnable:
+    if require_runnable and not report.runnable:
         why = "; ".join(report.lines()) or "no models given"
         raise PreflightError(f"preflight: nothing runnable: {why}")
     return report

@@ -2,7 +2,8 @@
 
 Every engine call of a sweep goes through the request path (harness.serve.proxy): it caches,
 accounts, limits concurrency per deployment and holds the circuit breaker. Canary runs read no
-cached answer (a drift check must ask the model), but still store theirs.
+cached answer (a drift check must ask the model), but still store theirs; so does every run
+of `gapbench run --no-cache` (read_cache=False).
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ def reach(
     *,
     canary: bool = False,
     path: RequestPath | None = None,
+    read_cache: bool = True,
 ) -> Iterator[Endpoint]:
     """The proxied Endpoint of `deployment` while the block runs (its server stops after).
 
     path: the sweep's one request path (local executor: every deployment in one proxy
     process); None starts one for this block (a Ray worker reaching its own deployment).
     """
-    mode: CacheMode = "bypass-read" if canary else "normal"
+    mode: CacheMode = "bypass-read" if canary or not read_cache else "normal"
     with serving(deployment, card, log_dir=raw_root / "server-logs", cache_dir=cache_dir) as ep:
         if path is not None:
             yield path.add(ep, deployment, cache_mode=mode)

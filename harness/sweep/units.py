@@ -62,6 +62,7 @@ class Unit:
     endpoint: Endpoint | None = None
     user: UserSimulator | None = None
     user_model: tuple[ModelCard, Deployment] | None = None  # to reach on the worker
+    read_cache: bool = True  # False: the call cache is not read (`--no-cache`)
 
     @property
     def unit_id(self) -> str:
@@ -73,7 +74,14 @@ class Unit:
 
     @property
     def raw_dir(self) -> Path:
-        return self.raw_root / self.sweep_id / self.run.suite.name / self.run.card.id
+        return run_raw_dir(self.raw_root, self.sweep_id, self.run)
+
+
+def run_raw_dir(raw_root: Path, sweep_id: str, run: PlannedRun) -> Path:
+    """A run's engine logs: raw/<sweep>/<suite>/<model>/<run_id>/ (inspect's .eval files,
+    lm-eval's output under lm_eval/<run_id>/), one folder per run so that a report links
+    exactly its own logs (RunRecord.raw_path)."""
+    return raw_root / sweep_id / run.suite.name / run.card.id / run.run_id
 
 
 @dataclass(frozen=True)
@@ -116,12 +124,14 @@ def _reached_here(unit: Unit) -> Iterator[tuple[Endpoint, UserSimulator | None, 
     with contextlib.ExitStack() as stack:
         endpoint = stack.enter_context(
             reach(unit.run.card, unit.run.deployment, unit.raw_root, unit.cache_dir, ledger,
-                  canary=unit.run.canary)
+                  canary=unit.run.canary, read_cache=unit.read_cache)
         )  # fmt: skip
         user = unit.user
         if user is None and unit.user_model is not None:
             card, dep = unit.user_model
-            user_ep = stack.enter_context(reach(card, dep, unit.raw_root, unit.cache_dir, ledger))
+            user_ep = stack.enter_context(
+                reach(card, dep, unit.raw_root, unit.cache_dir, ledger, read_cache=unit.read_cache)
+            )
             user = UserSimulator(card=card, endpoint=user_ep)
         yield endpoint, user, ledger
 

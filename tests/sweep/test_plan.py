@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from harness._types import DeploymentFacts, SampleRecord
+from harness.errors import PreflightError
 from harness.models import load_registry
 from harness.store import Store
 from harness.store.keys import sample_key
@@ -46,7 +48,15 @@ def suites() -> SuiteRegistry:
 
 @pytest.fixture(autouse=True)
 def fake_runner(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(plan_mod, "get_runner", lambda engine: FakeRunner())
+    # Planning asks harness.runners.suite_ids (no engine import) for ids and versions.
+    monkeypatch.setattr(
+        plan_mod.suite_ids,
+        "sample_ids",
+        lambda suite, cache_dir=None: FakeRunner().sample_ids(suite),
+    )
+    monkeypatch.setattr(
+        plan_mod.suite_ids, "engine_version", lambda engine: FakeRunner().engine_version()
+    )
 
 
 def sweep(**kw: object) -> SweepSpec:
@@ -129,3 +139,34 @@ def test_closed_model_without_key_is_skipped_with_reason(
     )
     assert [r.card.id for r in p.runs] == ["smollm2-135m-instruct"]
     assert len(p.skipped) == 1 and "OPENAI_API_KEY" in p.skipped[0].reason
+
+
+def test_a_finished_run_is_planned_without_preflight_or_key(
+    tmp_path: Path, suites: SuiteRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A rerun of a finished sweep calls no model: its deployment is not preflighted (no key,
+    # no endpoint, no SDK import), and the run stays in the plan with nothing to do.
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    registry = load_registry(REPO / "models.yaml")
+    store = Store(tmp_path)
+    card, dep = registry.resolve("gpt-5")
+    rid = plan_mod.run_key(card, dep, suites.suites[0], "9.9", None)
+    store.append_samples(
+        [replace(record(rid, sid, 1), model_id="gpt-5", access="closed") for sid in ("s0", "s1")]
+    )
+    with monkeypatch.context() as m:
+        m.setattr("harness.sweep.preflight.preflight", _no_preflight)
+        again = plan_mod.plan_sweep(
+            sweep(models=["gpt-5"], limit=2), tmp_path / "s.yaml", registry, suites, store
+        )
+    assert [r.run_id for r in again.runs] == [rid] and again.n_todo == 0
+    assert again.skipped == ()
+    # One sample more to do: now the deployment is checked, and the missing key stops it.
+    with pytest.raises(PreflightError, match="OPENAI_API_KEY"):
+        plan_mod.plan_sweep(
+            sweep(models=["gpt-5"], limit=3), tmp_path / "s.yaml", registry, suites, store
+        )
+
+
+def _no_preflight(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a finished run was preflighted")
