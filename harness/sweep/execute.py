@@ -26,7 +26,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import threading
 import time
@@ -35,11 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from harness import __version__
-from harness._types import RunRecord, RunStatus, SampleRecord
+from harness._types import RunStatus, SampleRecord
 from harness.config import Settings
 from harness.errors import GapbenchError, StoreError
 from harness.runners.base import UserSimulator
@@ -52,7 +47,10 @@ from harness.sweep.lock import close_interrupted, sweep_lock
 from harness.sweep.outcome import RunOutcome, SweepOutcome, final_status
 from harness.sweep.plan import Plan, PlannedRun, refresh
 from harness.sweep.rows_cache import RowsCache, rows_root
-from harness.sweep.units import Unit, UnitResult, run_raw_dir, shard_count, split
+from harness.sweep.run_records import Tally
+from harness.sweep.run_records import raw_path as _raw_path
+from harness.sweep.run_records import run_record as _run_record
+from harness.sweep.units import Unit, UnitResult, shard_count, split
 from harness.sweep.writer import DEFAULT_BATCH
 
 Executor = Literal["local", "ray"]
@@ -85,101 +83,6 @@ class SilentReporter:
 class Backend(Protocol):
     def run_units(self, units: list[Unit]) -> list[UnitResult]: ...
     def stop(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class _Tally:
-    """The counts a run record carries, of the rows this command stored for the run."""
-
-    n_scored: int = 0
-    n_error: int = 0
-    n_limit: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float | None = None
-
-    @classmethod
-    def of_records(cls, rows: list[SampleRecord]) -> _Tally:
-        costs = [r.cost_usd for r in rows if r.cost_usd is not None]
-        return cls(
-            n_scored=sum(r.status == "scored" for r in rows),
-            n_error=sum(r.status == "error" for r in rows),
-            n_limit=sum(r.status == "limit" for r in rows),
-            input_tokens=sum(r.input_tokens or 0 for r in rows),
-            output_tokens=sum(r.output_tokens or 0 for r in rows),
-            cost_usd=sum(costs) if costs else None,
-        )
-
-    @classmethod
-    def of_table(cls, tbl: pa.Table) -> _Tally:
-        statuses = tbl.column("status").to_pylist()
-        costs = [c for c in tbl.column("cost_usd").to_pylist() if c is not None]
-        return cls(
-            n_scored=statuses.count("scored"),
-            n_error=statuses.count("error"),
-            n_limit=statuses.count("limit"),
-            input_tokens=int(pc.sum(tbl.column("input_tokens")).as_py() or 0),
-            output_tokens=int(pc.sum(tbl.column("output_tokens")).as_py() or 0),
-            cost_usd=sum(costs) if costs else None,
-        )
-
-
-def _raw_path(settings: Settings, plan: Plan, run: PlannedRun) -> str | None:
-    """The run's raw folder relative to the results folder (RunRecord.raw_path)."""
-    folder = run_raw_dir(settings.raw_dir, plan.sweep.name, run)
-    try:
-        return folder.relative_to(settings.results_dir).as_posix()
-    except ValueError:  # a raw folder outside the results folder: not linkable from it
-        return None
-
-
-def _run_record(
-    run: PlannedRun,
-    plan: Plan,
-    attempt: str,
-    started: datetime,
-    status: RunStatus,
-    rows: list[SampleRecord] | _Tally,
-    message: str | None = None,
-    finished: datetime | None = None,
-    raw_path: str | None = None,
-) -> RunRecord:
-    spec = {
-        "sweep": plan.sweep.name,
-        "model": run.card.id,
-        "deployment": run.deployment.model_dump(mode="json", exclude={"api_key_env"}),
-        "suite": run.suite.model_dump(mode="json"),
-        "epochs": run.epochs,
-        "sample_ids": list(run.sample_ids),
-        "user_simulator": plan.user_simulator[1].id if plan.user_simulator else None,
-        "retry_errors": plan.retry_errors,
-    }
-    tally = rows if isinstance(rows, _Tally) else _Tally.of_records(rows)
-    return RunRecord(
-        run_id=run.run_id,
-        attempt_id=attempt,
-        sweep_id=plan.sweep.name,
-        model_id=run.card.id,
-        deployment_id=run.deployment.id,
-        suite=run.suite.name,
-        suite_version=run.suite.version,
-        engine=run.suite.engine,
-        engine_version=run.engine_version,
-        spec_json=json.dumps(spec, sort_keys=True, default=str),
-        status=status,
-        message=message,
-        n_planned=run.n_planned,
-        n_scored=tally.n_scored,
-        n_error=tally.n_error,
-        n_limit=tally.n_limit,
-        input_tokens=tally.input_tokens,
-        output_tokens=tally.output_tokens,
-        cost_usd=tally.cost_usd,
-        started_at=started,
-        finished_at=finished,
-        harness_version=__version__,
-        raw_path=raw_path,
-    )
 
 
 @dataclass
@@ -420,17 +323,17 @@ def execute(
         return outcome
 
 
-def _serve_cached(plan: Plan, store: Store) -> dict[str, tuple[int, _Tally]]:
+def _serve_cached(plan: Plan, store: Store) -> dict[str, tuple[int, Tally]]:
     """Copy what the rows cache holds of each run's missing samples into the results folder;
     run_id -> (rows copied, their tally)."""
     if plan.rows_cache is None or not plan.n_todo:
         return {}
     cache = RowsCache(plan.rows_cache)
-    out: dict[str, tuple[int, _Tally]] = {}
+    out: dict[str, tuple[int, Tally]] = {}
     for run in plan.runs:
         n, rows = cache.serve(run, plan.sweep.name, store)
         if n:
-            out[run.run_id] = (n, _Tally.of_table(rows))
+            out[run.run_id] = (n, Tally.of_table(rows))
     return out
 
 
@@ -439,7 +342,7 @@ def _finished(
     plan: Plan,
     store: Store,
     settings: Settings,
-    served: tuple[int, _Tally] | None,
+    served: tuple[int, Tally] | None,
 ) -> RunOutcome:
     """The outcome of a run with nothing left to run: done before, or copied just now from
     the rows cache (then it gets a run record too, as if it had run)."""
