@@ -104,6 +104,13 @@ class _Sweep:
     request_path: RequestPath | None = None  # local executor: one proxy for every deployment
 
     side_by_side: dict[str, int] = field(default_factory=dict)  # deployment -> runs at once
+    # run_id -> what the rows cache copied of it before it ran (counted in its run record)
+    served: dict[str, Tally] = field(default_factory=dict)
+
+    def tally(self, run: PlannedRun, rows: list[SampleRecord]) -> Tally:
+        """What this command stored for the run: the rows it ran, and any copied before."""
+        ran = Tally.of_records(rows)
+        return ran + self.served[run.run_id] if run.run_id in self.served else ran
 
     def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
         sweep = self.plan.sweep
@@ -142,8 +149,9 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
         why = sw.flags.reason(dep.id) or "stopped"
         not_started = f"not started: {why}"
         store.append_run(
-            _run_record(run, plan, attempt, started, "partial", [], not_started, datetime.now(UTC))
-        )
+            _run_record(run, plan, attempt, started, "partial", sw.tally(run, []), not_started,
+                        datetime.now(UTC))
+        )  # fmt: skip
         sw.reporter.run_finished(run, "partial", not_started)
         return RunOutcome(run, "partial", 0, not_started, None, run.n_stored_error, run.n_done)
     sw.reporter.run_started(run)
@@ -166,16 +174,16 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
     except (KeyboardInterrupt, SystemExit):
         rows = sw.coordinator.records.get(run.run_id, [])
         store.append_run(
-            _run_record(run, plan, attempt, started, "interrupted", rows, "interrupted",
-                        datetime.now(UTC), raw)
+            _run_record(run, plan, attempt, started, "interrupted", sw.tally(run, rows),
+                        "interrupted", datetime.now(UTC), raw)
         )  # fmt: skip
         raise
     except BaseException as exc:
         rows = sw.coordinator.records.get(run.run_id, [])
         failure = str(exc) if isinstance(exc, GapbenchError) else f"{type(exc).__name__}: {exc}"
         store.append_run(
-            _run_record(run, plan, attempt, started, "failed", rows, failure, datetime.now(UTC),
-                        raw)
+            _run_record(run, plan, attempt, started, "failed", sw.tally(run, rows), failure,
+                        datetime.now(UTC), raw)
         )  # fmt: skip
         if not isinstance(exc, GapbenchError):
             raise  # a bug: keep its traceback
@@ -198,7 +206,17 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
     if engine_failure:
         sw.reporter.note(f"{run.card.id} x {run.suite.name}: {engine_failure}")
     store.append_run(
-        _run_record(run, plan, attempt, started, status, rows, message, datetime.now(UTC), raw)
+        _run_record(
+            run,
+            plan,
+            attempt,
+            started,
+            status,
+            sw.tally(run, rows),
+            message,
+            datetime.now(UTC),
+            raw,
+        )
     )
     sw.reporter.run_finished(run, status, message)
     costs = [r.cost_usd for r in rows if r.cost_usd is not None]
@@ -291,7 +309,8 @@ def execute(
         todo_runs = [r for r in plan.runs if r.todo]
         if todo_runs:
             _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
-                          budget_usd, executor, address, workers)  # fmt: skip
+                          budget_usd, executor, address, workers,
+                          {k: t for k, (_, t) in served.items()})  # fmt: skip
         for run_id, (n_served, tally) in served.items():
             partly = done.get(run_id)
             if partly is not None and not partly.n_served:  # partly copied, partly run
@@ -381,6 +400,7 @@ def _execute_runs(
     executor: Executor,
     address: str | None,
     workers: int | None,
+    served: dict[str, Tally],
 ) -> None:
     limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
     budget = Budget(limit, ledger) if limit is not None else None
@@ -420,7 +440,7 @@ def _execute_runs(
         coordinator = Coordinator(flags, ledger, budget, on_sample, reporter.note)
         sw = _Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
                     n_workers, len(groups), {}, request_path=path,
-                    side_by_side=side_by_side)  # fmt: skip
+                    side_by_side=side_by_side, served=served)  # fmt: skip
         probe = [u for dep_runs in groups.values() for r in dep_runs for u in sw.units(r, False)]
         inline = executor == "local" and len(groups) == 1 and all(u.n_shards == 1 for u in probe)
         if executor == "local" and not inline:

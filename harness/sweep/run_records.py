@@ -31,6 +31,17 @@ class Tally:
     output_tokens: int = 0
     cost_usd: float | None = None
 
+    def __add__(self, other: Tally) -> Tally:
+        costs = [c for c in (self.cost_usd, other.cost_usd) if c is not None]
+        return Tally(
+            n_scored=self.n_scored + other.n_scored,
+            n_error=self.n_error + other.n_error,
+            n_limit=self.n_limit + other.n_limit,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cost_usd=sum(costs) if costs else None,
+        )
+
     @classmethod
     def of_records(cls, rows: list[SampleRecord]) -> Tally:
         costs = [r.cost_usd for r in rows if r.cost_usd is not None]

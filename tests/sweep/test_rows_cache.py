@@ -144,3 +144,22 @@ def test_canary_runs_are_neither_kept_nor_served(
     # a plain run of the same sweep elsewhere finds nothing to copy, and asks the model
     fresh = workspace(tmp_path, fake_api, results="b")
     assert api.plan(sweep, ws=fresh).n_cached == 0
+
+
+def test_a_run_partly_in_the_cache_copies_that_part_and_runs_the_rest(
+    tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
+) -> None:
+    api.run_sweep(sweep_file(tmp_path, SWEEP), ws=workspace(tmp_path, fake_api, results="a"))
+    fresh = workspace(tmp_path, fake_api, results="b")
+    more = sweep_file(tmp_path, SWEEP.replace("limit: 6", "limit: 9"), "more.yaml")
+    plan = api.plan(more, ws=fresh)
+    assert plan.n_todo == 9 and plan.n_cached == 6
+    fake_api.reset_counts()
+    out = api.run_sweep(more, ws=fresh)
+    [run] = out.runs
+    assert fake_api.n_requests == 3 and out.n_served == 6
+    assert run.status == "complete" and run.n_written == 9 and run.n_served == 6
+    # the run record counts what this command stored: the copied rows and the three it ran
+    [record] = Store(fresh.settings.results_dir).runs().to_dict("records")
+    assert record["n_scored"] == 9 and record["status"] == "complete"
+    assert len(_rows(fresh)) == 9
