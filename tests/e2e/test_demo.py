@@ -16,6 +16,7 @@ import pytest
 
 from harness.store import Store
 from harness.store.schema import SAMPLES_SCHEMA
+from tests.report.paths import clicks_to_transcript, first_screen_states_the_answer
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -95,6 +96,13 @@ def test_demo_runs_end_to_end_offline(tmp_path: Path) -> None:
     # The published history answers the central question: D has numbers, not only flags.
     understatement = (tmp_path / "reports" / "demo" / "data" / "understatement.csv").read_text()
     assert "lag_months" in understatement and ",ok," in understatement
+    # Issue 10's must-show: the first screen states the answer, and a reader reaches a
+    # SmolLM2 ladder transcript (messages and tool calls) in at most three clicks.
+    site = tmp_path / "reports" / "demo"
+    first_screen_states_the_answer(site)
+    path = clicks_to_transcript(site, model_id="smollm2-135m-instruct", suite="ladder_agentic")
+    assert path, "no SmolLM2 ladder_agentic transcript within three clicks of index.html"
+    assert len(path) - 1 <= 3
 
     time.sleep(1)
     assert llama_servers() == set(), "a llama.cpp server outlived the command"
