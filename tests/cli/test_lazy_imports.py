@@ -127,3 +127,28 @@ def test_rerunning_a_finished_sweep_imports_no_engine_sdk_or_analysis(
         f"from harness.cli import main\nresult = main(['run', {str(sweep)!r}])\n", env=env
     )
     assert got["result"] == exitcodes.OK and "inspect_ai" in got["heavy"]
+
+
+def test_planning_a_closed_model_run_checks_its_endpoint_without_the_sdk(
+    tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
+) -> None:
+    # The preflight's model listing is a plain GET (the openai SDK's import cost 0.7 s of a
+    # standard run whose engine, lm-eval, never imports it); an unknown model is still found.
+    ws = workspace(tmp_path, fake_api)
+    sweep = sweep_file(tmp_path, "name: pre\nmodels: [fake-gpt]\nsuites: [ladder_standard]\n")
+    env = {
+        "GAPBENCH_REGISTRY": str(ws.settings.registry_path),
+        "GAPBENCH_RESULTS_DIR": str(ws.settings.results_dir),
+        "GAPBENCH_CACHE_DIR": str(ws.settings.cache_dir),
+    }
+    code = (
+        "from harness import api\n"
+        f"plan = api.plan({str(sweep)!r})\n"
+        "result = [len(r.todo) for r in plan.runs]\n"
+    )
+    got = _imported_by(code, env=env)
+    assert got["result"] == [60], got["result"]
+    heavy = got["heavy"]
+    assert isinstance(heavy, list)
+    assert not [m for m in heavy if m.split(".")[0] in ("openai", "anthropic")], heavy
+    assert fake_api.n_requests == 0  # a listing is not a model call
