@@ -9,14 +9,13 @@ the old registry plus the new entries, or nothing is written. The write is atomi
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from harness._files import write_text_atomic
 from harness._loading import loads_yaml, read_yaml
 from harness.errors import ConfigError, UserError
 from harness.models.cards import ModelCard
@@ -67,18 +66,6 @@ def _insert(text: str, card: ModelCard, dep: Deployment | None) -> str:
     return text
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def add_to_registry(path: Path, card: ModelCard, deployment: Deployment | None = None) -> Registry:
     """Append `card` (and `deployment`) to the registry at `path` (created if absent).
 
@@ -117,5 +104,5 @@ def add_to_registry(path: Path, card: ModelCard, deployment: Deployment | None =
         if new_deps:
             data["deployments"] = [_as_yaml_data(d) for d in new_deps]
         new_text = _HEADER + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
-    _atomic_write(path, new_text)
+    write_text_atomic(path, new_text)
     return registry

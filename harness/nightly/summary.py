@@ -17,8 +17,6 @@ still lists every run's status.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
@@ -26,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from harness import exitcodes
+from harness._files import write_text_atomic
 
 FORMAT: Literal["gapbench-nightly/1"] = "gapbench-nightly/1"
 
@@ -109,7 +108,7 @@ class NightlySummary(_Frozen):
 
     def write_json(self, path: Path) -> Path:
         """Write atomically (a scheduler polling the file never reads half of it)."""
-        return write_atomic_text(Path(path), self.model_dump_json(indent=2) + "\n")
+        return write_text_atomic(Path(path), self.model_dump_json(indent=2) + "\n")
 
 
 def outcome_of(*, ran_anything: bool, any_drift: bool, all_complete: bool) -> Outcome:
@@ -118,16 +117,3 @@ def outcome_of(*, ran_anything: bool, any_drift: bool, all_complete: bool) -> Ou
     if not ran_anything:
         return "nothing_new"
     return "ok" if all_complete else "partial"
-
-
-def write_atomic_text(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path

@@ -17,13 +17,12 @@ finished sweep's rerun importing engines it would not use (issue 14, fast start)
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from harness import __version__
+from harness._files import write_text_atomic
 from harness._types import RunEngine
 from harness.store.keys import stable_hash
 from harness.suites import SuiteSpec
@@ -92,11 +91,9 @@ def _write(path: Path, suite: SuiteSpec, ids: list[str]) -> None:
     """Best effort, atomic (a reader never sees half a file); a cache that cannot be
     written only costs the next plan an engine import."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"suite": suite.name, "version": suite.version, "ids": ids}, f)
-        os.replace(tmp, path)
+        write_text_atomic(
+            path, json.dumps({"suite": suite.name, "version": suite.version, "ids": ids})
+        )
     except OSError:
         return
 
