@@ -104,13 +104,25 @@ class _Sweep:
     request_path: RequestPath | None = None  # local executor: one proxy for every deployment
 
     side_by_side: dict[str, int] = field(default_factory=dict)  # deployment -> runs at once
-    # run_id -> what the rows cache copied of it before it ran (counted in its run record)
-    served: dict[str, Tally] = field(default_factory=dict)
+    # run_id -> (rows, their tally) the rows cache copied of it before it ran (counted in its
+    # run record and outcome)
+    served: dict[str, tuple[int, Tally]] = field(default_factory=dict)
 
     def tally(self, run: PlannedRun, rows: list[SampleRecord]) -> Tally:
         """What this command stored for the run: the rows it ran, and any copied before."""
         ran = Tally.of_records(rows)
-        return ran + self.served[run.run_id] if run.run_id in self.served else ran
+        return ran + self.served[run.run_id][1] if run.run_id in self.served else ran
+
+    def with_served(self, out: RunOutcome) -> RunOutcome:
+        """A run partly copied from the rows cache and partly run: its outcome counts both."""
+        if out.run.run_id not in self.served:
+            return out
+        n, tally = self.served[out.run.run_id]
+        out.n_written += n
+        out.n_served = n
+        if tally.cost_usd is not None:
+            out.cost_usd = (out.cost_usd or 0.0) + tally.cost_usd
+        return out
 
     def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
         sweep = self.plan.sweep
@@ -228,7 +240,7 @@ def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
 def _run_group(sw: _Sweep, runs: list[PlannedRun], out: dict[str, RunOutcome]) -> None:
     """Runs that go one after another (a managed server's), in their own thread."""
     for run in runs:
-        out[run.run_id] = _run_one(sw, run)
+        out[run.run_id] = sw.with_served(_run_one(sw, run))
 
 
 def _cached_value(plan: Plan, ledger: Ledger) -> float:
@@ -309,15 +321,7 @@ def execute(
         todo_runs = [r for r in plan.runs if r.todo]
         if todo_runs:
             _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
-                          budget_usd, executor, address, workers,
-                          {k: t for k, (_, t) in served.items()})  # fmt: skip
-        for run_id, (n_served, tally) in served.items():
-            partly = done.get(run_id)
-            if partly is not None and not partly.n_served:  # partly copied, partly run
-                partly.n_written += n_served
-                partly.n_served = n_served
-                if tally.cost_usd is not None:
-                    partly.cost_usd = (partly.cost_usd or 0.0) + tally.cost_usd
+                          budget_usd, executor, address, workers, served)  # fmt: skip
         outcome.runs = [done[r.run_id] for r in plan.runs if r.run_id in done]
         # Each batch wrote its own small file (crash safety); merge them so that months of
         # nightly runs stay quick to query. Atomic, and safe beside another writer.
@@ -400,7 +404,7 @@ def _execute_runs(
     executor: Executor,
     address: str | None,
     workers: int | None,
-    served: dict[str, Tally],
+    served: dict[str, tuple[int, Tally]],
 ) -> None:
     limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
     budget = Budget(limit, ledger) if limit is not None else None

@@ -297,7 +297,9 @@ def plan_sweep(
             rid = run_key(card, dep, suite, engine_version, needs_user)
             ids = select_samples(suite, all_ids, sweep)
             runs.append(PlannedRun(rid, card, dep, suite, engine_version, ids, sweep.epochs, ()))
-    rows = cache_dir / "rows" if cache_dir is not None and use_cache else None
+    from harness.sweep.rows_cache import rows_root  # it imports this module
+
+    rows = rows_root(cache_dir) if cache_dir is not None and use_cache else None
     plan = Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user, retry_errors, rows, use_cache)
     plan = with_cached(refresh(plan, store), store)
     return _preflighted(plan, models, dry_run)
