@@ -25,7 +25,18 @@ LAYERS = [
     "store",
     "leaf",
 ]
-LEAVES = {"config", "errors", "exitcodes", "_types", "_loading", "_files", "offline", "__init__"}
+LEAVES = {
+    "config",
+    "errors",
+    "exitcodes",
+    "_types",
+    "_loading",
+    "_files",
+    "offline",
+    "secrets",
+    "_text",
+    "__init__",
+}
 
 
 def layer_of(module: str) -> str:
