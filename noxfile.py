@@ -29,3 +29,15 @@ def typecheck(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The embedded default, offline: SmolLM2 through the demo sweep, then reports/demo."""
     session.run("gapbench", "demo")
+
+
+@nox.session(venv_backend="none")
+def fidelity(session: nox.Session) -> None:
+    """The full fidelity runs (every suite against its official evaluator, the ladder's
+    known-competence agents), then docs/fidelity.md; `-- SUITE` for one suite, `-- doc` for
+    the report alone. The official evaluators get their own venv (bench/fidelity/env.sh)."""
+    from pathlib import Path
+
+    if Path("bench/fidelity/env.sh").exists():
+        session.run("bash", "bench/fidelity/env.sh", external=True)
+    session.run("python", "-m", "bench.fidelity", *(session.posargs or ["all"]))
