@@ -145,6 +145,7 @@ def add_model(
     registry: the file to write (default: the workspace's, i.e. $GAPBENCH_REGISTRY or the
     repository's models.yaml; created if it does not exist). Returns its path.
     """
+    from harness.models import SHIPPED_REGISTRY, load_registry, open_registry
     from harness.models.writer import add_to_registry
 
     the_card = card.card if isinstance(card, Model) else card
@@ -153,6 +154,18 @@ def add_model(
     if registry is None:
         registry = (ws or workspace()).settings.registry_path
     path = Path(registry)
+    # The ids must be free in what this file opens with: itself over the shipped models.yaml
+    # (a new file includes the shipped one too). Replacing a shipped entry is done by hand.
+    layered = open_registry(path) if path.exists() else load_registry(SHIPPED_REGISTRY)
+    if any(c.id == the_card.id for c in layered.cards):
+        origin = layered.origin(the_card.id)
+        where = "" if origin == path else f" (from {origin}, which it extends)"
+        raise UserError(
+            f"{path}: model '{the_card.id}' is already there{where}; choose another id "
+            "(`gapbench models` lists them)"
+        )
+    if deployment is not None and any(d.id == deployment.id for d in layered.deployments):
+        raise UserError(f"{path}: deployment '{deployment.id}' is already there")
     add_to_registry(path, the_card, deployment)
     return path
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from harness.config import Settings, load_settings
 from harness.errors import ConfigError
-from harness.models import Deployment, ModelCard, Registry, load_registry
+from harness.models import Deployment, ModelCard, Registry, open_registry
 from harness.store import Store
 from harness.suites import SuiteRegistry, load_suites
 from harness.sweep.spec import SweepSpec, load_sweep
@@ -68,7 +68,7 @@ def workspace(
     if updates:
         settings = replace(settings, **updates)
     return Workspace(
-        settings, load_registry(settings.registry_path), load_suites(settings.tasks_dir)
+        settings, open_registry(settings.registry_path), load_suites(settings.tasks_dir)
     )
 
 

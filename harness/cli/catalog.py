@@ -6,25 +6,49 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from harness.cli._common import Parser, checked, console, epilog, ws
 from harness.errors import GapbenchError, UserError
+from harness.models import Registry, load_registry
 
 
 def cmd_models(args: argparse.Namespace) -> int:
     w = ws(args)
-    table = Table(title=f"models ({w.registry.path})")
-    for col in ("id", "name", "organisation", "access", "released", "params", "deployments"):
+    reg = w.registry
+    layered = len(reg.layers) > 1
+    title = " over ".join(str(p) for p in reg.layers) if layered else str(reg.path)
+    table = Table(title=f"models ({title})")
+    cols = ["id", "aliases", "organisation", "access", "released", "params", "deployments"]
+    for col in cols + (["from"] if layered else []):
         table.add_column(col)
-    for card in w.registry.cards:
-        deps = ", ".join(d.id.split("@", 1)[-1] for d in w.registry.deployments_of(card.id))
+    shipped = {c.id for c in load_registry(reg.layers[-1]).cards} if layered else set()
+    for card in reg.cards:
+        deps = ", ".join(d.id.split("@", 1)[-1] for d in reg.deployments_of(card.id))
         params = f"{card.parameters / 1e9:.3g}B" if card.parameters else "?"
-        table.add_row(
-            card.id, card.name, card.organisation, card.access, str(card.release_date), params, deps
-        )
+        row = [
+            card.id,
+            ", ".join(card.aliases),
+            card.organisation,
+            card.access,
+            str(card.release_date),
+            params,
+            deps,
+        ]
+        if layered:
+            row.append(_origin_label(reg, card.id, shipped))
+        table.add_row(*(escape(x) for x in row))
     console.print(table)
     return 0
+
+
+def _origin_label(reg: Registry, model_id: str, shipped: set[str]) -> str:
+    """'shipped', or the personal file (marked when its card replaces a shipped one)."""
+    origin = reg.origin(model_id)
+    if origin == reg.layers[-1]:
+        return "shipped"
+    return f"{origin.name} (replaces shipped)" if model_id in shipped else origin.name
 
 
 # `models add` option -> card/deployment field, so that an error names the option.

@@ -2,6 +2,14 @@
 
 from harness.models.cards import ModelCard
 from harness.models.deployments import Deployment, Pricing
-from harness.models.registry import Registry, load_registry
+from harness.models.registry import SHIPPED_REGISTRY, Registry, load_registry, open_registry
 
-__all__ = ["Deployment", "ModelCard", "Pricing", "Registry", "load_registry"]
+__all__ = [
+    "SHIPPED_REGISTRY",
+    "Deployment",
+    "ModelCard",
+    "Pricing",
+    "Registry",
+    "load_registry",
+    "open_registry",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -30,6 +31,11 @@ class ModelCard(BaseModel):
     licence: str
     source: str = Field(description="URL backing these facts")
     notes: str = ""
+    # Short names `--model` and sweep files accept (`smollm2`). Not part of what the model
+    # IS: left out of run keys (sweep/plan.py), so declaring one re-runs nothing.
+    aliases: tuple[
+        Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)], ...
+    ] = Field(default=(), description="other names that resolve to this card")
 
     @field_validator("release_date")
     @classmethod

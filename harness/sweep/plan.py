@@ -123,7 +123,7 @@ def run_key(
     dep = deployment.model_dump(mode="json", exclude=_NON_RESULT_FIELDS)
     return stable_hash(
         {
-            "card": card.model_dump(mode="json", exclude={"notes", "source"}),
+            "card": card.model_dump(mode="json", exclude={"notes", "source", "aliases"}),
             "deployment": dep,
             "suite": suite.model_dump(mode="json", exclude={"smoke", "description", "citation"}),
             "engine": suite.engine,
