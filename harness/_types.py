@@ -22,6 +22,10 @@ Provider = Literal["llama-cpp", "vllm", "openai-compatible", "openai", "anthropi
 Protocol = Literal["openai", "anthropic"]
 # "interrupted": an attempt killed mid-run, closed by the next start of a sweep (issue 12).
 RunStatus = Literal["running", "complete", "partial", "failed", "interrupted"]
+# Which rule decided a finished run's status (harness/sweep/outcome.py; docs/architecture.md).
+StatusRule = Literal[
+    "all-stored", "engine-failed", "all-errored", "error-rate", "breaker", "stopped", "interrupted"
+]
 ToolCallFormat = Literal["native", "chatml-function-calling", "none", "unknown"]
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -169,3 +173,5 @@ class RunRecord:
     finished_at: datetime | None = None
     source: str = "own"
     raw_path: str | None = None  # the run's raw engine logs, relative to the results folder
+    canary: bool = False  # a nightly canary run (its sample rows are canary rows too)
+    status_rule: StatusRule | None = None  # the rule that decided status (None while running)

@@ -9,13 +9,13 @@ from harness.store.batch import staging_dir
 from harness.store.files import (
     TABLE_DIRS,
     BadFile,
+    as_is,
     check_file,
     foreign_files,
     table_files,
     verify_readable,
 )
 from harness.store.runs_current import quarantine_dir
-from harness.store.schema import SCHEMA_VERSION
 
 
 def check_store(root: Path) -> list[str]:
@@ -36,7 +36,7 @@ def check_store(root: Path) -> list[str]:
             except BadFile as err:
                 lines.append(f"{err} (reads skip it)")
                 continue
-            if sf.version < SCHEMA_VERSION:
+            if not as_is(sf.version, table):
                 lines.append(
                     f"{path}: schema version {sf.version}, read by migrating it in memory; "
                     "`gapbench results --migrate` rewrites it for raw readers"

@@ -60,8 +60,15 @@ membership/<sweep>/part-....parquet
   (`harness/store/migrations.py`; oldest readable version: {oldest}). `gapbench results
   --migrate` (or the first write of this gapbench) rewrites a v1 store on disk: v2 layout,
   `canary` false, `attempt` 1, `written_at` = the v1 file's write time, v1 runs rows moved
-  to `run_history` and `runs/current.parquet` built from them. Resumable; nothing unread is
-  deleted.
+  to `run_history` and `runs/current.parquet` built from them; and v2 run files at v3, with
+  `canary` set from the run's sample rows. Tables a version did not change (samples,
+  transcripts and membership in v3) keep their files as they are. Resumable; nothing
+  unread is deleted.
+- **Canaries.** Nightly canary runs (`canary` true in `runs` and `samples`) are drift checks,
+  not results: `gapbench results`, its exports, `gapbench.results()` and `Results.score()`
+  leave them out unless asked (`--include-canaries`, `include_canaries=True`).
+- **Liveness.** A run whose attempt says `running` while nobody holds its sweep's lock
+  (`.locks/<sweep>.lock`; the process died) reads as `interrupted` at once.
 - **Bad files.** A truncated, corrupt, foreign or newer-version file is left out of reads
   with one warning line naming it; `gapbench results --check` lists such files (and any
   file in a table folder that gapbench did not write, which raw readers would trip on).

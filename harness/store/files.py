@@ -264,9 +264,14 @@ def check_file(path: Path, table: TableName) -> StoreFile:
     expected = _LEGACY_TABLE.get((table, version), table)
     if stored_table is not None and stored_table.decode() != expected:
         raise BadFile(path, f"holds the {stored_table.decode()} table, not {expected}")
-    if version == SCHEMA_VERSION:
+    if as_is(version, table):
         check_columns(path, schema, table)
     return StoreFile(path, version)
+
+
+def as_is(version: int, table: TableName) -> bool:
+    """A file of this version is read as it is (current, or its table unchanged since)."""
+    return version == SCHEMA_VERSION or migrations.unchanged_since(table, version)
 
 
 def check_columns(path: Path, schema: pa.Schema, table: TableName) -> None:

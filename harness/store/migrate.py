@@ -1,4 +1,4 @@
-"""Rewrite a store on disk at the current schema and layout (today: v1 -> v2).
+"""Rewrite a store on disk at the current schema and layout (v1 -> v2 -> v3).
 
 v1 kept samples in hive-style folders (samples/suite=<s>/date=<d>/) that raw readers cannot
 open (suite was both a column and a partition key), and runs as one row per attempt update
@@ -10,6 +10,9 @@ appear and the v1 file goes together; batch.py):
   is built from the history (newest-started attempt's latest update per run);
 - empty v1 folders are removed. A v1 file that cannot be read stays where it is (reads skip
   it with a warning; `gapbench results --check` lists it): nothing is deleted unread.
+- v2 -> v3: runs/current.parquet and run_history files are rewritten with `canary` set from
+  the run's sample rows (a run with canary samples is a canary run) and `status_rule` null;
+  samples, transcripts and membership files did not change and stay as they are.
 Interrupted, it resumes where it stopped; two processes take turns on a lock. Two v1 rows
 that raced on one key both stay; the later-written one wins in reads, as for any key.
 """
@@ -22,12 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness.store import batch
 from harness.store.files import (
     LEGACY_TEMP_PREFIX,
     BadFile,
+    as_is,
     check_file,
     internal_dir,
     part_name,
@@ -53,13 +58,15 @@ class MigrateSummary:
     run_files: int  # v1 runs files moved to run_history
     rows: int
     left: tuple[str, ...] = ()  # files that could not be read (left in place)
+    v2_run_files: int = 0  # v2 runs / run_history files rewritten at v3
 
     def line(self) -> str:
-        if not (self.sample_files or self.run_files or self.left):
+        if not (self.sample_files or self.run_files or self.left or self.v2_run_files):
             return f"store is at schema version {SCHEMA_VERSION}; nothing to migrate"
         left = f"; {len(self.left)} unreadable files left in place" if self.left else ""
         return (
-            f"migrated {self.sample_files} samples files and {self.run_files} runs files "
+            f"migrated {self.sample_files} samples files and "
+            f"{self.run_files + self.v2_run_files} runs files "
             f"({self.rows} rows) to schema version {SCHEMA_VERSION}{left}"
         )
 
@@ -75,11 +82,28 @@ def _v1_run_files(root: Path) -> list[Path]:
 
 
 def needs_migration(root: Path) -> bool:
-    """A quick look: does the store still hold v1 folders?"""
+    """A quick look (folders, and footers of the run files): does the store hold v1 folders
+    or run files from before v3?"""
     if _v1_sample_dirs(root):
         return True
     runs = table_dir(root, "runs")
-    return runs.is_dir() and any(p.is_dir() for p in runs.iterdir())
+    if runs.is_dir() and any(p.is_dir() for p in runs.iterdir()):
+        return True
+    return bool(_old_run_files(root))
+
+
+def _old_run_files(root: Path) -> list[tuple[Path, str]]:
+    """(path, table) of runs / run_history files a migration step still changes."""
+    out: list[tuple[Path, str]] = []
+    for table in ("runs", "run_history"):
+        for path in table_files(root, table):  # type: ignore[arg-type]
+            try:
+                sf = check_file(path, table)  # type: ignore[arg-type]
+            except (FileNotFoundError, BadFile):
+                continue  # unreadable files are reported by reads and --check
+            if not as_is(sf.version, table):  # type: ignore[arg-type]
+                out.append((path, table))
+    return out
 
 
 def _day(path: Path) -> str:
@@ -109,13 +133,55 @@ def migrate_store(store: Store) -> MigrateSummary:
             if n is not None:
                 run_files += 1
                 rows += n
-        if run_files or (not current_path(root).is_file() and table_files(root, "run_history")):
+        v2_files, n = _migrate_v2_runs(store, left)
+        rows += n
+        if (
+            run_files
+            or v2_files
+            or (not current_path(root).is_file() and table_files(root, "run_history"))
+        ):
             history = history_rows(root, store._bad_skip)
             if history.num_rows:
                 write_atomic(latest_per_run(history), current_path(root), root)
         for directory in [*_v1_sample_dirs(root), *_v1_run_dirs(root)]:
             _remove_empty(directory)
-    return MigrateSummary(sample_files, run_files, rows, tuple(left))
+    return MigrateSummary(sample_files, run_files, rows, tuple(left), v2_files)
+
+
+def _canary_runs(store: Store) -> pa.Array:
+    tbl = store.query("SELECT DISTINCT run_id FROM samples_all WHERE canary", dedup=False)
+    return tbl.column("run_id").combine_chunks()
+
+
+def _migrate_v2_runs(store: Store, left: list[str]) -> tuple[int, int]:
+    """Rewrite the run files v3 changed (canary from the samples); (files, rows)."""
+    old = _old_run_files(store.root)
+    if not old:
+        return 0, 0
+    canaries = _canary_runs(store)
+    files = rows = 0
+    for path, table in old:
+        try:
+            sf = check_file(path, table)  # type: ignore[arg-type]
+            tbl = read_migrated(sf, table)  # type: ignore[arg-type]
+        except FileNotFoundError:
+            continue
+        except BadFile as err:
+            store._bad_skip(err)
+            left.append(str(err))
+            continue
+        if table == "runs":  # rebuilt from run_history below
+            batch.commit(store.root, [], remove=[path])
+            continue
+        flag = pc.is_in(tbl.column("run_id"), canaries) if len(canaries) else None
+        if flag is not None:
+            idx = tbl.column_names.index("canary")
+            tbl = tbl.set_column(idx, "canary", pc.fill_null(flag, False))
+        final = path.parent / part_name(part_time(path) or None)
+        batch.commit(store.root, [batch.Staged(tbl, final)], remove=[path])
+        files += 1
+        rows += tbl.num_rows
+    return files, rows
 
 
 def _v1_run_dirs(root: Path) -> list[Path]:

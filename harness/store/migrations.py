@@ -61,11 +61,22 @@ def migrate(
         step = steps.get((table, version))
         if step is not None:
             tbl = step(tbl)
+    if from_version < to_version:
+        tbl = _set_version(tbl, to_version)
     return tbl
 
 
 def readable(version: int, oldest: int = OLDEST_READABLE) -> bool:
     return oldest <= version <= SCHEMA_VERSION
+
+
+def unchanged_since(table: TableName, version: int, to_version: int = SCHEMA_VERSION) -> bool:
+    """True when no step changes `table` between `version` and `to_version`: a file of that
+    version is read as it is (raw readers and DuckDB see the same columns), not migrated in
+    memory. Its rows keep the schema_version they were written with."""
+    if version > to_version or table not in TABLES_AT.get(version, (table,)):
+        return False
+    return all((table, v) not in MIGRATIONS for v in range(version, to_version))
 
 
 # ---- v1 -> v2 ---------------------------------------------------------------------------
@@ -96,3 +107,22 @@ def _set_version(tbl: pa.Table, version: int) -> pa.Table:
         return tbl
     idx = tbl.column_names.index("schema_version")
     return tbl.set_column(idx, "schema_version", pa.array([version] * len(tbl), pa.int64()))
+
+
+# ---- v2 -> v3 ---------------------------------------------------------------------------
+# runs and run_history gain canary (false here: a v2 run row did not say; `Store.migrate()`,
+# which the first v3 write runs, sets it from the run's sample rows) and status_rule (null:
+# v2 did not record which rule decided).
+
+
+def _runs_v2_to_v3(tbl: pa.Table) -> pa.Table:
+    n = len(tbl)
+    if "canary" not in tbl.column_names:
+        tbl = tbl.append_column("canary", pa.array([False] * n, pa.bool_()))
+    if "status_rule" not in tbl.column_names:
+        tbl = tbl.append_column("status_rule", pa.nulls(n, pa.string()))
+    return _set_version(tbl, 3)
+
+
+migration("runs", 2)(_runs_v2_to_v3)
+migration("run_history", 2)(_runs_v2_to_v3)

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from harness.store.files import (
     CURRENT_RUNS,
     BadFile,
+    as_is,
     check_file,
     conform,
     internal_dir,
@@ -30,7 +31,7 @@ from harness.store.files import (
     verify_readable,
     write_atomic,
 )
-from harness.store.schema import SCHEMA_VERSION, SCHEMAS
+from harness.store.schema import SCHEMAS
 
 LATEST_PER_RUN = (
     "QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY started_at DESC, "
@@ -48,7 +49,7 @@ def quarantine_dir(root: Path) -> Path:
 
 def _read(path: Path, table: str) -> pa.Table:
     sf = check_file(path, table)  # type: ignore[arg-type]
-    if sf.version != SCHEMA_VERSION:
+    if not as_is(sf.version, table):  # type: ignore[arg-type]
         return read_migrated(sf, table)  # type: ignore[arg-type]
     verify_readable(path)
     return conform(pq.read_table(path, partitioning=None), table)  # type: ignore[arg-type]

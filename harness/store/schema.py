@@ -6,7 +6,9 @@ bump SCHEMA_VERSION and add a migration in store/migrations.py.
 
 Version history: 1 (samples, runs with one row per attempt update); 2 (samples gain canary,
 attempt, written_at; runs keep one current row per run and the updates go to run_history;
-new tables membership and transcripts; directories are no longer hive-style key=value).
+new tables membership and transcripts; directories are no longer hive-style key=value); 3 (runs
+and run_history gain canary and status_rule; samples, membership and transcripts unchanged, so
+their v2 files are read as they are).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Literal
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 # Keys in each Parquet file's schema metadata. A file without them is not a gapbench file.
@@ -160,7 +162,21 @@ RUN_COLUMNS: tuple[Column, ...] = (
     Column("engine", pa.string(), True, "inspect | lm_eval"),
     Column("engine_version", pa.string(), True, "engine version"),
     Column("spec_json", pa.string(), True, "resolved run spec as JSON (no secrets)"),
-    Column("status", pa.string(), True, "running | complete | partial | failed | interrupted"),
+    Column(
+        "status",
+        pa.string(),
+        True,
+        "running | complete | partial | failed | interrupted (reads show a running attempt "
+        "whose process is gone as interrupted)",
+    ),
+    Column(
+        "status_rule",
+        pa.string(),
+        False,
+        "the rule that decided the status (docs/architecture.md, Exit codes): all-stored | "
+        "engine-failed | all-errored | error-rate | breaker | stopped | interrupted; "
+        "null while running and for rows written before schema v3",
+    ),
     Column("message", pa.string(), False, "why a run is partial or failed"),
     Column("n_planned", pa.int64(), True, "sample-epochs planned"),
     Column("n_scored", pa.int64(), True, "rows with status scored"),
@@ -173,6 +189,13 @@ RUN_COLUMNS: tuple[Column, ...] = (
     Column("finished_at", _TS, False, "attempt end (UTC)"),
     Column("harness_version", pa.string(), True, "gapbench version"),
     Column("source", pa.string(), True, "own | imported:<name>"),
+    Column(
+        "canary",
+        pa.bool_(),
+        True,
+        "a nightly canary run (its samples have canary true); results, exports and scores "
+        "leave canary runs out unless asked (--include-canaries)",
+    ),
     Column(
         "raw_path",
         pa.string(),

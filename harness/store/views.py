@@ -5,7 +5,9 @@
                      the later file and row (two writers racing on one key never show twice)
     transcripts_all  every transcript row;  transcripts: the newest per sample_key
     run_history      every update of every run attempt (alias runs_all, as in v1)
-    runs             one row per run_id: the newest-started attempt's latest update
+    runs_stored      one row per run_id: the newest-started attempt's latest update
+    runs             runs_stored, with "running" attempts whose process is gone (their sweep's
+                     lock is free: liveness.py) shown as interrupted
     membership       distinct (sweep_id, sample_key) the sweeps recorded
     sweep_members    membership plus the (newest) rows' own sweep_id: the rows of sweep S
 
@@ -23,8 +25,20 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from harness.store.files import BadFile, StoreFile, check_file, read_migrated, table_files
-from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
+from harness.store.files import (
+    BadFile,
+    StoreFile,
+    as_is,
+    check_file,
+    read_migrated,
+    table_files,
+)
+from harness.store.liveness import sweep_running
+from harness.store.schema import SCHEMAS, TableName
+
+# What a read shows for an attempt left "running" by a process that is gone (and what the
+# next run of its sweep writes when it closes the record).
+INTERRUPTED_MESSAGE = "interrupted: the process running it stopped before it finished"
 
 Suites = tuple[str, ...] | None  # samples/transcripts partitions to read (None: all)
 OnBadFile = Callable[[BadFile], None]
@@ -98,10 +112,10 @@ class ViewBuilder:
     ) -> list[StoreFile]:
         """`_<table>_files`: every stored row of `table` with filename and file_row_number."""
         checked = self.checked(table, on_bad, suites, skip)
-        current = [f.path for f in checked if f.version == SCHEMA_VERSION]
+        current = [f.path for f in checked if as_is(f.version, table)]
         older: list[pa.Table] = []
         for sf in checked:
-            if sf.version != SCHEMA_VERSION:
+            if not as_is(sf.version, table):
                 try:
                     older.append(with_file_columns(read_migrated(sf, table), str(sf.path)))
                 except BadFile as err:
@@ -160,10 +174,11 @@ class ViewBuilder:
             # The current file is the materialised answer; history backs it up, so a run
             # whose current row was lost (a corrupt file skipped) still shows.
             con.execute(
-                f"CREATE OR REPLACE VIEW runs AS SELECT {_cols('runs')} FROM "
+                f"CREATE OR REPLACE VIEW runs_stored AS SELECT {_cols('runs')} FROM "
                 "(SELECT * FROM _runs_files UNION ALL BY NAME SELECT * FROM _run_history_files) "
                 f"QUALIFY row_number() OVER (PARTITION BY run_id ORDER BY {_RUN_NEWEST_FIRST}) = 1"
             )
+            self._live_runs(con)
         if "membership" in tables:
             con.execute(
                 "CREATE OR REPLACE VIEW membership AS "
@@ -175,6 +190,26 @@ class ViewBuilder:
                 "SELECT sweep_id, sample_key FROM membership UNION "
                 "SELECT sweep_id, sample_key FROM samples WHERE sweep_id <> ''"
             )
+
+    def _live_runs(self, con: duckdb.DuckDBPyConnection) -> None:
+        """`runs`: runs_stored, with a "running" attempt whose sweep nobody runs now (its
+        process died: the sweep lock is free) shown as interrupted at once."""
+        running = con.execute(
+            "SELECT DISTINCT sweep_id FROM runs_stored WHERE status = 'running'"
+        ).fetchall()
+        dead = [str(r[0]) for r in running if not sweep_running(self.root, str(r[0]))]
+        if not dead:
+            con.execute("CREATE OR REPLACE VIEW runs AS SELECT * FROM runs_stored")
+            return
+        con.register("_dead_sweeps", pa.table({"s": pa.array(dead, pa.string())}))
+        gone = "status = 'running' AND sweep_id IN (SELECT s FROM _dead_sweeps)"
+        con.execute(
+            "CREATE OR REPLACE VIEW runs AS SELECT * REPLACE ("
+            f"CASE WHEN {gone} THEN 'interrupted' ELSE status END AS status, "
+            f"CASE WHEN {gone} THEN 'interrupted' ELSE status_rule END AS status_rule, "
+            f"CASE WHEN {gone} THEN '{INTERRUPTED_MESSAGE}' ELSE message END AS message) "
+            "FROM runs_stored"
+        )
 
     def _latest_samples(self, con: duckdb.DuckDBPyConnection, checked: list[StoreFile]) -> None:
         cols = _cols("samples")

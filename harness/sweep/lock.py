@@ -10,8 +10,9 @@ lock never blocks the next run. The lock is re-entrant within a process (nightly
 the whole night and calls execute(), which takes it again).
 
 Because the lock says whether a sweep is being run, it also says which "running" run records
-are orphans: a record whose sweep's lock is free was left by a process that died, and the next
-start closes it as "interrupted".
+are orphans: a record whose sweep's lock is free was left by a process that died. Reads show
+it as "interrupted" at once (store/views.py asks the lock), and the next start of any sweep
+on the folder writes the closing record.
 """
 
 from __future__ import annotations
@@ -32,27 +33,15 @@ from harness._types import RunRecord
 from harness.errors import GapbenchError
 from harness.exitcodes import LOCKED
 from harness.store import Store
-from harness.store.files import safe_name
-
-INTERRUPTED_MESSAGE = "interrupted: the process running it stopped before it finished"
+from harness.store.liveness import lock_path, sweep_running
+from harness.store.liveness import try_lock as _try_lock
+from harness.store.views import INTERRUPTED_MESSAGE
 
 
 class SweepLocked(GapbenchError):
     """Another process is running this sweep on this results folder."""
 
     exit_code = LOCKED
-
-
-def lock_path(results_dir: Path, sweep_name: str) -> Path:
-    return Path(results_dir) / ".locks" / f"{safe_name(sweep_name)}.lock"
-
-
-def _try_lock(fd: int) -> bool:
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
 
 
 def _holder(path: Path) -> str:
@@ -117,30 +106,27 @@ def sweep_lock(results_dir: Path, sweep_name: str, wait_s: float = 0.0) -> Itera
 
 def is_running(results_dir: Path, sweep_name: str) -> bool:
     """True while some process holds the sweep's lock (this process's own hold counts)."""
-    path = lock_path(results_dir, sweep_name)
-    if not path.exists():
-        return False
-    fd = os.open(path, os.O_RDWR)
-    try:
-        if _try_lock(fd):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            return False
-        return True
-    finally:
-        os.close(fd)
+    return sweep_running(results_dir, sweep_name)
 
 
 def _open_attempts(store: Store) -> list[dict[str, Any]]:
     """The current record of every run whose current attempt says "running"."""
     # Arrow rows, not a DataFrame: this runs at every start, and pandas alone takes 0.2 s to
     # import (issue 14, fast start).
-    return store.query("SELECT * FROM runs WHERE status = 'running'").to_pylist()
+    # runs_stored: what was written (`runs` already shows a dead process's runs interrupted).
+    return store.query("SELECT * FROM runs_stored WHERE status = 'running'").to_pylist()
 
 
 def _record(row: dict[str, Any], finished: datetime) -> RunRecord:
     fields = {k: row[k] for k in RunRecord.__dataclass_fields__ if k in row}
     record = RunRecord(**fields)
-    return replace(record, status="interrupted", message=INTERRUPTED_MESSAGE, finished_at=finished)
+    return replace(
+        record,
+        status="interrupted",
+        status_rule="interrupted",
+        message=INTERRUPTED_MESSAGE,
+        finished_at=finished,
+    )
 
 
 def close_interrupted(store: Store, own_sweep: str) -> list[RunRecord]:

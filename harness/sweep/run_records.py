@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harness import __version__
-from harness._types import RunRecord, RunStatus, SampleRecord
+from harness._types import RunRecord, RunStatus, SampleRecord, StatusRule
 from harness.config import Settings
 from harness.sweep.plan import Plan, PlannedRun
 from harness.sweep.units import run_raw_dir
@@ -87,6 +87,7 @@ def run_record(
     message: str | None = None,
     finished: datetime | None = None,
     raw_path: str | None = None,
+    rule: StatusRule | None = None,
 ) -> RunRecord:
     spec = {
         "sweep": plan.sweep.name,
@@ -123,4 +124,6 @@ def run_record(
         finished_at=finished,
         harness_version=__version__,
         raw_path=raw_path,
+        canary=run.canary,
+        status_rule=rule,
     )
