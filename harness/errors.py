@@ -9,12 +9,25 @@ traceback.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from harness._text import one_line
 
 
 class GapbenchError(Exception):
-    """An anticipated failure. `str(err)` is a complete one-line message."""
+    """An anticipated failure. `str(err)` is a complete one-line message.
+
+    The message is made printable once, here: control and invisible characters shown as
+    escapes (a newline or a terminal escape sequence in a model name cannot break the line or
+    the terminal) and very long names clipped with their length said (harness._text.one_line).
+    """
 
     exit_code = 1
+
+    def __init__(self, *args: Any) -> None:
+        if len(args) == 1 and isinstance(args[0], str):
+            args = (one_line(args[0]),)
+        super().__init__(*args)
 
 
 class UserError(GapbenchError):

@@ -15,6 +15,7 @@ from harness.store.files import (
     table_files,
     verify_readable,
 )
+from harness.store.rawpaths import check_raw_paths
 from harness.store.runs_current import quarantine_dir
 
 
@@ -54,4 +55,6 @@ def check_store(root: Path) -> list[str]:
                 f"{path}: a write in progress, or left by a process that died "
                 "(the next read or write finishes or undoes it)"
             )
+    # run records whose raw_path leads outside raw/ (reports skip their logs)
+    lines += check_raw_paths(root)
     return lines

@@ -1,0 +1,247 @@
+"""Raw engine logs of a store, read as untrusted input: paths confined, file types known.
+
+A results folder may come from someone else (a colleague's store, a nightly box), and a run
+record's `raw_path`, like the sweep, suite, model and deployment names that the older layout
+builds a path from, is text that store wrote. Before any of it becomes a path that a report
+copies and a site publishes:
+
+- confined: a relative path below the store's own `raw/` folder: no absolute path, no `..`,
+  no backslash or NUL, and no symbolic link anywhere from the results folder down (a link
+  could lead anywhere, `raw` itself included); only regular files (no fifo, device or socket,
+  which could block a reader or be a disk); `BadRawPath` otherwise, one line naming why;
+- known: only the types the engines write are published: inspect logs (`.eval`, which must be
+  a zip), lm-eval output (`.json`, `.jsonl`) and model server logs (`.log`). Each gets a name
+  a browser shows as text or downloads (`.json.txt`, `.jsonl.txt`, `.log.txt`; `.eval` is a
+  download), never one it would render (`.html`, `.svg`, `.js`, ...): everything else is left
+  out and counted.
+
+`check_raw_paths` lists the run records that point elsewhere, for `gapbench results --check`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Literal
+
+from harness._text import one_line
+
+RAW_FOLDER = "raw"
+SERVER_LOGS = "server-logs"
+MAX_RAW_PATH = 4096  # characters of a recorded raw_path
+MAX_FILES_PER_RUN = 1000  # files looked at in one run's folder (a huge tree is not walked whole)
+
+RawKind = Literal["inspect-log", "json", "jsonl", "server-log"]
+
+# suffix (lower case) -> (kind, the suffix it is published under)
+KNOWN_SUFFIXES: dict[str, tuple[RawKind, str]] = {
+    ".eval": ("inspect-log", ".eval"),
+    ".json": ("json", ".json.txt"),
+    ".jsonl": ("jsonl", ".jsonl.txt"),
+    ".log": ("server-log", ".log.txt"),
+}
+ZIP_MAGIC = b"PK\x03\x04"  # an .eval log is a zip; anything else under that name is refused
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+class BadRawPath(Exception):
+    """A recorded raw path that leads outside the store's raw folder; str() says why."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A raw log that may be published: a regular file below raw/, of a known type."""
+
+    path: Path
+    rel: str  # relative to the raw folder, '/'-separated
+    kind: RawKind
+    size: int
+
+    @property
+    def published_name(self) -> str:
+        """A name that cannot render as a page: the stem made plain, the known suffix after
+        it ("pwn.html.json" -> "pwn_html.json.txt")."""
+        suffix = self.path.suffix.lower()
+        stem = _UNSAFE_NAME.sub("_", self.path.name[: -len(suffix)]).strip("_") or "log"
+        return f"{stem[:100]}{KNOWN_SUFFIXES[suffix][1]}"
+
+
+def _check_text(value: str) -> PurePosixPath:
+    if not value:
+        raise BadRawPath("empty path")
+    if len(value) > MAX_RAW_PATH:
+        raise BadRawPath(f"path of {len(value):,} characters")
+    if "\x00" in value or "\\" in value:
+        raise BadRawPath("path holds a NUL or backslash")
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or re.match(r"^[A-Za-z]:", value):
+        raise BadRawPath("an absolute path")
+    if ".." in pure.parts:
+        raise BadRawPath("path holds '..'")
+    if not pure.parts or pure.parts[0] != RAW_FOLDER:
+        raise BadRawPath(f"not below the store's {RAW_FOLDER}/ folder")
+    return pure
+
+
+def confine(results_dir: Path, value: str) -> Path | None:
+    """The path a store recorded (`raw/...`, relative to the results folder), checked step by
+    step from the results folder down; None when it does not exist (a run without logs).
+    BadRawPath when it leads, or could lead, elsewhere."""
+    pure = _check_text(str(value))
+    here = Path(results_dir)
+    for part in pure.parts:
+        if part in ("", "."):
+            continue
+        here = here / part
+        try:
+            st = os.lstat(here)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise BadRawPath(f"cannot be read ({exc.strerror})") from None
+        if stat.S_ISLNK(st.st_mode):
+            raise BadRawPath(f"{here.relative_to(results_dir).as_posix()} is a symbolic link")
+        if here != Path(results_dir) / pure and not stat.S_ISDIR(st.st_mode):
+            return None  # a file in the middle of the path: nothing below it
+    last = os.lstat(here)
+    if not (stat.S_ISDIR(last.st_mode) or stat.S_ISREG(last.st_mode)):
+        raise BadRawPath("not a regular file or folder (a fifo, device or socket)")
+    return here
+
+
+def layout_path(sweep_id: str, suite: str, model_id: str) -> str:
+    """Where runs recorded before `raw_path` existed kept their logs: raw/<sweep>/<suite>/
+    <model>/ (model ids may hold '/': org/model). Confine it like any recorded path."""
+    return "/".join((RAW_FOLDER, str(sweep_id), str(suite), str(model_id)))
+
+
+def raw_kind(path: Path, size: int) -> RawKind | None:
+    """The known type of a raw file, from its suffix (and, for .eval, its first bytes)."""
+    known = KNOWN_SUFFIXES.get(path.suffix.lower())
+    if known is None:
+        return None
+    if known[0] == "inspect-log":
+        try:
+            with path.open("rb") as fh:
+                if size < len(ZIP_MAGIC) or fh.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
+                    return None
+        except OSError:
+            return None
+    return known[0]
+
+
+@dataclass(frozen=True)
+class Listing:
+    files: tuple[RawFile, ...]
+    left_out: tuple[str, ...]  # one reason per file or link not published ("x.html: unknown type")
+
+
+def list_raw(results_dir: Path, top: Path) -> Listing:
+    """The publishable files at or below `top` (a confined path: see `confine`): regular files
+    of a known type, reached without following any symbolic link."""
+    raw_root = Path(results_dir) / RAW_FOLDER
+    files: list[RawFile] = []
+    left_out: list[str] = []
+
+    def consider(path: Path) -> None:
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return
+        name = path.relative_to(raw_root).as_posix()
+        if stat.S_ISLNK(st.st_mode):
+            left_out.append(f"{name}: a symbolic link")
+        elif not stat.S_ISREG(st.st_mode):
+            left_out.append(f"{name}: not a regular file")
+        elif (kind := raw_kind(path, st.st_size)) is None:
+            left_out.append(f"{name}: not a known raw log type")
+        else:
+            files.append(RawFile(path, name, kind, st.st_size))
+
+    if not top.is_dir() or top.is_symlink():
+        consider(top)
+        return Listing(tuple(files), tuple(left_out))
+    seen = 0
+    for folder, dirs, names in os.walk(top, followlinks=False):
+        here = Path(folder)
+        for d in list(dirs):  # links to folders are listed by walk but never entered
+            if (here / d).is_symlink():
+                left_out.append(f"{(here / d).relative_to(raw_root).as_posix()}: a symbolic link")
+                dirs.remove(d)
+        dirs.sort()
+        for n in sorted(names):
+            seen += 1
+            if seen > MAX_FILES_PER_RUN:
+                left_out.append(
+                    f"{top.relative_to(raw_root).as_posix()}: more than "
+                    f"{MAX_FILES_PER_RUN} files, the rest not looked at"
+                )
+                return Listing(tuple(files), tuple(left_out))
+            consider(here / n)
+    return Listing(tuple(files), tuple(left_out))
+
+
+def server_logs(results_dir: Path, deployment_id: str) -> list[RawFile]:
+    """The model server logs of a deployment: raw/server-logs/<id with '/' as '_'>-<port>.log
+    (as harness.serve names them), matched by name, never by a glob built from the id."""
+    folder = Path(results_dir) / RAW_FOLDER / SERVER_LOGS
+    try:
+        confined = confine(results_dir, f"{RAW_FOLDER}/{SERVER_LOGS}")
+    except BadRawPath:
+        return []
+    if confined is None or not confined.is_dir():
+        return []
+    prefix = str(deployment_id).replace("/", "_") + "-"
+    out = []
+    for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+        rest = entry.name[len(prefix) :] if entry.name.startswith(prefix) else ""
+        if not re.fullmatch(r"\d+\.log", rest) or entry.is_symlink() or not entry.is_file():
+            continue
+        path = Path(entry.path)
+        out.append(
+            RawFile(
+                path,
+                path.relative_to(folder.parent).as_posix(),
+                "server-log",
+                entry.stat(follow_symlinks=False).st_size,
+            )
+        )
+    return out
+
+
+def check_raw_paths(results_dir: Path) -> list[str]:
+    """One line per current run record (runs/current.parquet) whose raw_path leads outside
+    the store's raw folder, for `results --check`. An unreadable file is reported by the
+    file checks, not here."""
+    import pyarrow.parquet as pq
+
+    current = Path(results_dir) / "runs" / "current.parquet"
+    try:
+        table = pq.read_table(current, columns=["run_id", "raw_path"])
+    except Exception:  # missing, foreign or unreadable: nothing to say about raw paths
+        return []
+    pairs = zip(
+        table.column("run_id").to_pylist(), table.column("raw_path").to_pylist(), strict=True
+    )
+    return raw_path_problems(results_dir, list(pairs))
+
+
+def raw_path_problems(results_dir: Path, raw_paths: list[tuple[str, object]]) -> list[str]:
+    """One line per (run_id, raw_path) whose path leads outside the store's raw folder."""
+    lines = []
+    for run_id, value in raw_paths:
+        if value is None or (isinstance(value, float) and value != value) or value == "":
+            continue
+        try:
+            confine(results_dir, str(value))
+        except BadRawPath as exc:
+            lines.append(
+                one_line(
+                    f"{Path(results_dir) / 'runs'}: run {run_id}: raw_path '{value}': {exc} "
+                    "(reports skip it)"
+                )
+            )
+    return lines
