@@ -7,6 +7,7 @@ Records and facts only (which runs, which files, which versions); no statistics.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from harness._text import one_line
 from harness.analysis.tables import ReportTables
 from harness.models import Registry
 from harness.report.drill import RUN_SAMPLE_LIMIT, per_run_limit
@@ -27,7 +29,7 @@ from harness.report.inputs import (
     ReportInput,
     SuiteFacts,
 )
-from harness.store import Store
+from harness.store import Store, rawpaths
 from harness.suites import SuiteRegistry
 
 # What each importer's data asks of anyone who shows it. Keyed by the name in
@@ -151,6 +153,7 @@ def collect(
     if not runs.empty:
         runs = runs[runs["run_id"].isin(set(shown["run_id"]))]
     imported = tables.scores[tables.scores["source"].astype(str).str.startswith("imported:")]
+    logs, warnings = raw_logs(src.raw_dir, shown, runs)
     return ReportInput(
         tables=tables,
         headline=tuple(headline),
@@ -159,49 +162,77 @@ def collect(
         all_samples=every,
         n_own_samples=n_own,
         transcripts=lambda keys: src.store.transcripts(list(keys)),
-        raw_logs=raw_logs(src.raw_dir, shown, runs),
+        raw_logs=logs,
+        warnings=warnings,
         provenance=provenance(shown, imported, src),
         missing=missing(shown, imported, src.registry, sweeps_dir),
         name=name,
     )
 
 
-def raw_logs(raw_dir: Path, samples: pd.DataFrame, runs: pd.DataFrame) -> tuple[RawLog, ...]:
-    """Each own run's engine logs: the run's `raw_path` (relative to the results folder) when
-    the runs table records it, else E's layout raw/<sweep>/<suite>/<model>/; and the model
-    server's log of that run (the one last written closest to the run's end)."""
+def raw_logs(
+    raw_dir: Path, samples: pd.DataFrame, runs: pd.DataFrame
+) -> tuple[tuple[RawLog, ...], tuple[str, ...]]:
+    """Each own run's engine logs, and one warning line per run whose logs are left out.
+
+    Where: the run's `raw_path` (relative to the results folder) when the runs table records
+    it, else the older layout raw/<sweep>/<suite>/<model>/; plus the model server's log of that
+    run (the one last written closest to the run's end). All of it is text the store wrote:
+    paths are confined to the store's raw folder and only known raw types are listed
+    (harness.store.rawpaths); a run whose path leads elsewhere is skipped with a warning."""
     if samples.empty or not raw_dir.is_dir():
-        return ()
+        return (), ()
     results = raw_dir.parent
-    recorded = {}
+    recorded: dict[str, str] = {}
     ended = {}
     if not runs.empty:
         for r in runs.to_dict("records"):
             if isinstance(r.get("raw_path"), str) and r["raw_path"]:
-                recorded[str(r["run_id"])] = results / r["raw_path"]
+                recorded[str(r["run_id"])] = r["raw_path"]
             if r.get("finished_at") is not None and not pd.isna(r.get("finished_at")):
                 ended[str(r["run_id"])] = pd.Timestamp(r["finished_at"]).timestamp()
     out: list[RawLog] = []
+    warnings: list[str] = []
     cols = ["run_id", "sweep_id", "suite", "model_id", "deployment_id"]
     for run_id, sweep_id, suite, model_id, deployment_id in (
         samples[cols].drop_duplicates("run_id").itertuples(index=False)
     ):
-        where = recorded.get(str(run_id), raw_dir / str(sweep_id) / str(suite) / str(model_id))
-        files = [where] if where.is_file() else sorted(p for p in where.rglob("*") if p.is_file())
-        base = where.parent if where.is_file() else where
-        # lm-eval writes under lm_eval/<run_id>/: another run's folder is not this run's log
-        files = [
-            p
-            for p in files
-            if "lm_eval" not in p.relative_to(base).parts[:-1]
-            or str(run_id) in p.relative_to(base).parts
-        ]
-        out += [RawLog(str(run_id), p, str(p.relative_to(base))) for p in files]
-        servers = sorted((raw_dir / "server-logs").glob(f"{deployment_id}-*.log"))
-        if servers and str(run_id) in ended:  # one server per run: the log that ended with it
-            servers = [min(servers, key=lambda p: abs(p.stat().st_mtime - ended[str(run_id)]))]
-        out += [RawLog(str(run_id), p, f"server log {p.name}") for p in servers]
-    return tuple(out)
+        run_id = str(run_id)
+        value = recorded.get(run_id) or rawpaths.layout_path(sweep_id, suite, model_id)
+        try:
+            where = rawpaths.confine(results, value)
+        except rawpaths.BadRawPath as exc:
+            warnings.append(
+                one_line(f"run {run_id}: raw path '{value}': {exc}; its logs are left out")
+            )
+            where = None
+        if where is not None:
+            listing = rawpaths.list_raw(results, where)
+            base = where.parent if where.is_file() else where
+            # lm-eval writes under lm_eval/<run_id>/: another run's folder is not this run's log
+            files = [
+                f
+                for f in listing.files
+                if "lm_eval" not in f.path.relative_to(base).parts[:-1]
+                or run_id in f.path.relative_to(base).parts
+            ]
+            out += [RawLog(run_id, f.path, str(f.path.relative_to(base))) for f in files]
+            if listing.left_out:
+                shown = "; ".join(listing.left_out[:3])
+                more = f" and {len(listing.left_out) - 3} more" if len(listing.left_out) > 3 else ""
+                warnings.append(
+                    one_line(
+                        f"run {run_id}: {len(listing.left_out)} raw files not published "
+                        f"({shown}{more})"
+                    )
+                )
+        servers = rawpaths.server_logs(results, str(deployment_id))
+        if servers and run_id in ended:  # one server per run: the log that ended with it
+            servers = [min(servers, key=lambda f: abs(f.path.stat().st_mtime - ended[run_id]))]
+        out += [RawLog(run_id, f.path, f"server log {f.path.name}") for f in servers]
+    for line in warnings:
+        print(f"warning: {line}", file=sys.stderr, flush=True)
+    return tuple(out), tuple(warnings)
 
 
 def provenance(

@@ -7,7 +7,8 @@ escaped by the templates; nothing is turned into a link.
 
 from __future__ import annotations
 
-import shutil
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from harness._types import Transcript, TranscriptMessage
 from harness.report import _format as fmt
 from harness.report.inputs import RawLog, ReportInput
 from harness.report.tables import records
+from harness.store import rawpaths
 
 # A run page lists at most this many samples (errors and limits first) and links a page
 # for each; every sample is in the run's CSV. With many runs each gets fewer, so that a
@@ -210,28 +212,71 @@ def long_text(value: str | None) -> bool:
 def copy_raw_logs(
     logs: tuple[RawLog, ...], root: Path, run_pages: dict[str, str]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Copy each own run's engine logs under raw/<run>/; too-large files are named, not copied."""
+    """Copy each own run's engine logs under raw/<run>/ with names a browser shows as text or
+    downloads (harness.store.rawpaths); too-large files are named, not copied. Whatever it is
+    given is checked again here: a regular file (never followed through a link, never a fifo)
+    of a known raw type, or it is left out."""
     out: dict[str, list[dict[str, Any]]] = {}
     total = 0
+    used: set[str] = set()
     for log in logs:
-        if log.run_id not in run_pages or not log.path.is_file():
+        if log.run_id not in run_pages:
             continue
-        size = log.path.stat().st_size
+        try:
+            st = os.lstat(log.path)
+        except OSError:
+            continue
+        kind = rawpaths.raw_kind(log.path, st.st_size) if stat.S_ISREG(st.st_mode) else None
+        if kind is None:
+            continue
+        raw = rawpaths.RawFile(log.path, log.path.name, kind, st.st_size)
         entry: dict[str, Any] = {
             "label": log.label,
-            "size": size,
+            "size": st.st_size,
             "href": None,
-            "name": log.path.name,
+            "name": raw.published_name,
+            "download": kind == "inspect-log",
         }
-        if size <= RAW_FILE_MAX and total + size <= RAW_TOTAL_MAX:
-            rel = f"raw/{Path(run_pages[log.run_id]).stem}/{fmt.slug(log.path.name)}"
+        if st.st_size <= RAW_FILE_MAX and total + st.st_size <= RAW_TOTAL_MAX:
+            folder = f"raw/{Path(run_pages[log.run_id]).stem}"
+            rel = f"{folder}/{raw.published_name}"
+            n = 1
+            while rel in used:  # two logs with one published name (a.json, a.JSON)
+                n += 1
+                rel = f"{folder}/{n}-{raw.published_name}"
+            used.add(rel)
             target = root / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log.path, target)
-            total += size
+            copied = _copy_regular(log.path, target, RAW_FILE_MAX)
+            if copied is None:
+                target.unlink(missing_ok=True)
+                continue
+            total += copied
             entry["href"] = rel
         out.setdefault(log.run_id, []).append(entry)
     return out
+
+
+def _copy_regular(source: Path, target: Path, max_bytes: int) -> int | None:
+    """Copy a regular file opened without following a link and without blocking (a fifo put
+    in its place after the check is not waited on); None when it is not a regular file or
+    grew past max_bytes."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(source, flags)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as src:
+        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+            return None
+        n = 0
+        with target.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                n += len(chunk)
+                if n > max_bytes:
+                    return None
+                dst.write(chunk)
+    return n
 
 
 def neighbours(keys: list[str]) -> Iterator[tuple[str, str | None, str | None]]:

@@ -71,7 +71,10 @@ class AddClosedModel:
 
 @dataclass(frozen=True)
 class RawLog:
-    """An engine log of an own run, copied into the report (or named, when too large)."""
+    """An engine log of an own run, copied into the report (or named, when too large).
+
+    Only a regular file of a known raw type is copied (harness.store.rawpaths), under a name
+    a browser shows as text or downloads; `render_report` checks again whatever it is given."""
 
     run_id: str
     path: Path
@@ -93,3 +96,6 @@ class ReportInput:
     provenance: Provenance = field(default_factory=Provenance)
     missing: AddClosedModel | None = None
     name: str = "report"
+    # what collect() left out and why (raw paths leading outside the store, unknown raw
+    # files), one line each; also printed as warnings
+    warnings: tuple[str, ...] = ()

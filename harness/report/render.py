@@ -15,9 +15,13 @@ published as is):
     data/<table>.csv        every analysis table exactly as analysis returned it
 
 Everything taken from data goes through Jinja2 with autoescape on: model ids, suite names,
-transcripts and messages are untrusted and may contain HTML. The only script is the small
-table sorter, allowed by its hash in each page's Content-Security-Policy; nothing loads
-from outside the folder.
+transcripts and messages are untrusted and may contain HTML. Before escaping, every value a
+template prints passes `shown` (the environment's finalize, so every template is covered,
+whoever writes it): bidirectional overrides, zero-width and control characters become
+visible escapes (harness._text.visible), so "gnp\u202eexe.png" never displays as "exe.png".
+Every CSV the report writes has its string cells neutralised for spreadsheets
+(harness._text.csv_safe_frame). The only script is the small table sorter, allowed by its
+hash in each page's Content-Security-Policy; nothing loads from outside the folder.
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
+from harness._text import visible
 from harness.analysis.tables import ReportTables
 from harness.report import _format as fmt
 from harness.report._atomic import atomic_dir
@@ -62,8 +68,19 @@ def content_security_policy() -> str:
     )
 
 
+def shown(value: object) -> object:
+    """What a template prints for `value`: text with its invisible characters made visible.
+
+    Markup (a macro's output, the sorter marked safe) was built from values that passed here
+    already; numbers and None print as they are."""
+    if isinstance(value, Markup) or value is None or isinstance(value, int | float):
+        return value
+    return visible(value if isinstance(value, str) else str(value))
+
+
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
+        finalize=shown,
         loader=jinja2.PackageLoader("harness.report", "templates"),
         autoescape=True,  # every template, whatever its extension: data is untrusted
         undefined=jinja2.StrictUndefined,

@@ -16,6 +16,7 @@ import jinja2
 import pandas as pd
 import pyarrow.csv as pacsv
 
+from harness._text import csv_safe_frame, csv_safe_table
 from harness._types import Transcript
 from harness.analysis.tables import empty
 from harness.report import _format as fmt
@@ -172,12 +173,13 @@ class Site:
         (self.root / "data").mkdir()
         files = []
         for table in TABLE_NAMES:
-            # the data files hold the tables exactly as analysis returned them
+            # the data files hold the tables as analysis returned them (strings that a
+            # spreadsheet would run as formulas are prefixed with ')
             df: pd.DataFrame | None = getattr(self.report.tables, table)
             if df is None:
                 df = empty(COLUMNS.get(table, []))
             rel = f"data/{table}.csv"
-            df.to_csv(self.root / rel, index=False)
+            csv_safe_frame(df).to_csv(self.root / rel, index=False)
             files.append({"name": table, "path": rel, "rows": len(df)})
         extra = {
             "sensitivity": self.answer.sensitivity,
@@ -188,7 +190,7 @@ class Site:
         for name, df in extra.items():
             if not df.empty:
                 rel = f"data/{name}.csv"
-                df.to_csv(self.root / rel, index=False)
+                csv_safe_frame(df).to_csv(self.root / rel, index=False)
                 files.append({"name": name, "path": rel, "rows": len(df)})
         if self.answer.json:
             (self.root / "data" / "answer.json").write_text(self.answer.json, "utf-8")
@@ -318,9 +320,9 @@ class Site:
             ctx = drill.run_context(run, part, limit, n_samples)
             self._page(run_rel, "run.html", "../", raw=raw.get(run_id, []), csv=csv_rel, **ctx)
             if whole is not None:
-                pacsv.write_csv(whole, self.root / csv_rel)
+                pacsv.write_csv(csv_safe_table(whole), self.root / csv_rel)
             else:
-                part.to_csv(self.root / csv_rel, index=False)
+                csv_safe_frame(part).to_csv(self.root / csv_rel, index=False)
             self._samples(run, part.head(limit), keys, transcripts)
             if tick:
                 tick(i + 1, len(self.run_rows))

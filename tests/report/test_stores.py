@@ -198,7 +198,8 @@ def test_own_runs_only(tmp_path: Path) -> None:
     assert "export OPENAI_API_KEY=" in box or "export ANTHROPIC_API_KEY=" in box
     _three_clicks_to_a_transcript(site, "ladder_agentic")
     run = read(site / "runs" / "own-ladder_agentic.html")
-    assert "../raw/own-ladder_agentic/ladder_agentic.log" in run.links
+    # a log is published as text (.log.txt), never under a name a browser would render
+    assert "../raw/own-ladder_agentic/ladder_agentic.log.txt" in run.links
 
 
 def test_published_and_own_together(imported: Path, tmp_path: Path) -> None:

@@ -4,6 +4,10 @@ A page asks for a figure with a `FigureJob` (drawer name + the exact table to dr
 runner writes the table as CSV beside the SVG (every figure's data is downloadable), looks
 the SVG up in the cache by the hash of (drawer, parameters, table CSV, figure code), and
 draws only the misses, in worker processes when there are many.
+
+Tables hold names a store or an import wrote: the CSV's string cells are neutralised for
+spreadsheets, and the drawers get the names with invisible characters shown as escapes (a
+bidirectional override in a model name would otherwise reorder an axis label).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import pandas as pd
 
+from harness._text import csv_safe_frame, visible
 from harness.report.figures import _style, scores, timeline, verdict
 from harness.report.figures._types import Drawn, FigureFile, FigureJob
 
@@ -66,11 +72,25 @@ def draw(drawer: str, table: Any, params: tuple[tuple[str, str], ...]) -> _Resul
     """Draw one figure to SVG bytes (runs in a worker process or inline)."""
     # the style must hold while saving too: svg.fonttype is read when the SVG is written
     with matplotlib.rc_context(_style.RC):  # type: ignore[arg-type]
-        drawn = DRAWERS[drawer](table, **dict(params))
+        drawn = DRAWERS[drawer](_labels_shown(table), **{k: visible(v) for k, v in params})
         if drawn is None:
             return _Result(None)
         svg = _style.to_svg(drawn.fig)
     return _Result(svg, drawn.alt, drawn.caption)
+
+
+def _labels_shown(table: Any) -> Any:
+    """The table with every text cell's invisible characters made visible (labels only)."""
+    if not isinstance(table, pd.DataFrame):
+        return table
+    out = table
+    for col in table.columns:
+        if table[col].dtype == object:
+            fixed = table[col].map(lambda v: visible(v) if isinstance(v, str) else v)
+            if out is table:
+                out = table.copy()
+            out[col] = fixed
+    return out
 
 
 def _key(job: FigureJob, csv: bytes) -> str:
@@ -141,7 +161,7 @@ def render_figures(
     todo: list[tuple[FigureJob, str]] = []
     done = 0
     for job in jobs:
-        csv = job.table.to_csv(index=False).encode("utf-8")
+        csv = csv_safe_frame(job.table).to_csv(index=False).encode("utf-8")
         csv_rel = job.rel.removesuffix(".svg") + ".csv"
         target = root / job.rel
         target.parent.mkdir(parents=True, exist_ok=True)
