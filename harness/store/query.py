@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from harness._text import csv_safe_table
 from harness.errors import UserError
 from harness.store.store import Store
 
@@ -106,7 +107,8 @@ def export(
                 raise UserError(
                     f"{path}: transcripts hold nested messages; export them as json, jsonl or parquet"
                 )
-            pacsv.write_csv(tbl, tmp)
+            # strings a spreadsheet would run as formulas get a leading ' (numbers stay)
+            pacsv.write_csv(csv_safe_table(tbl), tmp)
         else:
             df = _json_safe(tbl)
             df.to_json(
