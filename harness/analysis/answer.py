@@ -22,10 +22,13 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import analysis_frame, without_canaries
-from harness.analysis.censor import EXACT, LOWER, UPPER, LagData, lag_data
-from harness.analysis.coverage import CoverageBias, coverage_bias, coverage_table
-from harness.analysis.crosscheck import crosscheck_table, published_figures
-from harness.analysis.curve import (
+from harness.analysis.columns import (
+    ANSWER_LAG_COLUMNS,
+    ANSWER_UNDERSTATEMENT_COLUMNS,
+    empty,
+)
+from harness.analysis.inference.crosscheck import crosscheck_table, published_figures
+from harness.analysis.inference.curve import (
     VERDICT_RULE,
     Verdict,
     curve_summary,
@@ -34,9 +37,13 @@ from harness.analysis.curve import (
     specification_curve,
     verdict,
 )
-from harness.analysis.frontier import Bench, benches, no_point_gaps
+from harness.analysis.inference.understatement import understatement
 from harness.analysis.mapping import apply_mapping, load_kind_mapping
-from harness.analysis.scores import TaskMatrix, model_scores, own_task_matrices
+from harness.analysis.measures.censor import EXACT, LOWER, UPPER, LagData, lag_data
+from harness.analysis.measures.coverage import CoverageBias, coverage_bias, coverage_table
+from harness.analysis.measures.frontier import Bench, benches, no_point_gaps
+from harness.analysis.measures.scores import TaskMatrix, model_scores, own_task_matrices
+from harness.analysis.measures.substitute import substitutes as find_substitutes
 from harness.analysis.spec import (
     MEASURE_UNITS,
     PRIMARY,
@@ -44,13 +51,6 @@ from harness.analysis.spec import (
     AnalysisSpec,
     window_label,
 )
-from harness.analysis.substitute import substitutes as find_substitutes
-from harness.analysis.tables import (
-    ANSWER_LAG_COLUMNS,
-    ANSWER_UNDERSTATEMENT_COLUMNS,
-    empty,
-)
-from harness.analysis.understatement import understatement
 from harness.analysis.wording import VERDICT_HEADS, verdict_sentence
 from harness.errors import UserError
 

@@ -14,25 +14,25 @@ import pandas as pd
 
 from harness.analysis._common import from_days, to_date
 from harness.analysis.answer import answer_from, prepare, run_tests
-from harness.analysis.curve import days
-from harness.analysis.drift import drift_table
-from harness.analysis.frontier import (
+from harness.analysis.horizon import horizons
+from harness.analysis.inference.curve import days
+from harness.analysis.inference.understatement import Window, window_label
+from harness.analysis.ladder import ladder
+from harness.analysis.measures.drift import drift_table
+from harness.analysis.measures.frontier import (
     Bench,
     frontier_table,
     gap_table,
     no_point_gaps,
     saturation,
 )
-from harness.analysis.horizon import horizons
-from harness.analysis.ladder import ladder
-from harness.analysis.lag import catchup_table, lag_table
-from harness.analysis.passk import passk
-from harness.analysis.scores import own_task_matrices
+from harness.analysis.measures.lag import catchup_table, lag_table
+from harness.analysis.measures.passk import passk
+from harness.analysis.measures.scores import own_task_matrices
+from harness.analysis.measures.substitute import substitutes_by_kind
+from harness.analysis.measures.trend import kind_trend
 from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
-from harness.analysis.substitute import substitutes_by_kind
 from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
-from harness.analysis.trend import kind_trend
-from harness.analysis.understatement import Window, window_label
 from harness.analysis.wording import num
 
 

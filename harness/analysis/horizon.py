@@ -17,9 +17,9 @@ import pandas as pd
 from scipy.optimize import minimize_scalar
 
 from harness.analysis._common import benchmark_names, cluster_weights, percentile_ci
-from harness.analysis.dtest import expansion
-from harness.analysis.scores import sample_rows
-from harness.analysis.tables import HORIZON_COLUMNS, HORIZON_GAP_COLUMNS, empty
+from harness.analysis.columns import HORIZON_COLUMNS, HORIZON_GAP_COLUMNS, empty
+from harness.analysis.intervals import expansion
+from harness.analysis.measures.scores import sample_rows
 
 MIN_ROWS = 20
 _RIDGE = 1e-6

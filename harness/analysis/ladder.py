@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import cluster_weights, percentile_ci
-from harness.analysis.scores import sample_rows
-from harness.analysis.tables import LADDER_COLUMNS, empty
+from harness.analysis.columns import LADDER_COLUMNS, empty
+from harness.analysis.measures.scores import sample_rows
 
 LADDER_EXTRA = ["status", "reason"]
 MIN_ITEMS = 5

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from harness.analysis.answer import Answer, answer, prepare, run_tests
-from harness.analysis.crosscheck import published_figures
+from harness.analysis.inference.crosscheck import published_figures
 from harness.analysis.spec import MEASURE_UNITS, PRIMARY, AnalysisSpec, Censoring, window_label
 from harness.analysis.wording import (
     AVERAGING_WORDS,

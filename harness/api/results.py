@@ -13,6 +13,7 @@ from harness.errors import GapbenchError
 if TYPE_CHECKING:  # pandas: imported where a frame is made (not at `import harness.api`)
     import pandas as pd
 
+    from harness.store.secret_scan import ScrubSummary, SecretFinding
     from harness.sweep.execute import SweepOutcome
     from harness.sweep.plan import Plan
 
@@ -89,7 +90,7 @@ def run_table(
     """RUN_COLUMNS from sample rows; statuses: run_id -> (status, message) when known."""
     import pandas as pd
 
-    from harness.analysis.scores import model_scores
+    from harness.analysis import model_scores
 
     statuses = statuses or {}
     rows = []
@@ -145,19 +146,32 @@ def _stored_statuses(ws: Workspace, run_ids: Iterable[str]) -> dict[str, tuple[s
     return out
 
 
-def results_of_plan(ws: Workspace, plan: Plan, outcome: SweepOutcome | None) -> Results:
-    """The stored rows of every sample the plan covers (run now or stored before)."""
+def _without_canaries(df: pd.DataFrame) -> pd.DataFrame:
+    """Sample rows that are results: nightly canary rows (drift checks) left out."""
+    if not len(df) or "canary" not in df:
+        return df
+    return df[~df["canary"].fillna(False).astype(bool)].reset_index(drop=True)
+
+
+def results_of_plan(
+    ws: Workspace, plan: Plan, outcome: SweepOutcome | None, *, include_canaries: bool = False
+) -> Results:
+    """The stored rows of every sample the plan covers (run now or stored before); a
+    nightly plan's canary runs only when include_canaries."""
     import pandas as pd
 
     keys: set[str] = set()
     for run in plan.runs:
-        keys.update(run.keys)
+        if include_canaries or not run.canary:
+            keys.update(run.keys)
     # read only the plan's suite partitions, then its exact sample keys
     suites = sorted({run.suite.name for run in plan.runs})
     frames = [ws.store.samples(suite=name) for name in suites]
     df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if len(df):
         df = df[df["sample_key"].isin(keys)].reset_index(drop=True)
+    if not include_canaries:
+        df = _without_canaries(df)
     statuses = _stored_statuses(ws, (r.run_id for r in plan.runs))
     if outcome is not None:
         for r in outcome.runs:
@@ -177,19 +191,53 @@ def results(
     model: str | None = None,
     suite: str | None = None,
     ws: Workspace | None = None,
+    include_canaries: bool = False,
 ) -> Results:
     """Open stored results (own runs; imported rows are left to `analyze`).
 
     results_dir: the store to read (default: the workspace's, ./results); sweep, model,
-    suite: keep only those rows.
+    suite: keep only those rows. include_canaries: keep nightly canary rows (drift checks,
+    not results; left out by default, so `score()` is the sweep's own).
     """
     ws = ws or workspace(results_dir=results_dir)
     df = ws.store.samples(sweep_id=sweep, model_id=model, suite=suite)
     if len(df) and "source" in df:
         df = df[df["source"] == "own"].reset_index(drop=True)
+    if not include_canaries:
+        df = _without_canaries(df)
     statuses = _stored_statuses(ws, df["run_id"].unique() if len(df) else [])
     return Results(
         runs=run_table(df, statuses, _null_baselines(ws)),
         samples=df,
         results_dir=ws.settings.results_dir,
     )
+
+
+def scan_secrets(
+    *, results_dir: str | Path | None = None, ws: Workspace | None = None
+) -> list[SecretFinding]:
+    """Every API key (a value a deployment's key variable holds, or a key shape) left in the
+    store: table cells, raw engine logs, ledgers; each finding names the file, the column or
+    archive member and the kind, never the value. [] when clean (`results --check`)."""
+    from harness.store.secret_scan import scan_store
+
+    ws = ws or workspace(results_dir=results_dir)
+    return scan_store(ws.settings.results_dir, _secret_values(ws))
+
+
+def scrub_secrets(
+    *, results_dir: str | Path | None = None, ws: Workspace | None = None
+) -> ScrubSummary:
+    """Mask every secret `scan_secrets` finds, in place (each file rewritten atomically,
+    everything else kept); what changed. UserError while a sweep runs on the folder
+    (`results --scrub`)."""
+    from harness.store.secret_scan import scrub_store
+
+    ws = ws or workspace(results_dir=results_dir)
+    return scrub_store(ws.settings.results_dir, _secret_values(ws))
+
+
+def _secret_values(ws: Workspace) -> tuple[str, ...]:
+    from harness.secrets import secret_values
+
+    return secret_values(d.key_env for d in ws.registry.deployments if d.key_env)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from harness.analysis.drift import alerts_for, drift_table
+from harness.analysis import alerts_for, drift_table
 from harness.config import Settings
 from harness.errors import GapbenchError
 from harness.models import Registry

@@ -13,10 +13,10 @@ import pytest
 
 from harness.analysis import tables as T
 from harness.analysis.answer import JSON_KEYS, answer, prepare, run_tests
-from harness.analysis.coverage import coverage_bias, coverage_table
-from harness.analysis.curve import days, verdict
+from harness.analysis.inference.curve import days, verdict
+from harness.analysis.measures.coverage import coverage_bias, coverage_table
+from harness.analysis.measures.substitute import substitutes, substitutes_by_kind
 from harness.analysis.spec import PRIMARY, AnalysisSpec
-from harness.analysis.substitute import substitutes, substitutes_by_kind
 from harness.errors import UserError
 from tests.analysis import synth
 

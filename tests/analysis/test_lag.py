@@ -8,8 +8,8 @@ import pytest
 
 from harness.analysis import benches, catchup_table, frontier_table, gap_table, lag_table
 from harness.analysis._common import DAYS_PER_MONTH
-from harness.analysis.lag import thresholds_for, window_lag
-from harness.analysis.understatement import window_days
+from harness.analysis.inference.understatement import window_days
+from harness.analysis.measures.lag import thresholds_for, window_lag
 from tests.analysis import synth
 
 
@@ -98,7 +98,7 @@ def test_horizon_scale_uses_log_spaced_thresholds():
 
 
 def test_kind_trend_by_quarter():
-    from harness.analysis.trend import kind_trend
+    from harness.analysis.measures.trend import kind_trend
 
     df = synth.frame(
         synth.lagged_benchmark("a", "agentic", 6.0) + synth.lagged_benchmark("s", "standard", 2.0)

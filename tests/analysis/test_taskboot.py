@@ -8,12 +8,13 @@ none is drawn: NaN scores, the per-replicate path) and both frontiers stepping a
 
 import numpy as np
 
-from harness.analysis import taskboot
 from harness.analysis._common import cluster_weights
-from harness.analysis.dtest import TaskReplicates, evidence
-from harness.analysis.frontier import Bench, Side
-from harness.analysis.scores import TaskMatrix
-from harness.analysis.taskboot import task_replicates
+from harness.analysis.inference import taskboot
+from harness.analysis.inference.dtest import TaskReplicates
+from harness.analysis.inference.taskboot import task_replicates
+from harness.analysis.measures.evidence import evidence
+from harness.analysis.measures.frontier import Bench, Side
+from harness.analysis.measures.scores import TaskMatrix
 
 CENSORING = ("none", "both", "closed", "open", "bounds")
 # (measure, censoring rules that change it): catch-up treats bounds as both; gaps ignore it

@@ -4,9 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis import benches, dtest, understatement
-from harness.analysis.dtest import Evidence, d_row
-from harness.analysis.scores import task_matrix
+from harness.analysis import benches, understatement
+from harness.analysis.inference import dtest
+from harness.analysis.inference.dtest import d_row
+from harness.analysis.measures.evidence import Evidence
+from harness.analysis.measures.scores import task_matrix
 from tests.analysis import synth
 
 

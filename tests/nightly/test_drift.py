@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis.drift import alerts_for, drift_table, score_test
+from harness.analysis.measures.drift import alerts_for, drift_table, score_test
 from harness.analysis.tables import DRIFT_COLUMNS
 
 ITEMS = [f"c{i}" for i in range(8)]

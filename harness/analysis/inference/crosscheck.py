@@ -19,10 +19,10 @@ from pydantic import BaseModel, ConfigDict
 
 from harness._loading import load_model
 from harness.analysis._common import DAYS_PER_MONTH, to_days
+from harness.analysis.columns import CROSSCHECK_COLUMNS, empty
 from harness.analysis.spec import window_label
-from harness.analysis.tables import CROSSCHECK_COLUMNS, empty
 
-FIGURES_PATH = Path(__file__).with_name("published_figures.yaml")
+FIGURES_PATH = Path(__file__).parents[1] / "published_figures.yaml"
 
 
 class PublishedFigure(BaseModel):

@@ -22,9 +22,11 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import to_days
-from harness.analysis.censor import LagData, lag_data
-from harness.analysis.dtest import KINDS, Evidence, d_row, evidence
-from harness.analysis.frontier import Bench
+from harness.analysis.columns import SENSITIVITY_COLUMNS, empty
+from harness.analysis.inference.dtest import d_row
+from harness.analysis.measures.censor import LagData, lag_data
+from harness.analysis.measures.evidence import KINDS, Evidence, evidence
+from harness.analysis.measures.frontier import Bench
 from harness.analysis.spec import (
     AVERAGINGS,
     CENSORINGS,
@@ -34,7 +36,6 @@ from harness.analysis.spec import (
     AnalysisSpec,
     window_label,
 )
-from harness.analysis.tables import SENSITIVITY_COLUMNS, empty
 
 Verdict = Literal["supported", "contradicted", "inconclusive"]
 CURVE_WINDOWS: tuple[tuple[date | None, date | None], ...] = (

@@ -1,141 +1,29 @@
-"""D = gap(agentic) - gap(standard) for one specification: evidence per benchmark, then the
-bootstrap over benchmarks.
-
-Each benchmark contributes *evidence* for a measure in a window: datapoints with bounds
-[lo, hi] (equal when exact) and weights. Lag: one datapoint per counted threshold (bounds
-under `censoring="bounds"`). Catch-up: the benchmark's mean over the levels whose open
-crossing is in the window, weighted by that level range. Score gaps: the time average over
-a monthly grid, weighted by the number of months.
+"""D = gap(agentic) - gap(standard) for one specification: the bootstrap over benchmarks of
+their evidence (`measures.evidence`).
 
 gap(kind): with averaging "benchmark" the mean over the kind's benchmarks of each benchmark's
 weighted mean (every benchmark one unit); with "pooled" the weighted mean over all the kind's
 datapoints (Ihle's pooling). With bounds, the same weights enter the censored normal
-likelihood (`censor.censored_normal_fit`).
+likelihood (`inference.censored_fit.censored_normal_fit`).
 
 CI: a stratified bootstrap over benchmarks (each kind resampled to its own size); each
 kind's replicate spread is widened around its estimate by sqrt(n/(n-1)) t_{n-1}/z (the
-expanded percentile interval, Hesterberg 2015), as the plain percentile interval is too
-narrow with a few benchmarks. One-sided p for H0: D <= 0 is (1 + #{D* <= 0}) / (B + 1).
+expanded percentile interval, Hesterberg 2015; `intervals.expansion`), as the plain
+percentile interval is too narrow with a few benchmarks. One-sided p for H0: D <= 0 is
+(1 + #{D* <= 0}) / (B + 1).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import cache, cached_property
 
 import numpy as np
-from scipy.stats import norm
-from scipy.stats import t as student_t
 
-from harness.analysis._common import DAYS_PER_MONTH, percentile_ci
-from harness.analysis.censor import LagData, censored_normal_fit, lag_data
-from harness.analysis.frontier import Bench, gap_values
-from harness.analysis.lag import catchup_levels
-from harness.analysis.spec import Averaging, Censoring
-
-KINDS = ("agentic", "standard")
-MIN_BENCHMARKS = 2  # per kind; fewer gives "insufficient"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """One benchmark's datapoints for one measure in one window."""
-
-    benchmark: str
-    kind: str
-    lo: np.ndarray
-    hi: np.ndarray
-    w: np.ndarray
-
-    @cached_property
-    def exact(self) -> bool:
-        return bool(np.all(self.lo == self.hi))
-
-    @property
-    def n(self) -> int:
-        return int(self.lo.size)
-
-    @cached_property
-    def n_bounds(self) -> int:
-        return int(np.sum(self.lo != self.hi))
-
-    @cached_property
-    def sums(self) -> tuple[float, float]:
-        """(sum of w * value, sum of w) over exact datapoints."""
-        return float((self.w * self.lo).sum()), float(self.w.sum())
-
-    @property
-    def value(self) -> float:
-        """The benchmark's weighted mean (NaN when it has bounds: that needs the fit)."""
-        s, w = self.sums
-        return s / w if self.exact and w > 0 else float("nan")
-
-
-def _one(b: Bench, lo: np.ndarray, hi: np.ndarray, w: np.ndarray) -> Evidence | None:
-    if lo.size == 0 or not np.isfinite(w).all() or w.sum() <= 0:
-        return None
-    return Evidence(b.name, b.kind, lo, hi, w)
-
-
-def lag_evidence(b: Bench, data: LagData, start: float, end: float) -> Evidence | None:
-    sel = data.counted & data.in_window(start, end)
-    return _one(b, data.lo[sel], data.hi[sel], np.ones(int(sel.sum())))
-
-
-def catchup_evidence(b: Bench, start: float, end: float, censoring: Censoring) -> Evidence | None:
-    lags, lo, hi = catchup_levels(b, start, end, "both" if censoring == "bounds" else censoring)
-    if not lags.size:
-        return None
-    v = np.array([lags.mean()])
-    return _one(b, v, v, np.array([(hi - lo) * lags.size / 400.0]))
-
-
-def gap_evidence(b: Bench, start: float, end: float, *, on_logit: bool) -> Evidence | None:
-    """Time-averaged score gap over a monthly grid within [start, end] where both sides exist."""
-    if not b.has_pair:
-        return None
-    lo = max(start, b.closed.days[0], b.open.days[0])
-    hi = min(end, max(b.closed.days[-1], b.open.days[-1]))
-    if hi < lo:
-        return None
-    grid = np.arange(lo, hi + 1e-9, DAYS_PER_MONTH)
-    gap, gap2 = gap_values(b, b.closed.at(grid), b.open.at(grid))
-    vals = gap2 if on_logit else gap
-    vals = vals[np.isfinite(vals)]
-    if not vals.size:
-        return None
-    v = np.array([vals.mean()])
-    return _one(b, v, v, np.array([float(vals.size)]))
-
-
-def evidence(
-    b: Bench,
-    measure: str,
-    start: float,
-    end: float,
-    censoring: Censoring = "both",
-    data: LagData | None = None,
-) -> Evidence | None:
-    """One benchmark's evidence; None when it has nothing in the window."""
-    if not b.has_pair:
-        return None
-    if measure == "lag_months":
-        return lag_evidence(b, data if data is not None else lag_data(b, censoring), start, end)
-    if measure == "catchup_months":
-        return catchup_evidence(b, start, end, censoring)
-    if measure in ("score_gap", "score_gap_logit"):
-        return gap_evidence(b, start, end, on_logit=measure == "score_gap_logit")
-    raise ValueError(f"unknown measure {measure!r}")
-
-
-@cache
-def expansion(n: int, level: float = 0.95) -> float:
-    """Factor sqrt(n/(n-1)) * t_{n-1} / z that widens a percentile interval over n units."""
-    if n < 2:
-        return 1.0
-    q = 0.5 + level / 2
-    return float(np.sqrt(n / (n - 1)) * student_t.ppf(q, n - 1) / norm.ppf(q))
+from harness.analysis._common import percentile_ci
+from harness.analysis.inference.censored_fit import censored_normal_fit
+from harness.analysis.intervals import expansion
+from harness.analysis.measures.evidence import KINDS, MIN_BENCHMARKS, Evidence
+from harness.analysis.spec import Averaging
 
 
 def resample_counts(rng: np.random.Generator, n: int, n_boot: int) -> np.ndarray:

@@ -23,10 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from harness.analysis._common import DAYS_PER_MONTH, logit, neg_log_error
-from harness.analysis.censor import thresholds_for
-from harness.analysis.dtest import TaskReplicates, evidence
-from harness.analysis.frontier import Bench, Side
-from harness.analysis.scores import TaskMatrix
+from harness.analysis.inference.dtest import TaskReplicates
+from harness.analysis.measures.censor import thresholds_for
+from harness.analysis.measures.evidence import evidence
+from harness.analysis.measures.frontier import Bench, Side
+from harness.analysis.measures.scores import TaskMatrix
 from harness.analysis.spec import Censoring
 
 _LEVELS = 400  # as lag._LEVELS: grid points of the catch-up integral

@@ -15,31 +15,16 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import cluster_weights, to_date, to_days
-from harness.analysis.censor import lag_data
-from harness.analysis.dtest import (
-    KINDS,
-    MIN_BENCHMARKS,
-    Evidence,
-    TaskReplicates,
-    d_row,
-    evidence,
-    expansion,
-)
-from harness.analysis.frontier import Bench
-from harness.analysis.scores import TaskMatrix
+from harness.analysis.columns import UNDERSTATEMENT_COLUMNS, empty
+from harness.analysis.inference.dtest import TaskReplicates, d_row
+from harness.analysis.inference.taskboot import task_replicates
+from harness.analysis.measures.censor import lag_data
+from harness.analysis.measures.evidence import KINDS, MIN_BENCHMARKS, Evidence, evidence
+from harness.analysis.measures.frontier import Bench
+from harness.analysis.measures.scores import TaskMatrix
 from harness.analysis.spec import MEASURE_UNITS, Averaging, Censoring
 from harness.analysis.spec import window_label as spec_window_label
-from harness.analysis.tables import UNDERSTATEMENT_COLUMNS, empty
-from harness.analysis.taskboot import task_replicates
 
-__all__ = [
-    "MIN_BENCHMARKS",
-    "expansion",
-    "task_replicates",
-    "understatement",
-    "window_days",
-    "window_label",
-]
 UNDERSTATEMENT_EXTRA = ["unit", "n_bounds"]
 
 MEASURE_ORDER = ("lag_months", "score_gap", "score_gap_logit", "catchup_months")

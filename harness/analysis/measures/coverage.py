@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days
-from harness.analysis.censor import LagData, lag_data
-from harness.analysis.frontier import Bench, Side
+from harness.analysis.columns import COVERAGE_COLUMNS, empty
+from harness.analysis.measures.censor import LagData, lag_data
+from harness.analysis.measures.frontier import Bench, Side
 from harness.analysis.spec import Censoring
-from harness.analysis.tables import COVERAGE_COLUMNS, empty
 from harness.analysis.wording import num
 
 BIAS_FLAG_MONTHS = 0.5

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from harness.analysis.tables import DRIFT_COLUMNS, empty
+from harness.analysis.columns import DRIFT_COLUMNS, empty
 
 Z_ALERT = 2.0  # alert beyond this many standard errors of the history
 MIN_NIGHTS_FOR_SPREAD = 3  # history nights needed before their spread is used

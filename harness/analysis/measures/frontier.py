@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, Scale, from_days, logit, scale_of, to_days
-from harness.analysis.tables import FRONTIER_COLUMNS, GAP_COLUMNS, empty
+from harness.analysis.columns import FRONTIER_COLUMNS, GAP_COLUMNS, empty
 
 GAP_EXTRA = ["scale"]
 SATURATED_HIGH = 0.9

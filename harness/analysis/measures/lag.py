@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, neg_log_error
-from harness.analysis.censor import (
+from harness.analysis.columns import CATCHUP_COLUMNS, LAG_COLUMNS, empty
+from harness.analysis.measures.censor import (
     EXACT,
     FRACTION_STEP,
     HORIZON_STEP_LOG2,
@@ -24,9 +25,8 @@ from harness.analysis.censor import (
     lag_data,
     thresholds_for,
 )
-from harness.analysis.frontier import Bench, Side
+from harness.analysis.measures.frontier import Bench, Side
 from harness.analysis.spec import Censoring
-from harness.analysis.tables import CATCHUP_COLUMNS, LAG_COLUMNS, empty
 
 __all__ = [
     "FRACTION_STEP",

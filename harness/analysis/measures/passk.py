@@ -13,9 +13,9 @@ import pandas as pd
 from scipy.special import comb
 
 from harness.analysis._common import benchmark_names
+from harness.analysis.columns import PASSK_COLUMNS, empty
 from harness.analysis.horizon import success_of
-from harness.analysis.scores import sample_rows
-from harness.analysis.tables import PASSK_COLUMNS, empty
+from harness.analysis.measures.scores import sample_rows
 
 
 def pass_hat_k(n: np.ndarray, c: np.ndarray, k: int) -> float:

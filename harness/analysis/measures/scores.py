@@ -23,7 +23,7 @@ from harness.analysis._common import (
     percentile_ci,
     to_date,
 )
-from harness.analysis.tables import SCORES_COLUMNS, empty
+from harness.analysis.columns import SCORES_COLUMNS, empty
 
 # Extra columns beyond the ReportTables contract's SCORES_COLUMNS (added by analysis).
 SCORES_EXTRA = ["benchmark", "n_samples", "status", "reason", "unit"]

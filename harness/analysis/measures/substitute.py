@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, to_days
-from harness.analysis.frontier import Bench
-from harness.analysis.tables import (
+from harness.analysis.columns import (
     SUBSTITUTE_COLUMNS,
     SUBSTITUTE_KIND_COLUMNS,
     SUBSTITUTE_TIMELINE_COLUMNS,
     empty,
 )
+from harness.analysis.measures.frontier import Bench
 from harness.errors import UserError
 
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import DAYS_PER_MONTH, from_days, to_days
-from harness.analysis.frontier import Bench, gap_values
-from harness.analysis.tables import TREND_COLUMNS, empty
+from harness.analysis.columns import TREND_COLUMNS, empty
+from harness.analysis.measures.frontier import Bench, gap_values
 
 
 def kind_trend(
