@@ -20,14 +20,24 @@ from typing import TYPE_CHECKING, Any
 # to the module and shadow the function of the same name.
 from harness.api.models import Model, add_model, endpoint, models, serve_command, suites
 from harness.api.nightly import nightly, publish
-from harness.api.results import Results, results
+from harness.api.results import Results, results, scan_secrets, scrub_secrets
 from harness.api.workspace import Workspace, resolve_sweep_path, workspace
 from harness.sweep.spec import SweepSpec
 
 if TYPE_CHECKING:
     from harness.api.analysis import analyze, answer, build_report
     from harness.api.imports import import_results
-    from harness.api.runs import evaluate, plan, plan_warnings, run, run_sweep, samples
+    from harness.api.runs import (
+        estimate,
+        evaluate,
+        plan,
+        plan_warnings,
+        run,
+        run_sweep,
+        samples,
+        skipped_warnings,
+    )
+    from harness.api.scoretable import score_table
 
 # name -> module. Imported on first use, so that `gapbench run bad.yaml` can say what is wrong
 # in a second instead of first importing every engine (inspect, lm-eval, the SDKs, scipy).
@@ -37,12 +47,15 @@ _HOMES = {
     "answer": "harness.api.analysis",
     "build_report": "harness.api.analysis",
     "import_results": "harness.api.imports",
+    "estimate": "harness.api.runs",
     "evaluate": "harness.api.runs",
     "plan": "harness.api.runs",
     "plan_warnings": "harness.api.runs",
     "run": "harness.api.runs",
     "run_sweep": "harness.api.runs",
     "samples": "harness.api.runs",
+    "skipped_warnings": "harness.api.runs",
+    "score_table": "harness.api.scoretable",
 }
 
 
@@ -69,6 +82,7 @@ __all__ = [
     "answer",
     "build_report",
     "endpoint",
+    "estimate",
     "evaluate",
     "import_results",
     "models",
@@ -81,7 +95,11 @@ __all__ = [
     "run",
     "run_sweep",
     "samples",
+    "scan_secrets",
+    "scrub_secrets",
+    "score_table",
     "serve_command",
+    "skipped_warnings",
     "suites",
     "workspace",
 ]

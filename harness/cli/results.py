@@ -1,4 +1,4 @@
-"""`gapbench results`: summarise stored results, export them, check or migrate the store."""
+"""`gapbench results`: summarise stored results, export them, check, scrub or migrate the store."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from harness.exitcodes import FAILURE, OK
 
 
 def cmd_results(args: argparse.Namespace) -> int:
+    from harness import api
     from harness.store import query
 
     w = ws(args)
@@ -18,22 +19,33 @@ def cmd_results(args: argparse.Namespace) -> int:
     if args.migrate:
         console.print(store.migrate().line())
         return OK
+    if args.scrub:
+        console.print(api.scrub_secrets(ws=w).line(store.root), markup=False, highlight=False)
+        return OK
     if args.check:
         problems = store.check()
         for line in problems:
             console.print(line, markup=False, highlight=False, soft_wrap=True)
+        secrets = api.scan_secrets(ws=w)
+        for finding in secrets:
+            console.print(f"secret: {finding}", markup=False, highlight=False, soft_wrap=True)
         if problems:
             err_console.print(f"{len(problems)} problem files in {store.root} (reads skip them)")
+        if secrets:
+            err_console.print(
+                f"{len(secrets)} secrets in {store.root}: `gapbench results --scrub` masks them"
+            )
+        if problems or secrets:
             return FAILURE
-        console.print(f"{store.root}: every store file is readable")
+        console.print(f"{store.root}: every store file is readable; no secrets found")
         return OK
     if args.export:
         path = Path(args.export)
         query.format_of(path)  # a bad extension fails before anything is read
-        n = query.export(store, path, table=args.table)
+        n = query.export(store, path, table=args.table, include_canaries=args.include_canaries)
         console.print(f"exported {n} {args.table} rows to {path}")
         return OK
-    df = query.summary(store)
+    df = query.summary(store, include_canaries=args.include_canaries)
     console.print(df.to_string(index=False) if len(df) else "no results stored yet")
     return OK
 
@@ -44,10 +56,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     res = sub.add_parser(
         "results",
         parents=[common],
-        help="summarise stored results, export them, check or migrate the store",
+        help="summarise stored results, export them, check, scrub or migrate the store",
         description=(
             "Without options: one line per (sweep, model, suite, source) with counts by "
-            "status, mean score and cost. Reads keep the newest attempt of each sample."
+            "status, mean score and cost. Reads keep the newest attempt of each sample; "
+            "nightly canary rows are left out (--include-canaries keeps them)."
         ),
     )
     what = res.add_mutually_exclusive_group()
@@ -61,7 +74,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--check",
         action="store_true",
         help="list store files that reads skip (corrupt, truncated, foreign, newer version) "
-        "or that raw readers would trip on; exit 1 when there are any; changes nothing",
+        "or that raw readers would trip on, and every API key left in the store (file, "
+        "column or member, kind; never the value); exit 1 when there are any; changes nothing",
+    )
+    what.add_argument(
+        "--scrub",
+        action="store_true",
+        help="mask every API key --check finds, in place (each file rewritten atomically, "
+        "everything else kept); says how many cells and files changed",
     )
     what.add_argument(
         "--migrate",
@@ -74,5 +94,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         choices=list(get_args(ExportTable)),
         default="samples",
         help="with --export: which table (default samples)",
+    )
+    res.add_argument(
+        "--include-canaries",
+        action="store_true",
+        help="keep nightly canary rows and runs (drift checks, not results) in the summary "
+        "and exports; left out by default",
     )
     res.set_defaults(func=cmd_results)

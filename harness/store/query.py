@@ -28,8 +28,9 @@ _SUMMARY_SQL = """
 WITH rows AS (
     SELECT coalesce(m.sweep_id, s.sweep_id) AS sweep_id, s.*
     FROM samples s LEFT JOIN sweep_members m USING (sample_key)
+    {where}
 )
-SELECT sweep_id, model_id, access, suite, kind, source,
+SELECT sweep_id, model_id, access, suite, kind, source, {canary}
        count(*) AS rows,
        count(*) FILTER (WHERE status = 'scored') AS scored,
        count(*) FILTER (WHERE status = 'error') AS errors,
@@ -41,28 +42,49 @@ GROUP BY ALL
 ORDER BY sweep_id, suite, access, model_id, source
 """
 
+# Canary rows (nightly drift checks) are not results: reads for people leave them out.
+NOT_CANARY = "NOT coalesce(canary, false)"
 
-def summary(store: Store) -> pd.DataFrame:
+
+def summary(store: Store, *, include_canaries: bool = False) -> pd.DataFrame:
     """One row per (sweep, model, suite, source): counts by status, mean score, total cost.
 
     A row shared by two sweeps (the second reused it) counts in both. mean_score averages
     scored and limit rows (a limit is a failed task; errors are counted, never scored as
     wrong); for imported horizon benchmarks it is in minutes. cost_usd is null when no row of
-    the group has a known cost.
+    the group has a known cost. Nightly canary rows are left out unless include_canaries
+    (then they are groups of their own, `canary` true).
     """
     import pandas as pd
 
-    df = store.query(_SUMMARY_SQL).to_pandas()
+    columns = SUMMARY_COLUMNS[:6] + (["canary"] if include_canaries else []) + SUMMARY_COLUMNS[6:]
+    sql = _SUMMARY_SQL.format(
+        where="" if include_canaries else f"WHERE {NOT_CANARY}",
+        canary="coalesce(canary, false) AS canary," if include_canaries else "",
+    )
+    df = store.query(sql).to_pandas()
     if df.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in SUMMARY_COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     for col in ("rows", "scored", "errors", "limits"):
         df[col] = df[col].astype("int64")
-    return df[SUMMARY_COLUMNS]
+    return df[columns]
 
 
 ExportFormat = Literal["csv", "parquet", "json", "jsonl"]
 EXPORT_FORMATS: tuple[str, ...] = get_args(ExportFormat)
 ExportTable = Literal["samples", "runs", "run_history", "membership", "transcripts"]
+
+
+def _export_sql(table: ExportTable, include_canaries: bool) -> str:
+    order = " ORDER BY written_at" if table == "run_history" else ""
+    if include_canaries or table == "membership":
+        return f"SELECT * FROM {table}{order}"
+    if table == "transcripts":
+        return (
+            "SELECT * FROM transcripts WHERE sample_key NOT IN "
+            "(SELECT sample_key FROM samples_all WHERE canary)"
+        )
+    return f"SELECT * FROM {table} WHERE {NOT_CANARY}{order}"
 
 
 def format_of(path: Path) -> ExportFormat:
@@ -86,16 +108,19 @@ def export(
     path: Path,
     format: ExportFormat | None = None,
     table: ExportTable = "samples",
+    *,
+    include_canaries: bool = False,
 ) -> int:
-    """Write every row of a table as reads see it (samples: newest attempt per key) to one
-    file, atomically; return the row count. The format defaults to the file's extension:
-    csv, parquet, json (one array of objects) or jsonl (one object per line)."""
+    """Write every row of a table as reads see it (samples: newest attempt per key; runs: a
+    dead process's running attempt as interrupted) to one file, atomically; return the row
+    count. The format defaults to the file's extension: csv, parquet, json (one array of
+    objects) or jsonl (one object per line). Nightly canary rows and runs (and their
+    transcripts) are left out unless include_canaries."""
     path = Path(path)
     fmt = format or format_of(path)
     if fmt not in EXPORT_FORMATS:
         raise UserError(f"{path}: unknown export format {fmt!r} (csv, parquet, json, jsonl)")
-    view = {"run_history": "run_history ORDER BY written_at"}.get(table, table)
-    tbl = store.query(f"SELECT * FROM {view}")
+    tbl = store.query(_export_sql(table, include_canaries))
     tbl = tbl.drop_columns([c for c in ("filename", "file_row_number") if c in tbl.column_names])
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

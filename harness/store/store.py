@@ -37,6 +37,7 @@ from harness.store.files import (
 from harness.store.rows import check_table, constant, first_per_key, runs_table, samples_table
 from harness.store.runs_current import update_current
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
+from harness.store.secret_scan import mask_table
 from harness.store.transcripts import transcript_of, transcripts_table
 from harness.store.views import NEWEST_FIRST, Suites, ViewBuilder, views_in
 from harness.store.writes import (
@@ -51,6 +52,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 OnBad = Literal["raise", "skip"]
+# Sample columns whose text comes from outside (errors, upstream names, import metadata):
+# masked for secrets as they are written (transcripts: every text field).
+SAMPLE_TEXT = ("error", "extra", "model_snapshot")
 Replace = Literal["none", "errors", "all"]
 T = TypeVar("T")
 
@@ -126,6 +130,8 @@ class Store:
         self._before_write()
         tbl = conform(tbl, "samples")
         check_table(tbl)
+        # Secrets never cross into storage: an upstream's echo of a key in an error, ...
+        tbl, _ = mask_table(tbl, columns=SAMPLE_TEXT)
         tbl = first_per_key(tbl)
         tbl, next_attempt = self._apply_policy(tbl, replace)
         if tbl.num_rows == 0:
@@ -140,7 +146,7 @@ class Store:
         tbl = set_column(set_column(tbl, "attempt", attempts), "written_at", stamp)
         staged = staged_by_suite(self.root, "samples", tbl, written_at)
         if transcripts is not None and transcripts.num_rows:
-            matching = matching_transcripts(transcripts, tbl)
+            matching, _ = mask_table(matching_transcripts(transcripts, tbl))
             staged += staged_by_suite(self.root, "transcripts", matching, written_at)
         batch.commit(self.root, staged)
         return tbl.num_rows
@@ -191,7 +197,7 @@ class Store:
         row in runs/current.parquet when its attempt is the newest-started."""
         self._before_write()
         when = write_time()
-        row = runs_table([record], when)
+        row, _ = mask_table(runs_table([record], when), columns=("message", "spec_json"))
         as_history = pa.Table.from_arrays(row.columns, schema=SCHEMAS["run_history"])
         history = partition_dir(self.root, "run_history", day=when.date().isoformat())
         with batch.file_lock(self.root / ".store" / "runs.lock"):
