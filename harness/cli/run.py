@@ -185,6 +185,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     for line in warnings:
         err_console.print(f"gapbench: {line}", markup=False, highlight=False, soft_wrap=True)
     if not plan.runs:
+        for skip in plan.skipped:  # why, on a normal run too (not only under --dry-run)
+            err_console.print(
+                f"skipped {skip.what}: {skip.reason}", markup=False, highlight=False, soft_wrap=True
+            )
         raise GapbenchError("nothing to run: every model or suite in the sweep was skipped")
     reporter = RichReporter(console)
     try:

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness.errors import RunnerError
+from harness.errors import ConfigError, RunnerError
 from harness.runners.base import RunContext, SampleSink, make_record
 from harness.runners.lm_eval_models import engine_env, make_model
 from harness.runners.lm_eval_output import registry_transcript, save_lm_eval_output
@@ -45,9 +45,11 @@ def load_registry_tasks(suite: SuiteSpec) -> dict[str, Any]:
     with engine_env({}):
         try:
             loaded = _task_manager().load([suite.task])
-        except KeyError:
-            raise SuiteUnavailable(
-                f"{suite.name}: '{suite.task}' is not an lm-eval task in this version"
+        except KeyError:  # the suite file names a task lm-eval does not have: its mistake
+            raise ConfigError(
+                suite.directory / "suite.yaml",
+                "task",
+                f"'{suite.task}' is not an lm-eval task in this version",
             ) from None
         except Exception as exc:  # offline: datasets raises ConnectionError and friends
             raise SuiteUnavailable(

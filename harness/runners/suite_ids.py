@@ -26,6 +26,7 @@ from harness._files import write_text_atomic
 from harness._types import RunEngine
 from harness.store.keys import stable_hash
 from harness.suites import SuiteSpec
+from harness.suites.registry import check_sample_ids
 
 # The distribution each engine's runner reports as its version.
 ENGINE_PACKAGES: dict[str, str] = {"inspect": "inspect-ai", "lm_eval": "lm_eval"}
@@ -102,7 +103,15 @@ def sample_ids(suite: SuiteSpec, cache_dir: Path | None = None) -> list[str]:
     """Every sample id of the suite, in the runner's stable order (see the module doc).
 
     Raises what the runner raises (a GapbenchError such as an lm-eval registry task whose
-    data is offline); such answers are not cached."""
+    data is offline; such answers are not cached), and ConfigError when the suite's declared
+    size, smoke or canary ids disagree with its data (harness.suites.registry)."""
+    ids = _sample_ids(suite, cache_dir)
+    # the suite's declared size, smoke and canary ids against its data (ConfigError, exit 2)
+    check_sample_ids(suite, ids)
+    return ids
+
+
+def _sample_ids(suite: SuiteSpec, cache_dir: Path | None) -> list[str]:
     if suite.engine == "lm_eval" and suite.data:
         from harness.suites.scorers import load_docs
 

@@ -49,7 +49,7 @@ class SuiteSpec(BaseModel):
     limits: SuiteLimits = Field(default_factory=SuiteLimits)
     data: str | None = Field(
         default=None,
-        description="standard suites: JSONL file (relative to this folder) of StandardDoc rows",
+        description="JSONL file or folder, relative to this folder and inside the tasks folder",
     )
     scorer: str | None = Field(
         default=None, description="standard suites: scorer name (harness.suites.scorers)"
@@ -60,6 +60,13 @@ class SuiteSpec(BaseModel):
     prompt_variant: str | None = Field(default=None, description="set when a prompt is adapted")
     requires: list[str] = Field(
         default_factory=list, description="importable modules needed; missing -> suite skipped"
+    )
+    # Data read from outside the repository and its packages (the user's Hugging Face cache):
+    # absent -> the suite is skipped with one line; `size`, smoke and canary ids describe the
+    # full data set and are not checked against a local copy, which may hold part of it.
+    # (An lm-eval registry task without `data` is external already.)
+    external_data: bool = Field(
+        default=False, description="data come from outside the repository (e.g. the HF cache)"
     )
     null_baseline: float | None = Field(
         default=None,

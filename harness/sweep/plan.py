@@ -286,6 +286,8 @@ def plan_sweep(
             if suite.name not in ids_cache:
                 try:
                     ids_cache[suite.name] = suite_ids.sample_ids(suite, cache_dir)
+                except ConfigError:  # the suite itself is wrong: one line naming its file, exit 2
+                    raise
                 except GapbenchError as exc:  # e.g. an lm-eval registry task whose data is offline
                     ids_cache[suite.name] = str(exc)
             all_ids = ids_cache[suite.name]

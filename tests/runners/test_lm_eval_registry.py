@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.config import REPO_ROOT
-from harness.errors import RunnerError
+from harness.errors import ConfigError, RunnerError
 from harness.runners.lm_eval_runner import LmEvalRunner, SuiteUnavailable
 from harness.suites.registry import load_suite
 
@@ -31,9 +31,11 @@ def test_registry_task_without_local_data_is_unavailable(
 
 
 @pytest.mark.slow
-def test_unknown_registry_task_is_unavailable() -> None:
+def test_unknown_registry_task_is_a_mistake_in_the_suite_file() -> None:
+    # not "unavailable" (skipped): the suite file names a task lm-eval does not have, which is
+    # one line naming suite.yaml and its task field, exit 2 (issue 18)
     suite = load_suite(GSM8K).model_copy(update={"task": "no_such_lm_eval_task"})
-    with pytest.raises(SuiteUnavailable, match="not an lm-eval task"):
+    with pytest.raises(ConfigError, match="suite.yaml: task: 'no_such_lm_eval_task' is not an"):
         LmEvalRunner().sample_ids(suite)
 
 
