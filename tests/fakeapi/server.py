@@ -2,9 +2,16 @@
 
 Faults are decided per request by (seed, request body, attempt number for that body), so a
 test can compute in advance what every request will see however the client threads
-interleave. Kinds: "429" (with Retry-After), "500", "503", "timeout" (answers only after
+interleave. Kinds: "429" (with Retry-After), "500", "503", "401" (named only), "timeout" (answers only after
 `delay_s`, beyond the client's timeout, as a slow API that still finishes and bills would),
-"drop" (sends the headers and half the body, then closes the connection).
+"drop" (sends the headers and half the body, then closes the connection). Not among the
+random kinds, only scripted (`fail_next`) or named: "malformed" (a 200 whose JSON body is cut
+off), "shapeless" (a 200 JSON object of no protocol's shape), "unfinished" (a 200 answer
+without finish_reason / stop_reason).
+
+Key echo (`set_echo_key(True)`): like some gateways, every error answer repeats the key the
+client sent, in its message and in a `request_headers` object (for tests that no key reaches
+anything gapbench writes).
 
 Capacity (`set_capacity(k)`): a POST that arrives while k others are being answered gets a 429
 with Retry-After, as an API enforcing a concurrency limit would; each answer then takes
@@ -26,6 +33,7 @@ from tests.fakeapi import wire
 from tests.fakeapi.policy import Policy, default_policy
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop")
+MALFORMED_KINDS = ("malformed", "shapeless", "unfinished")
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,7 @@ class _State:
     in_flight: int = 0
     max_in_flight: int = 0  # most POSTs being answered at once (refused ones not counted)
     header_names: list[frozenset[str]] = field(default_factory=list)  # per POST, names only
+    echo_key: bool = False  # error answers repeat the client's key (a leaky gateway)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -166,7 +175,10 @@ class _Handler(BaseHTTPRequestHandler):
         if st.capacity_latency_s > 0:
             time.sleep(st.capacity_latency_s)
         fault = self._fault(path, body)
-        if fault in ("429", "500", "503"):
+        if fault in MALFORMED_KINDS:
+            self._malformed(protocol, request, fault)
+            return
+        if fault in ("429", "500", "503", "401"):
             status = int(fault)
             extra = [("retry-after", str(st.faults.retry_after_s))] if status == 429 else []
             self._json(status, wire.error_body(protocol, status, f"injected {fault}"), extra)
@@ -174,6 +186,24 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "timeout":
             time.sleep(st.faults.delay_s)
         self._answer(protocol, request, body, drop=fault == "drop")
+
+    def _malformed(self, protocol: wire.WireProtocol, request: dict[str, Any], kind: str) -> None:
+        """A 200 that is not a well-formed answer (a broken gateway, a cut-off body)."""
+        model = str(request.get("model"))
+        if kind == "shapeless":
+            self._json(200, {"ok": True, "model": model})
+            return
+        reply = wire.render_openai if protocol == "openai" else wire.render_anthropic
+        full = reply(wire.Reply(text="half an answer"), model, (10, 3, 0), "malformed")
+        if kind == "unfinished":
+            if protocol == "openai":
+                full["choices"][0]["finish_reason"] = None
+            else:
+                full["stop_reason"] = None
+            self._json(200, full)
+            return
+        raw = json.dumps(full).encode()
+        self._send(200, raw[: len(raw) // 2], "application/json")
 
     def _authorized(self, protocol: wire.WireProtocol, key: str) -> bool:
         # Anthropic SDKs send x-api-key (older) or a bearer token (2.x); OpenAI a bearer token.
@@ -230,7 +260,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps(full).encode(), "application/json", drop=drop)
 
     def _json(self, status: int, payload: Any, extra: list[tuple[str, str]] | None = None) -> None:
+        if status >= 400 and self.server.state.echo_key:
+            payload = self._echo(payload)
         self._send(status, json.dumps(payload).encode(), "application/json", extra=extra)
+
+    def _echo(self, payload: Any) -> Any:
+        """The error payload with the client's key in it, twice, as a leaky gateway sends."""
+        sent = {
+            k: v for k, v in self.headers.items() if k.lower() in ("authorization", "x-api-key")
+        }
+        key = next((v.split()[-1] for v in sent.values()), "")
+        payload = json.loads(json.dumps(payload))
+        inner = payload.get("error") if isinstance(payload.get("error"), dict) else payload
+        inner["message"] = f"{inner.get('message', '')} (key used: {key})"
+        payload["request_headers"] = sent
+        return payload
 
     def _send(
         self,
@@ -367,6 +411,11 @@ class FakeAPI:
         """The most POSTs the server was answering at once (since set_capacity or reset)."""
         with self._state.lock:
             return self._state.max_in_flight
+
+    def set_echo_key(self, echo: bool = True) -> None:
+        """Error answers repeat the client's key (in the message and the headers it sent)."""
+        with self._state.lock:
+            self._state.echo_key = echo
 
     def set_policy(self, policy: Policy) -> None:
         self._state.policy = policy

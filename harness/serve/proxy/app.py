@@ -42,11 +42,19 @@ from aiohttp import (
     web,
 )
 
+from harness.secrets import mask, secret_values
+from harness.serve.proxy.answers import (
+    Answer,
+    header_secrets,
+    malformed_answer,
+    masked,
+    no_answer,
+    no_slot,
+    refused,
+)
 from harness.serve.proxy.cache import AnswerCache, CachedResponse, request_key
 from harness.serve.proxy.headers import (
     ATTEMPTS_HEADER,
-    BREAKER_ERROR_TYPE,
-    BREAKER_HEADER,
     CACHE_HEADER,
     CACHE_MODE_HEADER,
     CACHE_MODES,
@@ -63,6 +71,7 @@ from harness.serve.proxy.retry import (
     retryable,
 )
 from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
+from harness.serve.proxy.wellformed import problem
 
 log = logging.getLogger("harness.serve.proxy")
 
@@ -102,16 +111,6 @@ class _Deployment:
             proxy.emit_limiter(deployment_id, self.limiter.stats)
 
 
-@dataclass
-class _Answer:
-    """What an attempt (or the cache) produced for the client."""
-
-    status: int
-    headers: list[tuple[str, str]]
-    body: bytes
-    content_type: str
-
-
 class Proxy:
     def __init__(self, cache: AnswerCache) -> None:
         self.cache = cache
@@ -121,6 +120,9 @@ class Proxy:
         self._out: list[bytes] = []
         self._flush_scheduled = False
         self._rng = random.Random()
+        # Key values in this process's environment (the parent's: the deployments' keys);
+        # each request adds the values of its own key headers.
+        self.secrets: tuple[str, ...] = secret_values()
         # stdout as a non-blocking pipe: a busy parent (its reader thread waiting for the
         # GIL) must never stall this event loop; the transport buffers what it cannot write.
         self._events: asyncio.WriteTransport | None = None
@@ -163,7 +165,8 @@ class Proxy:
         latency: float, usage: Usage, attempt: int,
     ) -> None:  # fmt: skip
         self.emit(
-            {"t": "call", "dep": route.deployment_id, "path": path, "outcome": outcome,
+            {"t": "call", "dep": route.deployment_id, "path": mask(path, self.secrets),
+             "outcome": outcome,
              "status": status, "started": started, "latency": latency,
              "snapshot": usage.snapshot, "in": usage.input_tokens, "out": usage.output_tokens,
              "cached": usage.cached_tokens, "attempt": attempt}
@@ -205,21 +208,29 @@ class Proxy:
         if request.method != "POST":  # model listings: one attempt, not cached or recorded
             answer, kind, _ = await self._attempt(route, request.method, path, headers, body,
                                                   dep.policy.attempt_timeout_s)  # fmt: skip
-            resp, _ = await self._send(request, answer or _no_answer(route, kind, 1))
+            secrets = self.secrets + header_secrets(headers)
+            answer = masked(answer or no_answer(route, kind, 1), secrets)
+            resp, _ = await self._send(request, answer)
             return resp
         mode = request.headers.get(CACHE_MODE_HEADER, route.cache_mode)
         key = request_key(route.deployment_id, "POST", path, body,
                           request.headers.get(SCOPE_HEADER, ""))  # fmt: skip
+        secrets = self.secrets + header_secrets(headers)
         if mode != "bypass-read":
-            hit = await self.cache.lookup(key)
+            # An entry an older gapbench cached although malformed is skipped, not replayed.
+            hit = await self.cache.lookup(
+                key, lambda a: problem(route.protocol, path, a.content_type, a.body) is None
+            )
             if hit is not None:
                 self._record(route, path, "cache_hit", 200, time.time(), 0.0,
                              _usage(route, hit.content_type, hit.body), 0)  # fmt: skip
-                answer = _Answer(200, [("content-type", hit.content_type), (CACHE_HEADER, "hit")],
+                answer = Answer(200, [("content-type", hit.content_type), (CACHE_HEADER, "hit")],
                                  hit.body, hit.content_type)  # fmt: skip
-                resp, _ = await self._send(request, answer)
+                resp, _ = await self._send(request, masked(answer, secrets))
                 return resp
         answer, attempts = await self._call(route, dep, path, headers, body)
+        # Secrets never cross into storage: what an engine receives may be logged or stored.
+        answer = masked(answer, secrets)
         resp, delivered = await self._send(request, answer, attempts)
         # Cache only what the client received: an answer nobody saw must not be replayed.
         if delivered and answer.status == 200 and attempts > 0:
@@ -229,12 +240,12 @@ class Proxy:
     async def _call(
         self, route: Route, dep: _Deployment, path: str, headers: list[tuple[str, str]],
         body: bytes,
-    ) -> tuple[_Answer, int]:  # fmt: skip
+    ) -> tuple[Answer, int]:  # fmt: skip
         """Upstream under the retry policy; (the answer for the client, attempts made)."""
         breaker = dep.breaker
         if not breaker.admit():
             self._record(route, path, "refused", None, time.time(), 0.0, Usage(), 0)
-            return _refused(route, breaker.reason or "open"), 0
+            return refused(route, breaker.reason or "open"), 0
         probe = breaker.is_open  # admitted as the breaker's probe call
         try:
             return await self._attempts(route, dep, path, headers, body, probe)
@@ -245,17 +256,18 @@ class Proxy:
     async def _attempts(
         self, route: Route, dep: _Deployment, path: str, headers: list[tuple[str, str]],
         body: bytes, probe: bool,
-    ) -> tuple[_Answer, int]:  # fmt: skip
+    ) -> tuple[Answer, int]:  # fmt: skip
         breaker, policy = dep.breaker, dep.policy
         spent = 0.0  # the call's own time: attempts and waits, not time queued for a slot
-        answer: _Answer | None = None
+        answer: Answer | None = None
         what = "timeout"
         made = 0
+        malformed: str | None = None  # why the last 200 was not a well-formed answer
         for attempt in range(1, policy.attempts + 1):
             if attempt > 1 and breaker.is_open and not probe:  # it opened: stop sending
-                return answer or _no_answer(route, what, made), made
+                return answer or no_answer(route, what, made), made
             if dep.limiter is not None and not await dep.limiter.acquire(dep.queue_timeout_s):
-                return _no_slot(route, dep.queue_timeout_s), made
+                return no_slot(route, dep.queue_timeout_s), made
             started, t0 = time.time(), time.monotonic()
             status: int | None = None
             retry_after: float | None = None
@@ -280,6 +292,11 @@ class Proxy:
             outcome = "ok" if ok else ("http_error" if status is not None else
                                        ("timeout" if kind == "timeout" else "dropped"))  # fmt: skip
             usage = _usage(route, answer.content_type, answer.body) if ok and answer else Usage()
+            malformed = None
+            if ok and answer is not None:
+                malformed = problem(route.protocol, path, answer.content_type, answer.body)
+                if malformed is not None:  # paid, but no answer: retried like a 5xx
+                    outcome, answer = "malformed", None
             self._record(route, path, outcome, status, started, latency, usage, attempt)
             if answer is not None:
                 was_open = breaker.is_open
@@ -289,6 +306,8 @@ class Proxy:
                 if not retryable("answer", answer.status):
                     return answer, made
             what = f"HTTP {status}" if status is not None else kind
+            if malformed is not None:
+                what = "malformed"
             if attempt == policy.attempts:
                 break
             wait = policy.wait_s(attempt, retry_after, self._rng)
@@ -300,12 +319,14 @@ class Proxy:
         opened = breaker.on_call_failed(what)
         if opened:
             self.emit({"t": "breaker", "dep": dep.id, "reason": opened}, now=True)
-        return answer or _no_answer(route, what, made), made
+        if answer is None and malformed is not None:
+            return malformed_answer(route, malformed, made), made
+        return answer or no_answer(route, what, made), made
 
     async def _attempt(
         self, route: Route, method: str, path: str, headers: list[tuple[str, str]],
         body: bytes, timeout_s: float,
-    ) -> tuple[_Answer | None, AttemptKind, float | None]:  # fmt: skip
+    ) -> tuple[Answer | None, AttemptKind, float | None]:  # fmt: skip
         """One upstream attempt: (answer or None, what happened, its Retry-After)."""
         assert self.session is not None
         try:
@@ -316,7 +337,7 @@ class Proxy:
                 raw = await resp.read()
                 content_type = resp.headers.get("content-type", "application/json")
                 out = [(k, v) for k, v in resp.headers.items() if k.lower() not in _HOP]
-                return (_Answer(resp.status, out, raw, content_type), "answer",
+                return (Answer(resp.status, out, raw, content_type), "answer",
                         parse_retry_after(resp.headers))  # fmt: skip
         except TimeoutError:
             return None, "timeout", None
@@ -326,7 +347,7 @@ class Proxy:
             return None, "dropped", None
 
     async def _send(
-        self, request: web.Request, answer: _Answer, attempts: int = 0
+        self, request: web.Request, answer: Answer, attempts: int = 0
     ) -> tuple[web.StreamResponse, bool]:
         """Write the answer now; (the response, whether the client was still there)."""
         resp = web.Response(status=answer.status, body=answer.body)
@@ -357,42 +378,6 @@ def _usage(route: Route, content_type: str, raw: bytes) -> Usage:
         return usage_from_json(route.protocol, json.loads(raw))
     except ValueError:
         return Usage()
-
-
-def _error(
-    route: Route, status: int, kind: str, message: str, extra: list[tuple[str, str]]
-) -> _Answer:
-    if route.protocol == "anthropic":
-        payload: dict[str, Any] = {"type": "error", "error": {"type": kind, "message": message}}
-    else:
-        payload = {"error": {"message": message, "type": kind, "param": None, "code": kind}}
-    headers = [("content-type", "application/json"), *extra]
-    return _Answer(status, headers, json.dumps(payload).encode(), "application/json")
-
-
-def _refused(route: Route, reason: str) -> _Answer:
-    return _error(
-        route, 424, BREAKER_ERROR_TYPE,
-        f"gapbench: calls to deployment {route.deployment_id} stopped: {reason}",
-        [(BREAKER_HEADER, "open")],
-    )  # fmt: skip
-
-
-def _no_slot(route: Route, waited_s: float) -> _Answer:
-    return _error(
-        route, 504, "gapbench_queue_timeout",
-        f"gapbench: no concurrency slot for deployment {route.deployment_id} within "
-        f"{waited_s:.0f} s", [],
-    )  # fmt: skip
-
-
-def _no_answer(route: Route, what: str, attempts: int) -> _Answer:
-    status = 504 if what == "timeout" else 502
-    return _error(
-        route, status, "gapbench_upstream_" + what,
-        f"gapbench: no answer from deployment {route.deployment_id} after {attempts} "
-        f"attempt(s) (last: {what})", [],
-    )  # fmt: skip
 
 
 def _json(status: int, payload: object) -> web.Response:

@@ -40,6 +40,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,14 +188,21 @@ class AnswerCache:
             self._stored[key] = max(self._stored.get(key, 0), len(answers))
         return self._answers[key]
 
-    async def lookup(self, key: str) -> CachedResponse | None:
-        """The next stored answer for key that this session has not handed out yet, if any."""
+    async def lookup(
+        self, key: str, valid: Callable[[CachedResponse], bool] | None = None
+    ) -> CachedResponse | None:
+        """The next stored answer for key that this session has not handed out yet, if any.
+        valid: entries it refuses (malformed answers an older version cached) are passed
+        over, never replayed."""
         answers = await self._known(key)
         index = self._replayed.get(key, 0)
-        if index >= len(answers):
-            return None
-        self._replayed[key] = index + 1
-        return answers[index]
+        while index < len(answers):
+            answer = answers[index]
+            index += 1
+            self._replayed[key] = index
+            if valid is None or valid(answer):
+                return answer
+        return None
 
     # --- writes ---------------------------------------------------------------------------
 

@@ -252,7 +252,8 @@ class RequestPath:
         with self._lock:
             pricing = self._pricing.get(ev["dep"])
         outcome = ev["outcome"]
-        value = call_cost(pricing, usage) if outcome in ("ok", "cache_hit") else None
+        # A malformed 200 was paid for all the same (its usage, when it says).
+        value = call_cost(pricing, usage) if outcome in ("ok", "cache_hit", "malformed") else None
         cost = 0.0 if outcome in ("cache_hit", "refused") else value
         return CallRecord(
             deployment_id=ev["dep"], path=ev["path"], outcome=outcome, status=ev["status"],

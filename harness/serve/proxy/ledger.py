@@ -27,8 +27,9 @@ from harness.models import Pricing
 from harness.serve.proxy.limiter import LimiterStats
 from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
 
-# refused: the deployment's circuit breaker was open, nothing was sent upstream
-Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit", "refused"]
+# refused: the deployment's circuit breaker was open, nothing was sent upstream; malformed: a
+# 200 that was not a well-formed answer (proxy/wellformed.py): paid, retried, never cached
+Outcome = Literal["ok", "http_error", "timeout", "dropped", "cache_hit", "refused", "malformed"]
 
 
 @dataclass(frozen=True)
