@@ -8,8 +8,9 @@ different versions are never silently pooled.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from harness._types import Kind, RunEngine
 
@@ -30,6 +31,20 @@ class SuiteLimits(BaseModel):
         default=None, gt=0, le=7 * 86_400, description="wall clock per sample"
     )
     temperature: float = Field(default=0.0, ge=0, le=2)
+
+
+class HubProtocol(BaseModel):
+    """How a suite's protocol differs from the published benchmark it measures (the Epoch AI
+    hub's), so that own scores are placed next to published ones knowingly (calibration)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # same: the hub's item set; subset: part of it (e.g. text-only items); different: another
+    # item set of the same kind (e.g. real AIME problems for OTIS mock AIME)
+    items: Literal["same", "subset", "different"]
+    prompt: str = Field(min_length=1, description="prompt and template against the hub's")
+    attempts: str = Field(min_length=1, description="samples per item and how they are averaged")
+    scorer: str = Field(min_length=1, description="how an answer is judged against the hub's")
 
 
 class SuiteSpec(BaseModel):
@@ -81,8 +96,26 @@ class SuiteSpec(BaseModel):
         exclude=True,
         description="sample ids rerun every night to catch a model changing behind its name",
     )
+    # The Epoch AI hub benchmark this suite measures (a suite name in
+    # harness/store/importers/epoch_benchmarks.yaml) and how its protocol differs. Excluded
+    # from dumps like canaries: documentation for calibration, they change no result.
+    hub_benchmark: str | None = Field(
+        default=None,
+        exclude=True,
+        pattern=r"^[a-z0-9][a-z0-9_]*$",
+        description="the published (Epoch hub) benchmark this suite measures",
+    )
+    protocol: HubProtocol | None = Field(
+        default=None, exclude=True, description="how the protocol differs from the hub's"
+    )
     # Set by the loader, not read from YAML: the folder holding suite.yaml and its data.
     directory: Path = Field(default=Path("."), exclude=True)
+
+    @model_validator(mode="after")
+    def _hub_fields_together(self) -> SuiteSpec:
+        if (self.hub_benchmark is None) != (self.protocol is None):
+            raise ValueError("hub_benchmark and protocol go together: give both or neither")
+        return self
 
     @property
     def label(self) -> str:

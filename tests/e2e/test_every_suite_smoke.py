@@ -29,11 +29,14 @@ COVERED = {
     "agentdojo_utility": "tests/suites/test_agentdojo_utility.py",
 }
 # Registry tasks by name need data that is not shipped: offline they are skipped (tested in
-# tests/runners/test_lm_eval_registry.py).
+# tests/runners/test_lm_eval_registry.py). So do the hub-benchmark suites (hub_benchmark:
+# set), which run on data the tests write in tests/suites/test_hub_standard.py.
 NEEDS_DOWNLOADED_DATA = {"gsm8k"}
 
 REPO = Path(__file__).resolve().parents[2]
-ALL_SUITES = [s.name for s in api.workspace(load_settings(REPO)).suites.suites]
+_SPECS = api.workspace(load_settings(REPO)).suites.suites
+ALL_SUITES = [s.name for s in _SPECS]
+NEEDS_DOWNLOADED_DATA |= {s.name for s in _SPECS if s.hub_benchmark}
 TO_RUN = [s for s in ALL_SUITES if s not in COVERED and s not in NEEDS_DOWNLOADED_DATA]
 
 
