@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from harness.sweep.execute import Reporter, SweepOutcome
+    from harness.sweep.pricing import PlanEstimate
 
 SweepRef = str | Path | SweepSpec
 
@@ -49,6 +51,14 @@ def plan(
     smoke: bool | None = None,
     limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
+    samples: Sequence[str] | None = None,
+    concurrency: int | None = None,
+    user_simulator: str | None = None,
+    shards: int | None = None,
+    write_batch: int | None = None,
+    max_error_rate: float | None = None,
+    budget_usd: float | None = None,
+    timeout_s: float | None = None,
     retry_errors: bool = False,
     dry_run: bool = False,
     results_dir: str | Path | None = None,
@@ -58,19 +68,36 @@ def plan(
     """What a sweep would run: per run, the samples planned, already stored and to do.
 
     sweep_ref: a SweepSpec built in code, a YAML path, or a name in sweeps/ ("demo").
-    smoke/limit/epochs override the sweep's (limit: N, "A-B" or (A, B), 1-based inclusive).
-    retry_errors: stored errored samples are planned again. dry_run: endpoint problems become
-    skipped lines instead of errors (nothing is spent either way: planning never calls a model).
-    source: what names a SweepSpec in error messages (default "sweep '<name>'").
-    use_cache: False reads no stored answer when executed (neither the rows cache nor the
-    call cache; `gapbench run --no-cache`); True copies a missing sample's finished row from
-    the rows cache when a run with the same run key stored it (README: Results).
+    smoke, limit, epochs, samples, concurrency, user_simulator, shards, write_batch,
+    max_error_rate, budget_usd override the sweep's fields of the same names, with the same
+    bounds (limit: N, "A-B" or (A, B), 1-based inclusive; user_simulator: a model id, alias
+    or deployment id). timeout_s: the per-call timeout of every deployment (not a result
+    fact: it is not in run keys). retry_errors: stored errored samples are planned again.
+    dry_run: endpoint problems become skipped lines instead of errors (nothing is spent
+    either way: planning never calls a model). source: what names a SweepSpec in error
+    messages (default "sweep '<name>'"). use_cache: False reads no stored answer when
+    executed (neither the rows cache nor the call cache; `gapbench run --no-cache`); True
+    copies a missing sample's finished row from the rows cache when a run with the same run
+    key stored it (README: Results). `estimate(plan)` prices what it would run.
     """
     ws = _ws(ws, results_dir)
+    if timeout_s is not None:
+        ws = replace(ws, registry=ws.registry.with_settings(timeout_s=_timeout(timeout_s)))
     sweep, path = load_sweep_ref(sweep_ref, ws)
     if source is not None:
         path = source
-    sweep = sweep.with_options(smoke=smoke, limit=limit, epochs=epochs)
+    sweep = sweep.with_options(
+        smoke=smoke,
+        limit=limit,
+        epochs=epochs,
+        samples=list(samples) if samples is not None else None,
+        concurrency=concurrency,
+        user_simulator=user_simulator,
+        shards=shards,
+        write_batch=write_batch,
+        max_error_rate=max_error_rate,
+        budget_usd=budget_usd,
+    )
     return plan_sweep(
         sweep,
         path,
@@ -82,6 +109,39 @@ def plan(
         cache_dir=ws.settings.cache_dir,
         use_cache=use_cache,
     )
+
+
+def _timeout(value: float) -> float:
+    """A timeout argument checked with the deployment field's own bounds (one line naming it)."""
+    from harness._loading import check_value
+    from harness.models import Deployment
+
+    base = {"id": "x", "model": "x", "provider": "openai", "api_model": "x"}
+    try:
+        return float(check_value(Deployment, base, "timeout_s", value))
+    except UserError as exc:
+        raise UserError(f"timeout_s: {str(exc).split(': ', 1)[-1]}") from None
+
+
+def estimate(the_plan: Plan, *, ws: Workspace | None = None) -> PlanEstimate:
+    """What a plan will cost before it runs: per run and per deployment, estimated input and
+    output tokens, dollars and wall time, each saying where its numbers came from (token
+    profiles measured on stored runs, else declared in the suite's suite.yaml; the registry's
+    prices; the deployment's concurrency). Spends nothing, calls no model.
+
+        the_plan = gapbench.plan("frontier")
+        gapbench.estimate(the_plan).total_cost_usd
+    """
+    from harness.sweep.pricing import estimate_plan
+
+    ws = ws or workspace()
+    return estimate_plan(the_plan, ws.store)
+
+
+def skipped_warnings(the_plan: Plan) -> list[str]:
+    """One line per model or run the plan leaves out, and why (e.g. a closed model whose API
+    key is not set): the API warns with these (GapbenchWarning) instead of dropping silently."""
+    return [f"skipped {s.what}: {s.reason}" for s in the_plan.skipped]
 
 
 def plan_warnings(the_plan: Plan) -> list[str]:
@@ -114,6 +174,13 @@ def run_sweep(
     smoke: bool | None = None,
     limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
+    samples: Sequence[str] | None = None,
+    concurrency: int | None = None,
+    user_simulator: str | None = None,
+    shards: int | None = None,
+    write_batch: int | None = None,
+    max_error_rate: float | None = None,
+    timeout_s: float | None = None,
     retry_errors: bool = False,
     results_dir: str | Path | None = None,
     executor: Literal["local", "ray"] = "local",
@@ -126,10 +193,12 @@ def run_sweep(
 
     Resumes: only samples not yet stored run (plus errored ones with retry_errors).
     budget_usd: stop starting samples past this projected spend (overrides the sweep's).
+    The sweep-field overrides and timeout_s are those of `plan`.
     executor: "local" worker processes (workers, default the number of cores) or "ray"
     (address of a cluster, default a local one). lock_wait_s: how long to wait for another
     process running the same sweep on the same results folder (default: raise at once).
     use_cache: False reads no stored answer (rows cache, call cache); see `plan`.
+    Warns (GapbenchWarning) once per model or run left out of the plan, saying why.
     """
     from harness.sweep.execute import execute
 
@@ -142,10 +211,18 @@ def run_sweep(
         smoke=smoke,
         limit=limit,
         epochs=epochs,
+        samples=samples,
+        concurrency=concurrency,
+        user_simulator=user_simulator,
+        shards=shards,
+        write_batch=write_batch,
+        max_error_rate=max_error_rate,
+        budget_usd=budget_usd,
+        timeout_s=timeout_s,
         retry_errors=retry_errors,
         use_cache=use_cache,
     )
-    for line in plan_warnings(the_plan):
+    for line in skipped_warnings(the_plan) + plan_warnings(the_plan):
         warnings.warn(line, GapbenchWarning, stacklevel=2)
     return execute(
         the_plan,
@@ -169,14 +246,23 @@ def run(
     smoke: bool | None = None,
     limit: int | str | tuple[int, int] | None = None,
     epochs: int | None = None,
+    samples: Sequence[str] | None = None,
+    concurrency: int | None = None,
+    user_simulator: str | None = None,
+    shards: int | None = None,
+    write_batch: int | None = None,
+    max_error_rate: float | None = None,
+    timeout_s: float | None = None,
     retry_errors: bool = False,
     executor: Literal["local", "ray"] = "local",
     workers: int | None = None,
+    use_cache: bool = True,
 ) -> Results:
     """Run a sweep (a SweepSpec built in code, a YAML path or a name in sweeps/) and return
     its Results: `.runs` (status, score and 95% CI per run) and `.samples` (one row per
     sample and epoch), including samples stored by earlier runs of the same plan.
-    Options as in `run_sweep`."""
+    `score_table(results)` is the table `gapbench run` ends with. Options as in `run_sweep`
+    (a model left out of the plan is a GapbenchWarning, not a silent gap)."""
     ws = _ws(ws, results_dir)
     outcome = run_sweep(
         sweep,
@@ -186,9 +272,17 @@ def run(
         smoke=smoke,
         limit=limit,
         epochs=epochs,
+        samples=samples,
+        concurrency=concurrency,
+        user_simulator=user_simulator,
+        shards=shards,
+        write_batch=write_batch,
+        max_error_rate=max_error_rate,
+        timeout_s=timeout_s,
         retry_errors=retry_errors,
         executor=executor,
         workers=workers,
+        use_cache=use_cache,
     )
     return results_of_plan(ws, outcome.plan, outcome)
 
@@ -206,6 +300,9 @@ def evaluate(
     retry_errors: bool = False,
     user_simulator: str | None = None,
     concurrency: int | None = None,
+    shards: int | None = None,
+    max_error_rate: float | None = None,
+    timeout_s: float | None = None,
     results_dir: str | Path | None = None,
     ws: Workspace | None = None,
     reporter: Reporter | None = None,
@@ -215,9 +312,12 @@ def evaluate(
     models: registry ids or deployment ids (`gapbench models`), or `endpoint(...)` Models for
     servers not in the registry. suites: suite names (`gapbench suites`). limit: the first N
     samples of each suite, or "A-B" / (A, B). epochs: repeats per sample. name: the sweep id
-    recorded on every row. results_dir: the store to write (default ./results).
+    recorded on every row. user_simulator: the model playing the user in tau2 suites.
+    concurrency, shards, max_error_rate: as the sweep fields; timeout_s: per-call timeout of
+    every deployment. results_dir: the store to write (default ./results).
     Resumes like any sweep: what is stored is not run again. Raises UserError on bad input
-    (one line, nothing stored).
+    (one line naming the argument, nothing stored); warns (GapbenchWarning) about a model
+    that is skipped (e.g. a closed model whose API key is not set).
     """
     ws = _ws(ws, results_dir)
     model_list = [models] if isinstance(models, str | Model) else list(models)
@@ -239,12 +339,16 @@ def evaluate(
                 "user_simulator": user_simulator,
                 "concurrency": concurrency,
                 "budget_usd": budget_usd,
+                "shards": shards,
+                "max_error_rate": max_error_rate,
             }
         )
     except ValidationError as exc:
         err = validation_to_config_error("evaluate", exc)
-        raise UserError(f"{err.field}: {err.problem}") from None
-    return run(spec, ws=ws, reporter=reporter, retry_errors=retry_errors)
+        # the argument is called sample_ids here (`samples` in a sweep file)
+        field = str(err.field).replace("samples", "sample_ids", 1)
+        raise UserError(f"{field}: {err.problem}") from None
+    return run(spec, ws=ws, reporter=reporter, retry_errors=retry_errors, timeout_s=timeout_s)
 
 
 def samples(ws: Workspace | None = None, *, sweep: str | None = None) -> pd.DataFrame:

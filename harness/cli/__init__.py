@@ -18,6 +18,7 @@ from harness.cli import (
     demo,
     importing,
     nightly,
+    plan,
     publish,
     report,
     results,
@@ -34,7 +35,7 @@ from harness.cli._common import (
 from harness.errors import GapbenchError
 
 # Order here is the order in `gapbench --help`.
-COMMANDS = [catalog, run, nightly, publish, report, analyze, results, importing, serve, demo]
+COMMANDS = [catalog, plan, run, nightly, publish, report, analyze, results, importing, serve, demo]
 
 # Examples for commands whose module gives no epilog of its own.
 EXAMPLES: dict[str, list[str]] = {
@@ -61,7 +62,7 @@ MAIN_EPILOG = epilog(
     "gapbench demo                                    # offline: SmolLM2 + published data -> reports/demo",
     "gapbench models; gapbench suites                 # what can be run",
     "gapbench run --model smollm2-135m-instruct --suite ladder_standard --limit 10",
-    "gapbench run sweeps/frontier.yaml --dry-run      # the plan, what is skipped and why",
+    "gapbench plan frontier                           # what it runs, skips, and would cost",
     "gapbench report --name latest                    # HTML report from the store",
     "gapbench COMMAND --help                          # options and examples of a command",
     notes=(

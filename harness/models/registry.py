@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +107,17 @@ class Registry:
             layers=self.layers,
             card_files=files,
         )
+
+    def with_settings(self, *, timeout_s: float | None = None) -> Registry:
+        """Every deployment with these call settings replaced (validated by the deployment's
+        own bounds). They are not result facts (out of run keys): a rerun re-runs nothing."""
+        if timeout_s is None:
+            return self
+        deps = tuple(
+            Deployment.model_validate({**d.model_dump(), "timeout_s": timeout_s})
+            for d in self.deployments
+        )
+        return replace(self, deployments=deps)
 
     def names(self) -> list[str]:
         """Every name that resolves: card ids, deployment ids and aliases."""

@@ -47,6 +47,20 @@ class HubProtocol(BaseModel):
     scorer: str = Field(min_length=1, description="how an answer is judged against the hub's")
 
 
+class TokenProfile(BaseModel):
+    """What one sample of a suite costs in tokens, declared where no stored run measured it
+    (`gapbench plan` prefers stored runs). Means over samples, every model call included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    input_tokens: float = Field(ge=0, le=1e9, description="mean input tokens per sample")
+    output_tokens: float = Field(ge=0, le=1e9, description="mean output tokens per sample")
+    turns: float | None = Field(
+        default=None, ge=1, le=1e6, description="agentic: mean model calls per sample"
+    )
+    source: str = Field(min_length=1, description="how these numbers were obtained")
+
+
 class SuiteSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
@@ -107,6 +121,13 @@ class SuiteSpec(BaseModel):
     )
     protocol: HubProtocol | None = Field(
         default=None, exclude=True, description="how the protocol differs from the hub's"
+    )
+    # For `gapbench plan`'s price estimate only. Excluded from dumps like canary: declaring or
+    # correcting a profile changes no run key and needs no version bump.
+    token_profile: TokenProfile | None = Field(
+        default=None,
+        exclude=True,
+        description="declared tokens per sample (used when no stored run measured them)",
     )
     # Set by the loader, not read from YAML: the folder holding suite.yaml and its data.
     directory: Path = Field(default=Path("."), exclude=True)
