@@ -70,8 +70,12 @@ def publish(
 ) -> PublishResult:
     """Publish a rendered report (a name under reports/ or a folder) as a static site in a
     folder (`to`) or on a git branch (`git_branch`, pushed to `git_remote` when given), or the
-    results as a Hugging Face dataset (`hf_dataset`, online only; token from HF_TOKEN)."""
+    results as a Hugging Face dataset (`hf_dataset`, online only; token from HF_TOKEN).
+
+    Refused (UserError, one line, exit 2) when the store or the report holds a secret (an API
+    key value or a key shape: harness.publish.guard); nothing is published then."""
     from harness.publish import find_report, publish_dir, publish_git, publish_hf
+    from harness.publish.guard import refuse_secrets
 
     ws = ws or workspace()
     targets = [t for t in (to, git_branch, hf_dataset) if t is not None]
@@ -79,11 +83,15 @@ def publish(
         raise UserError("publish: give exactly one of --to, --git-branch, --hf-dataset")
     if git_remote is not None and git_branch is None:
         raise UserError("publish: --git-remote goes with --git-branch")
+    keys = [d.key_env for d in ws.registry.deployments if d.key_env]
     if hf_dataset is not None:
+        # nothing secret leaves: the store is scanned first (one line, exit 2)
+        refuse_secrets(results_dir=ws.settings.results_dir, key_env_names=keys)
         return publish_hf(ws.store, hf_dataset, sweep=sweep)
     if report is None:
         raise UserError("publish: name the report to publish (e.g. gapbench publish demo --to DIR)")
     site = find_report(report, ws.settings.reports_dir)
+    refuse_secrets(site=site, results_dir=ws.settings.results_dir, key_env_names=keys)
     if to is not None:
         return publish_dir(site, Path(to))
     assert git_branch is not None
