@@ -31,3 +31,4 @@ def _lazy(module: str, function: str) -> RunFn:
 SUITES["bfcl_simple"] = _lazy("bench.fidelity.bfcl", "run_simple")
 SUITES["bfcl_multiple"] = _lazy("bench.fidelity.bfcl", "run_multiple")
 SUITES["bfcl_parallel"] = _lazy("bench.fidelity.bfcl", "run_parallel")
+SUITES["humaneval"] = _lazy("bench.fidelity.humaneval", "run")

