@@ -361,7 +361,14 @@ def _read_log(
         epoch = int(sample.epoch)
         wanted = epochs.get(str(sample.id)) if isinstance(epochs, dict) else None
         if isinstance(wanted, list) and 1 <= epoch <= len(wanted):
-            epoch = int(wanted[epoch - 1])
+            mapped = wanted[epoch - 1]  # the log's own metadata: untrusted like the rest
+            if isinstance(mapped, bool) or not isinstance(mapped, int) or mapped < 1:
+                raise ConfigError(
+                    path,
+                    f"eval.metadata.gapbench_epochs.{sample.id}",
+                    "not a list of epoch numbers (whole numbers >= 1)",
+                )
+            epoch = mapped
         extra = {
             **o.fields["extra"],
             "log": path.name,

@@ -21,6 +21,7 @@ A v1 store (samples/suite=<s>/date=<d>/..., runs/date=<d>/...) is read as well u
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -68,9 +69,18 @@ class StoreFile:
 
 
 def safe_name(value: str) -> str:
-    """A partition directory name for `value` that cannot escape its parent."""
+    """A partition directory name for `value` that cannot escape its parent, is never hidden,
+    and fits a file system: a name longer than 255 bytes (an imported task name can be
+    anything) keeps its head and a hash of the whole."""
     cleaned = re.sub(r"[^A-Za-z0-9._-]", "_", value).strip(".")
-    return cleaned or "_"
+    if len(cleaned) > 255:
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        cleaned = f"{cleaned[:200]}-{digest}"
+    # A name starting with '_' (or empty) would be a hidden folder: reads, pyarrow and DuckDB
+    # skip those, so its rows would be stored and never seen (a task '=x' or 'задача').
+    if not cleaned or cleaned[0] in "_-":
+        cleaned = f"x{cleaned}"
+    return cleaned
 
 
 def part_name(ts_ns: int | None = None) -> str:

@@ -19,16 +19,25 @@ Per task:
   them (entries gapbench did not score, e.g. a second filter or a request never sent, are
   skipped and counted).
 - metrics outside 0..1 (perplexity, for instance) are skipped and counted.
+
+The files are untrusted input: their shape is checked by pydantic models (a wrong one is one
+ConfigError naming the file and field, never a traceback), any name lm-eval allows (task names
+with '/', spaces or any unicode; model names alike) imports, and a samples file is looked for
+only inside the results file's folder: a task name such as '../../secret' cannot make the
+importer read a file elsewhere.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from harness._loading import read_json, read_jsonl
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from harness._loading import read_json, read_jsonl, validation_to_config_error
 from harness._types import Access, Kind, Transcript, TranscriptMessage
 from harness.errors import ConfigError
 from harness.store.importers._common import (
@@ -46,11 +55,60 @@ from harness.store.store import Store
 NAME = "lm_eval"
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+class ResultsFile(BaseModel):
+    """The parts of lm-eval's results_<date>.json the importer reads (others are kept out)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    results: dict[str, dict[str, Any]]
+    configs: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    versions: dict[str, Any] = Field(default_factory=dict)
+    n_samples: dict[str, dict[str, Any] | None] = Field(default_factory=dict, alias="n-samples")
+    config: dict[str, Any] = Field(default_factory=dict)
+    model_name: str | None = None
+    lm_eval_version: str | None = None
+    gapbench: dict[str, Any] | None = None
+
+
+class OwnEntry(BaseModel):
+    """The `gapbench` block gapbench's own runs add to each sample entry."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sample_id: str | int | None = None
+    epoch: int | None = Field(default=None, ge=1, le=1_000_000)
+    h: int | None = None
+    status: str | None = None
+    error: str | None = None
+
+
+def _load_json(path: Path) -> ResultsFile:
     data = read_json(path)  # size and nesting caps; one line naming the file
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise ConfigError(path, "results", "required field missing (not an lm-eval results file)")
-    return data
+    try:
+        return ResultsFile.model_validate(data)
+    except ValidationError as exc:
+        raise validation_to_config_error(path, exc) from None
+
+
+def samples_file(results: Path, task: str, date_id: str) -> Path | None:
+    """The samples file lm-eval wrote beside `results` for `task` (it writes
+    samples_<task>_<date>.jsonl with the task name as it is; '/' in it makes a subfolder), or
+    None. Only a regular file inside the results file's folder is taken."""
+    folder = results.parent
+    name = f"samples_{task}_{date_id}.jsonl"
+    if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 4000:
+        return None
+    candidate = folder / name
+    try:
+        real = candidate.resolve(strict=True)
+        base = folder.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if base not in real.parents or os.path.normpath(candidate) != str(candidate):
+        return None  # '..' or a link that leads out of the folder
+    return real if real.is_file() else None
 
 
 def _samples(path: Path) -> list[dict[str, Any]]:
@@ -58,6 +116,12 @@ def _samples(path: Path) -> list[dict[str, Any]]:
     for n, row in enumerate(read_jsonl(path), 1):
         if not isinstance(row, dict) or "doc_id" not in row:
             raise ConfigError(path, f"line {n}", "a sample without doc_id")
+        if isinstance(row.get("gapbench"), dict):
+            try:
+                row["gapbench"] = OwnEntry.model_validate(row["gapbench"])
+            except ValidationError as exc:
+                err = validation_to_config_error(path, exc)
+                raise ConfigError(path, f"line {n}: gapbench.{err.field}", err.problem) from None
         rows.append(row)
     return rows
 
@@ -136,21 +200,20 @@ def _read_results(
 ) -> None:
     data = _load_json(path)
     date_id = path.stem.removeprefix("results_")
-    config = data.get("config") or {}
-    ours = data.get("gapbench") if isinstance(data.get("gapbench"), dict) else None
+    config = data.config
+    ours = data.gapbench
     source_model = str(
-        data.get("model_name") or config.get("model_args") or config.get("model") or "unknown"
+        data.model_name or config.get("model_args") or config.get("model") or "unknown"
     )
     model = model_id or source_model
     facts = facts_of(model)
-    engine_version = str(data.get("lm_eval_version") or "unknown")
-    for task, result in data["results"].items():
-        if not isinstance(result, dict):
-            raise ConfigError(path, f"results.{task}", "not an object")
-        task_config = (data.get("configs") or {}).get(task) or {}
-        version = str((data.get("versions") or {}).get(task, "0"))
-        sample_file = path.with_name(f"samples_{task}_{date_id}.jsonl")
-        samples = _samples(sample_file) if sample_file.is_file() else []
+    engine_version = str(data.lm_eval_version or "unknown")
+    for task, result in data.results.items():
+        task_config = data.configs.get(task) or {}
+        version = str(data.versions.get(task, "0"))
+        sample_file = samples_file(path, task, date_id)
+        samples = _samples(sample_file) if sample_file is not None else []
+        sample_file = sample_file or path.with_name("samples.jsonl")  # named in messages only
         metric = metric_name or _metric(task_config, samples, result)
         if metric is None:
             if not any("," in k for k in result):
@@ -160,9 +223,9 @@ def _read_results(
         # The run: gapbench's own output names it (every chunk of a run is one run); other
         # output is one run per results file. The source's model name, not --model.
         identity = {"model": source_model, "task": task, "version": version, "run": date_id}
-        if ours is not None and ours.get("run_id"):
+        if ours is not None and ours.get("run_id"):  # a dict from the file: any value
             identity["run"] = f"gapbench:{ours['run_id']}"
-        common = dict(
+        common: dict[str, Any] = dict(
             name=NAME,
             model_id=model,
             access=facts.access,
@@ -215,9 +278,7 @@ def _read_results(
                     "metric": str(key),
                     "stderr": str(result.get(stderr_key, "")),
                     "file": path.name,
-                    "n_samples": str(
-                        ((data.get("n-samples") or {}).get(task) or {}).get("effective", "")
-                    ),
+                    "n_samples": str((data.n_samples.get(task) or {}).get("effective", "")),
                 },
             )
         )
@@ -245,7 +306,7 @@ def _read_samples(
         if filter_name is not None and filt != filter_name:
             continue
         mine = s.get("gapbench") if ours is not None else None
-        if ours is not None and not isinstance(mine, dict):
+        if ours is not None and not isinstance(mine, OwnEntry):
             out.skip("an entry gapbench did not store (another filter, or never sent)")
             continue
         # The first filter (lm-eval's primary) is the task itself, as gapbench's own runs
@@ -255,11 +316,12 @@ def _read_samples(
         run_identity = identity if primary else {**identity, "filter": filt}
         sample_id, epoch, h = str(s["doc_id"]), 1, None
         status, score, error = "scored", _number(s.get(metric)), None
-        if isinstance(mine, dict):
-            sample_id, epoch = str(mine.get("sample_id", sample_id)), int(mine.get("epoch") or 1)
-            h = mine.get("h") if isinstance(mine.get("h"), int) else None
-            if mine.get("status") == "error":
-                status, score, error = "error", None, str(mine.get("error") or "error")
+        if isinstance(mine, OwnEntry):
+            if mine.sample_id is not None:
+                sample_id = str(mine.sample_id)
+            epoch, h = mine.epoch or 1, mine.h
+            if mine.status == "error":
+                status, score, error = "error", None, mine.error or "error"
         if status == "scored" and score is None:
             status, error = "error", f"no {metric} value in {sample_file.name}"
         elif score is not None and not 0.0 <= score <= 1.0:

@@ -61,6 +61,10 @@ def load_docs(path: Path) -> list[StandardDoc]:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ConfigError(path, None, f"cannot read suite data ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:  # a binary file: one line naming it, not a traceback
+        raise ConfigError(
+            path, None, f"suite data is not UTF-8 text (byte {exc.start}: {exc.reason})"
+        ) from None
     for i, line in enumerate(lines, start=1):
         if not line.strip():
             continue
