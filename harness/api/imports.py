@@ -69,7 +69,7 @@ def registry_facts(
 
 def import_results(
     source: str,
-    path: Path | None,
+    path: Path | str | None,
     *,
     ws: Workspace | None = None,
     access: Access | None = None,
@@ -83,7 +83,9 @@ def import_results(
 ) -> ImportSummary:
     """Import results made elsewhere into the workspace's store.
 
-    source: 'epoch' (Epoch AI hub dump; `path` None downloads it when online), 'lm-eval'
+    source: 'epoch' (Epoch AI hub dump: a folder, a zip or an http(s) URL of the zip; `path`
+    None downloads Epoch's public zip; online only for a URL, else OfflineError, exit 3; every
+    dump is kept as a snapshot: harness.store.importers.epoch_snapshots), 'lm-eval'
     (results_*.json + samples_*.jsonl, a file or folder) or 'inspect' (.eval logs).
     access / release_date: for models not in the registry (a card's facts win, and a
     contradiction is refused). model_id: record the rows under this id (default: the name

@@ -12,9 +12,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from harness import api
 
     w = ws(args)
+    # an Epoch dump may be named by its URL (http/https), which a Path would mangle
+    url = args.source == "epoch" and str(args.path or "").startswith(("http://", "https://"))
     summary = api.import_results(
         args.source,
-        Path(args.path) if args.path else None,
+        args.path if url else Path(args.path) if args.path else None,
         ws=w,
         access=args.access,
         model_id=args.model,
@@ -37,7 +39,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         parents=[common],
         help="import results made elsewhere (marked source=imported:<name>)",
         description=(
-            "Import an Epoch AI Benchmarking Hub dump, lm-eval output (results_*.json with "
+            "Import an Epoch AI Benchmarking Hub dump (folder, zip or its URL; every dump is kept "
+            "as a snapshot, and re-importing one says so and writes nothing), lm-eval output "
+            "(results_*.json with "
             "samples_*.jsonl) or inspect .eval logs. For a model in the registry the card's "
             "access, release date and organisation are recorded (a contradicting --access or "
             "--release-date is refused); for any other model --access is required. Prompts, "
@@ -46,6 +50,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         ),
         epilog=(
             "examples:\n"
+            "  gapbench import epoch --from https://epoch.ai/data/benchmark_data.zip\n"
             "  gapbench import lm-eval --from out/ --model smollm2-135m-instruct\n"
             "  gapbench import lm-eval --from out/ --access open --release-date 2024-10-31 "
             "--filter strict-match\n"
@@ -59,7 +64,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--from",
         dest="path",
         metavar="PATH",
-        help="file, folder or zip to import (epoch without --from downloads Epoch's public zip when online)",
+        help="file, folder or zip to import; epoch: also an http(s) URL of the zip (without "
+        "--from: Epoch's public zip), online only (offline: exit 3)",
     )
     im.add_argument(
         "--access",

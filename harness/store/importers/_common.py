@@ -54,16 +54,21 @@ class ImportSummary:
     suites: int = 0
     warnings: tuple[str, ...] = ()
     rows_replaced: int = 0  # of rows_written, keys that were stored before (replace=True)
+    rows_withdrawn: int = 0  # of rows_written, rows a newer dump no longer holds (epoch)
+    note: str = ""  # what the import did beyond rows (epoch: the snapshot kept, or why not)
 
     def line(self) -> str:
         skipped = sum(n for _, n in self.skipped)
         reasons = "; ".join(f"{n} {reason}" for reason, n in self.skipped)
         new = self.rows_written - self.rows_replaced
         replaced = f", {self.rows_replaced} replaced" if self.rows_replaced else ""
+        # withdrawn rows replace stored keys: they are among the replaced
+        withdrawn = f" ({self.rows_withdrawn} withdrawn)" if self.rows_withdrawn else ""
         return (
-            f"imported {new} new rows{replaced} from {self.path} ({self.name}): "
+            f"imported {new} new rows{replaced}{withdrawn} from {self.path} ({self.name}): "
             f"{self.rows_present} already stored, {skipped} skipped"
             f"{f' ({reasons})' if reasons else ''}, {self.models} models, {self.suites} suites"
+            f"{f'; {self.note}' if self.note else ''}"
         )
 
 

@@ -11,19 +11,24 @@ One row per (benchmark file row) with a known open/closed access:
 - kind, score column and scale from epoch_benchmarks.yaml (the reviewable mapping).
 Rows are aggregates: sample_id "__aggregate__", epoch 1, status scored; display name,
 organisation, stderr, the score's unit and the row's source/agent go in `extra`.
+
+`import_epoch` takes a folder, a zip or an http(s) URL of the zip (online only: offline, one
+line and exit 3, after a short connect timeout). Every dump is kept as a snapshot and the
+store's rows follow the newest one (epoch_snapshots); the files themselves: epoch_dump.
 """
 
 from __future__ import annotations
 
-import io
-import re
 import shutil
 import socket
 import tempfile
+import urllib.error
 import urllib.request
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace as replace_fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlparse
@@ -31,9 +36,11 @@ from urllib.parse import urlparse
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from harness import __version__
 from harness._loading import load_model
 from harness._types import Access, Kind
-from harness.errors import ConfigError, OfflineError
+from harness.errors import ConfigError, OfflineError, UserError
+from harness.offline import is_offline
 from harness.store.importers._common import (
     AGGREGATE_ID,
     Collector,
@@ -41,7 +48,14 @@ from harness.store.importers._common import (
     imported_record,
     imported_run_id,
     parse_date,
-    store_collected,
+)
+from harness.store.importers.epoch_dump import INDEX_FILE, Dump, describe_dump, dump_version
+from harness.store.importers.epoch_snapshots import (
+    SOURCE,
+    EpochSnapshot,
+    current_changes,
+    keep_snapshot,
+    list_snapshots,
 )
 from harness.store.keys import stable_hash
 from harness.store.store import Store
@@ -49,7 +63,6 @@ from harness.store.store import Store
 NAME = "epoch"
 EPOCH_ZIP_URL = "https://epoch.ai/data/benchmark_data.zip"
 MAPPING_PATH = Path(__file__).with_name("epoch_benchmarks.yaml")
-INDEX_FILE = "epoch_capabilities_index.csv"
 
 
 class BenchmarkMap(BaseModel):
@@ -97,74 +110,6 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-class _Dump:
-    """A dump's CSV files, from a folder or a zip (at its root or in one sub-folder)."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._zip: zipfile.ZipFile | None = None
-        self._prefix = ""
-        if path.is_dir():
-            hits = sorted(path.rglob(INDEX_FILE))
-            if not hits:
-                raise ConfigError(path, None, f"not an Epoch dump ({INDEX_FILE} not found)")
-            self._dir = hits[0].parent
-        elif path.is_file():
-            try:
-                self._zip = zipfile.ZipFile(path)
-            except (zipfile.BadZipFile, OSError) as exc:
-                raise ConfigError(path, None, f"not a folder or a readable zip ({exc})") from None
-            names = [n for n in self._zip.namelist() if n.rsplit("/", 1)[-1] == INDEX_FILE]
-            if not names:
-                raise ConfigError(path, None, f"not an Epoch dump ({INDEX_FILE} not in the zip)")
-            self._prefix = names[0][: -len(INDEX_FILE)]
-        else:
-            raise ConfigError(path, None, "not found")
-
-    def where(self, name: str) -> str:
-        return f"{self.path}!{self._prefix}{name}" if self._zip else str(self._dir / name)
-
-    def exists(self, name: str) -> bool:
-        if self._zip is not None:
-            return f"{self._prefix}{name}" in self._zip.namelist()
-        return (self._dir / name).is_file()
-
-    def read_text(self, name: str) -> str | None:
-        if not self.exists(name):
-            return None
-        if self._zip is not None:
-            return self._zip.read(f"{self._prefix}{name}").decode("utf-8", errors="replace")
-        return (self._dir / name).read_text(encoding="utf-8", errors="replace")
-
-    def csv(self, name: str, required: tuple[str, ...]) -> pd.DataFrame:
-        text = self.read_text(name)
-        if text is None:
-            raise ConfigError(self.where(name), None, "file missing from the dump")
-        try:
-            df = pd.read_csv(io.StringIO(text), dtype=str)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ConfigError(self.where(name), None, f"not a readable CSV ({detail})") from None
-        missing = [c for c in required if c not in df.columns]
-        if missing:
-            raise ConfigError(self.where(name), missing[0], "column missing")
-        return df
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
-
-
-def dump_version(dump: _Dump) -> str:
-    """'epoch-hub-2026-04' from the dump README's BibTeX (year, month); 'epoch-hub' if absent."""
-    readme = dump.read_text("README.md") or ""
-    year = re.search(r"year\s*=\s*\{(\d{4})\}", readme)
-    month = re.search(r"month\s*=\s*\{(\d{1,2})\}", readme)
-    if year and month:
-        return f"epoch-hub-{year.group(1)}-{int(month.group(1)):02d}"
-    return "epoch-hub"
-
-
 def _scaled(raw: float, scale: str) -> float:
     return raw / 100.0 if scale == "percent" else raw
 
@@ -177,7 +122,7 @@ SE_RANGE = {"fraction": (0.0, 0.5), "percent": (0.0, 50.0), "minutes": (0.0, flo
 
 
 def _in_range(
-    dump: _Dump, bench: BenchmarkMap, row_no: int, model: str, column: str, raw: float, scale: str
+    dump: Dump, bench: BenchmarkMap, row_no: int, model: str, column: str, raw: float, scale: str
 ) -> None:
     lo, hi = (SE_RANGE if column == bench.stderr else SCORE_RANGE)[scale]
     if not lo <= raw <= hi:
@@ -190,7 +135,7 @@ def _in_range(
         )
 
 
-def _stderr(dump: _Dump, bench: BenchmarkMap, row: pd.Series, row_no: int, model: str) -> str:
+def _stderr(dump: Dump, bench: BenchmarkMap, row: pd.Series, row_no: int, model: str) -> str:
     """The SE as given (its unit goes in extra.stderr_unit), range-checked; "" when absent."""
     if not bench.stderr:
         return ""
@@ -208,7 +153,7 @@ def _se_scale(bench: BenchmarkMap) -> str:
 
 def version_of(path: Path) -> str:
     """The dump version ('epoch-hub-2026-04') of a dump folder or zip."""
-    dump = _Dump(Path(path))
+    dump = Dump(Path(path))
     try:
         return dump_version(dump)
     finally:
@@ -219,7 +164,7 @@ def read_eci(path: Path) -> pd.DataFrame:
     """The Epoch Capabilities Index of a dump: model_id, access, release_date, eci (index
     points), for rows with a score, a known access and a release date (the ECI lag
     cross-check)."""
-    dump = _Dump(Path(path))
+    dump = Dump(Path(path))
     try:
         df = dump.csv(
             INDEX_FILE, ("Model version", "ECI Score", "Release date", "Model accessibility")
@@ -238,7 +183,7 @@ def read_eci(path: Path) -> pd.DataFrame:
 
 
 def _rows(
-    dump: _Dump, bench: BenchmarkMap, index: pd.DataFrame, version: str, out: Collector
+    dump: Dump, bench: BenchmarkMap, index: pd.DataFrame, version: str, out: Collector
 ) -> None:
     required = ("Model version", bench.score)
     df = dump.csv(bench.file, required)
@@ -310,7 +255,7 @@ def _rows(
 def collect_epoch(path: Path, mapping: EpochMapping | None = None) -> Collector:
     """Read a dump into records without storing them."""
     mapping = mapping or load_mapping()
-    dump = _Dump(Path(path))
+    dump = Dump(Path(path))
     try:
         index = dump.csv(
             INDEX_FILE, ("Model version", "Model accessibility", "Release date", "Organization")
@@ -332,25 +277,120 @@ def collect_epoch(path: Path, mapping: EpochMapping | None = None) -> Collector:
         dump.close()
 
 
+def is_url(source: object) -> bool:
+    return isinstance(source, str) and source.startswith(("http://", "https://"))
+
+
 def import_epoch(
-    path: Path | None,
+    source: Path | str | None,
     store: Store,
     url: str = EPOCH_ZIP_URL,
     timeout_s: float = 5.0,
     replace: bool = False,
 ) -> ImportSummary:
-    """Import a dump folder or zip; without a path, download Epoch's public zip if online.
-    replace=True writes every row again as its next attempt (a revised dump's values win)."""
-    if path is not None:
-        out = collect_epoch(path)
-        return store_collected(out, path, store, replace)
-    with _downloaded(url, timeout_s) as zip_path:
-        out = collect_epoch(zip_path)
-        return store_collected(out, url, store, replace)
+    """Import an Epoch hub dump: a folder, a zip, or an http(s) URL of the zip (None: Epoch's
+    public zip). Online only for a URL: offline (GAPBENCH_OFFLINE / HF_HUB_OFFLINE, or the
+    host does not answer within `timeout_s`) raises OfflineError, one line (exit 3).
+
+    The dump is kept as a snapshot (epoch_snapshots); re-importing a dump already kept writes
+    nothing and says so. A dump newer than every kept one brings the store's rows up to it
+    (new and changed rows, rows it withdrew); an older one is kept as a snapshot only.
+    replace=True writes every row of the dump again as its next attempt, even unchanged."""
+    source = url if source is None else source
+    if is_url(source):
+        assert isinstance(source, str)
+        with _downloaded(source, timeout_s) as zip_path:
+            return import_snapshot(zip_path, source, store, replace)
+    return import_snapshot(Path(source), str(source), store, replace)
+
+
+def import_snapshot(path: Path, origin: str, store: Store, replace: bool) -> ImportSummary:
+    """Import the dump at `path` (read from `origin`) as a snapshot; see import_epoch."""
+    out = collect_epoch(path)  # a malformed dump stops here: nothing is kept or stored
+    facts = describe_dump(path)
+    kept = {s.sha256: s for s in list_snapshots(store.root)}
+    newest = max(kept.values(), key=EpochSnapshot.order, default=None)
+    snap = EpochSnapshot(
+        id=facts.sha256[:16],
+        sha256=facts.sha256,
+        source=origin,
+        retrieved_at=datetime.now(UTC),
+        dump_version=facts.version,
+        data_as_of=facts.data_as_of,
+        rows=len(out.records),
+        skipped=sum(out.skipped.values()),
+        gapbench_version=__version__,
+    )
+    keys = {r.sample_key for r in out.records}
+    if facts.sha256 in kept and not replace:
+        same = kept[facts.sha256]
+        note = (
+            f"already imported: snapshot {same.id} ({same.dump_version}, retrieved "
+            f"{same.retrieved_at:%Y-%m-%d %H:%M} UTC from {same.source}); nothing written"
+        )
+        return _summary(out, origin, keys, written=0, note=note)
+    if newest is not None and snap.order()[:2] < newest.order()[:2] and not replace:
+        keep_snapshot(store.root, path, snap)
+        note = (
+            f"kept as snapshot {snap.id}; older than snapshot {newest.id} "
+            f"({newest.dump_version}, data as of {newest.data_as_of}), whose rows stay current"
+        )
+        return _summary(out, origin, keys, written=0, note=note)
+    stored = store.samples(source=SOURCE) if store.files("samples") else pd.DataFrame()
+    if replace:
+        changes = list(out.records)
+        replaced = len(keys & set(stored["sample_key"])) if not stored.empty else 0
+        withdrawn = 0
+    else:
+        changes, withdrawn, replaced = current_changes(stored, out.records, facts.version, snap.id)
+    written = store.append_samples(changes, replace="all") if changes else 0
+    keep_snapshot(store.root, path, snap)
+    return _summary(
+        out,
+        origin,
+        keys,
+        written=written,
+        replaced=replaced,
+        withdrawn=withdrawn,
+        note=f"kept as snapshot {snap.id} ({snap.dump_version}, data as of {snap.data_as_of})",
+    )
+
+
+def _summary(
+    out: Collector,
+    origin: str,
+    keys: set[str],
+    *,
+    written: int,
+    replaced: int = 0,
+    withdrawn: int = 0,
+    note: str = "",
+) -> ImportSummary:
+    base = out.summary(origin, 0)
+    new_or_changed = written - withdrawn
+    return replace_fields(
+        base,
+        rows_written=written,
+        rows_replaced=replaced,
+        rows_present=len(keys) - new_or_changed,
+        rows_withdrawn=withdrawn,
+        note=note,
+    )
+
+
+# A dump is a few MB; anything far larger is not one (and is not read into memory).
+MAX_DUMP_BYTES = 256 * 1024 * 1024
 
 
 @contextmanager
 def _downloaded(url: str, timeout_s: float) -> Iterator[Path]:
+    """The zip at `url` in a temporary file. OfflineError (exit 3) when offline or the host
+    does not answer within timeout_s; UserError for an HTTP error or a file that is no zip."""
+    if is_offline():
+        raise OfflineError(
+            f"import epoch --from {url}: offline (GAPBENCH_OFFLINE or HF_HUB_OFFLINE is set); "
+            "give the dump's folder or zip with --from PATH"
+        )
     host = urlparse(url).hostname or ""
     port = urlparse(url).port or (443 if url.startswith("https") else 80)
     try:
@@ -368,11 +408,22 @@ def _downloaded(url: str, timeout_s: float) -> Iterator[Path]:
                 urllib.request.urlopen(url, timeout=max(timeout_s, 30.0)) as resp,
                 open(target, "wb") as fh,
             ):
-                shutil.copyfileobj(resp, fh)
+                size = 0
+                while block := resp.read(1 << 20):
+                    size += len(block)
+                    if size > MAX_DUMP_BYTES:
+                        raise ConfigError(
+                            url, None, f"larger than {MAX_DUMP_BYTES >> 20} MiB: not an Epoch dump"
+                        )
+                    fh.write(block)
+        except urllib.error.HTTPError as exc:
+            raise UserError(f"{url}: HTTP {exc.code} {exc.reason}") from None
         except OSError as exc:
             raise OfflineError(
                 f"download of {url} failed ({exc}); give --from PATH instead"
             ) from None
+        if not zipfile.is_zipfile(target):
+            raise ConfigError(url, None, "not a zip (Epoch publishes the hub as a zip of CSVs)")
         yield target
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
