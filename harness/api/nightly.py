@@ -24,9 +24,14 @@ def nightly(
     report: str | None = None,
     render: bool = True,
     wait_lock_s: float = 0.0,
+    refresh_hub: str | None = None,
 ) -> NightlySummary:
     """Run tonight's part of a sweep: what is new (new models, suite versions, epochs,
     errored samples) plus the canaries; test the canaries for drift; render the report.
+
+    refresh_hub: first import Epoch AI's hub dump from this URL or path as a new snapshot
+    (harness.nightly.refresh); a new snapshot re-renders the report even when nothing else
+    ran, and a failed refresh makes the night "partial".
 
     clock: what "now" is (default the system clock; tests and backfills pass a FixedClock).
     report: the report's name (default: the sweep's name); render=False skips it.
@@ -54,6 +59,7 @@ def nightly(
         report_name=report,
         render=render_report if render else None,
         wait_lock_s=wait_lock_s,
+        hub_source=refresh_hub,
     )
 
 

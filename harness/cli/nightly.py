@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from harness import exitcodes
 from harness.cli._common import console, err_console, ws
 from harness.errors import GapbenchError, UserError
+from harness.nightly.refresh import DEFAULT_HUB_URL
 
 if TYPE_CHECKING:
     from harness.nightly import NightlySummary
@@ -83,6 +84,9 @@ def _print_summary(summary: NightlySummary) -> None:
             markup=False,
             highlight=False,
         )
+    hub = summary.hub_refresh
+    if hub is not None and not hub.failed:  # a failed refresh is among the skipped
+        console.print(f"hub: {hub.message}", markup=False, highlight=False, soft_wrap=True)
     for s in summary.skipped:
         console.print(f"skipped {s.what}: {s.reason}", markup=False, highlight=False)
     for a in summary.drift:
@@ -126,6 +130,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
                 report=args.report,
                 render=not args.no_report,
                 wait_lock_s=args.wait_lock,
+                refresh_hub=args.refresh_hub,
             )
         finally:
             reporter.stop()
@@ -190,5 +195,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         default=0.0,
         metavar="SECONDS",
         help="wait this long for another process running the sweep (default: exit at once)",
+    )
+    n.add_argument(
+        "--refresh-hub",
+        nargs="?",
+        const=DEFAULT_HUB_URL,
+        metavar="URL",
+        help="first import Epoch AI's hub dump (default URL: Epoch's public zip; a path works "
+        "too) as a new snapshot, and re-render the report when it brought one",
     )
     n.set_defaults(func=cmd_nightly)

@@ -20,6 +20,7 @@ from harness.errors import GapbenchError
 from harness.models import Registry
 from harness.nightly.clock import Clock, SystemClock, night_of
 from harness.nightly.plan import NightPlan, plan_night
+from harness.nightly.refresh import HubRefresh, refresh_hub
 from harness.nightly.summary import (
     EXIT_CODES,
     DriftAlert,
@@ -167,9 +168,11 @@ def run_night(
     report_name: str | None = None,
     render: RenderReport | None = None,
     wait_lock_s: float = 0.0,
+    hub_source: str | None = None,
 ) -> NightlySummary:
     """Run tonight's part of the sweep. Returns the summary (also for "locked" and "nothing
-    new", which are outcomes, not errors); bad input raises a UserError (exit 2)."""
+    new", which are outcomes, not errors); bad input raises a UserError (exit 2).
+    hub_source: refresh the Epoch hub timeline from this URL or path first (refresh.py)."""
     clock = clock or SystemClock()
     night = night_of(clock.now())  # the clock decides which night this is ...
     started = datetime.now(UTC)  # ... the summary's times are the real ones
@@ -192,25 +195,39 @@ def run_night(
 
     try:
         with sweep_lock(settings.results_dir, sweep.name, wait_s=wait_lock_s):
+            hub = refresh_hub(settings.results_dir, hub_source) if hub_source else None
             night_plan = plan_night(sweep, sweep_path, ctx.registry, ctx.suites, store, night)
             skipped = [SkippedItem(what=s.what, reason=s.reason) for s in night_plan.skipped]
+            if hub is not None and hub.failed:
+                skipped.append(SkippedItem(what="hub refresh", reason=hub.message))
             if night_plan.n_planned_runs == 0:
                 why = night_plan.skipped[0].reason if night_plan.skipped else "no runs"
                 raise GapbenchError(
                     f"nightly {sweep.name}: nothing can run: every model or suite was skipped "
                     f"(first: {why})"
                 )
-            if night_plan.nothing_new:
+            if night_plan.nothing_new and not (hub is not None and hub.kept):
                 message = (
                     f"nightly {sweep.name} {night.isoformat()}: nothing new "
                     f"({night_plan.n_up_to_date} runs up to date, no canary due)"
                 )
-                return summary("nothing_new", message, skipped=skipped)
+                if hub is not None and hub.failed:  # the refresh asked for did not happen
+                    return summary(
+                        "partial", f"{message}; PARTIAL: {hub.message}", skipped=skipped,
+                        hub_refresh=hub,
+                    )  # fmt: skip
+                return summary("nothing_new", message, skipped=skipped, hub_refresh=hub)
+            if night_plan.nothing_new:  # only the hub changed: re-render, run nothing
+                head = f"nightly {sweep.name} {night.isoformat()}"
+                return _hub_only_night(
+                    summary, hub, skipped, render, report_name or sweep.name, head
+                )
             outcome = execute(night_plan.plan, settings, reporter=reporter, budget_usd=budget_usd)
             ran = _ran(night_plan, outcome)
             ran_canaries = {r.run_id for r in ran if r.canary and r.n_written}
             alerts = _alerts(store, night_plan, ran_canaries)
             ran_anything = any(r.n_written or r.status != "complete" for r in ran)
+            ran_anything = ran_anything or (hub is not None and hub.kept)
             report, report_error = None, None
             if render is not None and ran_anything:
                 try:
@@ -221,7 +238,9 @@ def run_night(
             result = outcome_of(
                 ran_anything=ran_anything,
                 any_drift=bool(alerts),
-                all_complete=outcome.exit_code == EXIT_CODES["ok"] and report_error is None,
+                all_complete=outcome.exit_code == EXIT_CODES["ok"]
+                and report_error is None
+                and not (hub is not None and hub.failed),
             )
             message = _message(result, sweep.name, night, ran, alerts)
             if report_error and result == "partial" and outcome.exit_code == EXIT_CODES["ok"]:
@@ -240,6 +259,34 @@ def run_night(
                 drift=alerts,
                 spend=spend,
                 report=report,
+                hub_refresh=hub,
             )
     except SweepLocked as exc:
         return summary("locked", str(exc))
+
+
+def _hub_only_night(
+    summary: Callable[..., NightlySummary],
+    hub: HubRefresh | None,
+    skipped: list[SkippedItem],
+    render: RenderReport | None,
+    name: str,
+    head: str,
+) -> NightlySummary:
+    """Nothing of the sweep to run, but a new hub snapshot: the analysis and report again."""
+    assert hub is not None
+    report = None
+    if render is not None:
+        try:
+            report = str(render(name))
+        except GapbenchError as exc:
+            skipped.append(SkippedItem(what="report", reason=str(exc)))
+            return summary(
+                "partial", f"{head}: hub refreshed; PARTIAL: report not rendered: {exc}",
+                skipped=skipped, hub_refresh=hub,
+            )  # fmt: skip
+    message = (
+        f"{head}: hub refreshed: snapshot {hub.snapshot} ({hub.dump_version}, "
+        f"{hub.rows_written} rows changed); nothing else to run"
+    )
+    return summary("ok", message, skipped=skipped, report=report, hub_refresh=hub)

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness import exitcodes
 from harness._files import write_text_atomic
+from harness.nightly.refresh import HubRefresh
 
 FORMAT: Literal["gapbench-nightly/1"] = "gapbench-nightly/1"
 
@@ -105,6 +106,9 @@ class NightlySummary(_Frozen):
     spend: Spend = Field(default_factory=Spend)
     report: str | None = Field(default=None, description="index.html rendered tonight")
     results_dir: str = ""
+    hub_refresh: HubRefresh | None = Field(
+        default=None, description="--refresh-hub: the Epoch hub import tonight (refresh.py)"
+    )
 
     def write_json(self, path: Path) -> Path:
         """Write atomically (a scheduler polling the file never reads half of it)."""
