@@ -7,7 +7,8 @@ draws only the misses, in worker processes when there are many.
 
 Tables hold names a store or an import wrote: the CSV's string cells are neutralised for
 spreadsheets, and the drawers get the names with invisible characters shown as escapes (a
-bidirectional override in a model name would otherwise reorder an axis label).
+bidirectional override in a model name would otherwise reorder an axis label) and clipped to
+LABEL_MAX characters.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 import matplotlib
 import pandas as pd
 
-from harness._text import csv_safe_frame, visible
+from harness._text import clip, csv_safe_frame, visible
 from harness.report.figures import _style, scores, timeline, verdict
 from harness.report.figures._types import Drawn, FigureFile, FigureJob
 
@@ -72,24 +73,42 @@ def draw(drawer: str, table: Any, params: tuple[tuple[str, str], ...]) -> _Resul
     """Draw one figure to SVG bytes (runs in a worker process or inline)."""
     # the style must hold while saving too: svg.fonttype is read when the SVG is written
     with matplotlib.rc_context(_style.RC):  # type: ignore[arg-type]
-        drawn = DRAWERS[drawer](_labels_shown(table), **{k: visible(v) for k, v in params})
+        drawn = DRAWERS[drawer](_labels_shown(table), **{k: _label(v) for k, v in params})
         if drawn is None:
             return _Result(None)
         svg = _style.to_svg(drawn.fig)
     return _Result(svg, drawn.alt, drawn.caption)
 
 
+LABEL_MAX = 120  # characters of a name drawn in a figure (a store may hold a 1 MB model id)
+
+
+def _label(value: Any) -> Any:
+    return clip(visible(value), LABEL_MAX) if isinstance(value, str) else value
+
+
 def _labels_shown(table: Any) -> Any:
-    """The table with every text cell's invisible characters made visible (labels only)."""
+    """The table with every text cell's invisible characters made visible and very long
+    names clipped (what is drawn; the CSV beside the figure keeps the data whole)."""
     if not isinstance(table, pd.DataFrame):
         return table
     out = table
     for col in table.columns:
-        if table[col].dtype == object:
-            fixed = table[col].map(lambda v: visible(v) if isinstance(v, str) else v)
-            if out is table:
-                out = table.copy()
-            out[col] = fixed
+        series = table[col]
+        dtype = series.dtype
+        if isinstance(dtype, pd.CategoricalDtype):  # analysis reads text as categoricals
+            labels = [_label(c) for c in dtype.categories]
+            if len(set(labels)) == len(labels):  # keep the categories' order
+                fixed = series.cat.rename_categories(labels)
+            else:
+                fixed = series.astype(object).map(_label)
+        elif dtype.kind == "O":  # object and pandas' string dtypes
+            fixed = series.map(_label)
+        else:
+            continue
+        if out is table:
+            out = table.copy()
+        out[col] = fixed
     return out
 
 
