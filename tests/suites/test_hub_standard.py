@@ -17,12 +17,13 @@ import pytest
 from harness._types import SampleRecord
 from harness.config import REPO_ROOT
 from harness.runners.base import RunContext, UserSimulator
-from harness.runners.hub_data import HubDataUnavailable
 from harness.runners.inspect_runner import InspectRunner
+from harness.runners.inspect_tasks.hub_data import HubDataUnavailable
 from harness.suites.registry import load_suite
 from harness.suites.spec import SuiteSpec
 from tests.fakeapi import Conversation, FakeAPI, Reply
 from tests.fakeapi.registry import fake_card, fake_deployment, fake_endpoint, upstream_url
+from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.suites.hub_cache import hub_caches, upstream, write_hf_dataset
 
 __all__ = ["hub_caches"]  # the fixture, used by name
@@ -260,3 +261,52 @@ def test_hle_is_judged_by_the_pinned_judge_and_a_silent_judge_is_an_error(
     errors = [r for r in got.values() if r.status == "error"]
     assert len(errors) == 1 and "verdict" in (errors[0].error or "")
     assert all(r.user_simulator == "fake-judge" for r in got.values())
+
+
+def test_gapbench_run_stores_a_hub_suite_and_skips_one_without_data(
+    hub_caches: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
+    """The user's path, in a child process (datasets reads its cache settings at import):
+    plan -> runner -> store for hub_aime, whose data is in the cache; hub_mmlu's is not, so
+    the sweep says so in one line and goes on."""
+    from harness.store import Store
+    from tests.cli.conftest import gapbench_subprocess
+
+    a24, a25 = upstream("aime2024.aime2024"), upstream("aime2025.aime2025")
+    rows = [{"ID": f"2024-I-{i}", "Problem": f"Find p{i}.", "Answer": i, "Solution": "s"}
+            for i in (1, 2, 3)]  # fmt: skip
+    write_hf_dataset(hub_caches, a24.DATASET_PATH, a24.AIME2024_DATASET_REVISION, "train", rows)
+    write_hf_dataset(
+        hub_caches, a25.DATASET_PATH, a25.AIME2025_DATASET_REVISION, "test",
+        [{"id": "9", "problem": "Find p9.", "answer": "9"}],
+    )  # fmt: skip
+    fake_api.set_policy(answers({"p1.": "ANSWER: 1", "p2.": "ANSWER: 5", "p3.": "ANSWER: 3"}))
+    results = tmp_path / "results"
+    done = gapbench_subprocess(
+        "run", "--model", fake_api.openai_base_url, "--api-model", "fake-gpt",
+        "--access", "open", "--release-date", "2026-01-15", "--api-key-env", "FAKE_KEY",
+        "--suite", "hub_aime", "--suite", "hub_mmlu", "--limit", "3",
+        "--results-dir", str(results),
+        env={
+            "FAKE_KEY": FAKE_API_KEY,
+            "GAPBENCH_OFFLINE": "1",
+            "HF_DATASETS_CACHE": str(hub_caches),
+            "HF_HOME": str(hub_caches.parent),
+            "XDG_CACHE_HOME": str(tmp_path / "xdg"),
+            "GAPBENCH_CACHE_DIR": str(tmp_path / "gapbench-cache"),
+        },
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "Traceback" not in output
+    skip = [ln for ln in output.splitlines() if "hub_mmlu: Hugging Face dataset cais/mmlu" in ln]
+    assert len(skip) == 1 and "offline" in skip[0], output
+    df = Store(results).samples()
+    assert sorted(df["sample_id"]) == [
+        "aime2024/2024-I-1",
+        "aime2024/2024-I-2",
+        "aime2024/2024-I-3",
+    ]
+    scores = dict(zip(df["sample_id"], df["score"], strict=True))
+    assert scores == {"aime2024/2024-I-1": 1.0, "aime2024/2024-I-2": 0.0, "aime2024/2024-I-3": 1.0}
+    assert set(df["suite"]) == {"hub_aime"} and set(df["access"]) == {"open"}

@@ -11,7 +11,7 @@ import pytest
 
 from harness.config import REPO_ROOT
 from harness.errors import ConfigError
-from harness.runners.hub_data import HubDataUnavailable, docker_problem, ensure_docker
+from harness.runners.inspect_tasks.hub_data import HubDataUnavailable, docker_problem, ensure_docker
 from harness.store.importers.epoch import load_mapping
 from harness.suites.registry import load_suite, load_suites
 from tests.fixtures.epoch import epoch_dump_dir

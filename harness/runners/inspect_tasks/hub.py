@@ -15,7 +15,7 @@ scorer) unchanged except where a suite.yaml's `protocol:` says otherwise:
   inspect_evals' regex judge played by the sweep's pinned auxiliary model (the role "user",
   the sweep's `user_simulator`): one judge for every model, as tau2's user simulator.
 
-Every task is built after its data is known to be on disk (harness.runners.hub_data) and with
+Every task is built after its data is known to be on disk (harness.runners.inspect_tasks.hub_data) and with
 the network switched off; the suite's limits (max_tokens, temperature) replace the task's own
 generate config, identically for every model.
 """
@@ -33,8 +33,12 @@ from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Score, Scorer, Target, accuracy, scorer, stderr
 from inspect_ai.solver import TaskState
 
-from harness.runners.hub_data import ensure_hf_dataset, ensure_pinned_file, network_off
 from harness.runners.inspect_tasks import register
+from harness.runners.inspect_tasks.hub_data import (
+    ensure_hf_dataset,
+    ensure_pinned_file,
+    network_off,
+)
 from harness.suites.spec import SuiteSpec
 
 if TYPE_CHECKING:

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING
 
 from inspect_ai import Task
 
-from harness.runners.hub_data import ensure_docker, ensure_hf_dataset, network_off
 from harness.runners.inspect_tasks import register
 from harness.runners.inspect_tasks.hub import upstream, with_limits
+from harness.runners.inspect_tasks.hub_data import ensure_docker, ensure_hf_dataset, network_off
 from harness.suites.spec import SuiteSpec
 
 if TYPE_CHECKING:
