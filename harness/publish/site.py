@@ -1,10 +1,12 @@
 """A rendered report as a static site: find it, check it, copy it into a folder.
 
 A report folder (reports/<name>/, see harness/report/render.py) is already a static site:
-every link is relative, there is no JavaScript and nothing is fetched from elsewhere. Publishing
-copies it as is, adds `.nojekyll` (GitHub Pages would otherwise hide files starting with `_`)
-and a marker file, and replaces the destination whole and atomically, so a web server never
-serves half of an old site and half of a new one.
+every link is relative, the only script is the table sorter (allowed by its hash in each
+page's CSP) and nothing is fetched from elsewhere. Publishing copies it as is, adds
+`.nojekyll` (GitHub Pages would otherwise hide files starting with `_`) and a marker file,
+and replaces the destination whole and atomically, so a web server never serves half of an
+old site and half of a new one. Before that, harness/publish/guard.py refuses a store or a
+site that holds a secret.
 """
 
 from __future__ import annotations
