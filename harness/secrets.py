@@ -32,9 +32,10 @@ import re
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 # Values shorter than this are not treated as secrets even when a key variable holds them:
 # local servers are often given api_key="EMPTY" or "x".
@@ -254,8 +255,8 @@ def _mask_zip(path: Path, vals: tuple[str, ...]) -> int:
     if not changed:
         return 0
 
-    def write(fh: object) -> None:
-        with zipfile.ZipFile(fh, "w") as zout:  # type: ignore[arg-type]
+    def write(fh: BinaryIO) -> None:
+        with zipfile.ZipFile(fh, "w") as zout:
             for info, data in out:
                 zout.writestr(info, data, compress_type=info.compress_type)
 
@@ -263,11 +264,11 @@ def _mask_zip(path: Path, vals: tuple[str, ...]) -> int:
     return changed
 
 
-def _replace(path: Path, write: object) -> None:
+def _replace(path: Path, write: Callable[[BinaryIO], object]) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            write(fh)  # type: ignore[operator]
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         shutil.copymode(path, tmp)

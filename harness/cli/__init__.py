@@ -9,7 +9,7 @@ examples below and the exit codes (declared once in harness/exitcodes.py).
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from harness import __version__, exitcodes
 from harness.cli import (
@@ -116,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, and argparse's one-line errors
         return exc.code if isinstance(exc.code, int) else exitcodes.USAGE
+    restore = _sigterm_as_interrupt()
     try:
         return int(args.func(args))
     except GapbenchError as exc:
@@ -130,5 +131,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return exitcodes.USAGE
     except KeyboardInterrupt:
-        err_console.print("gapbench: interrupted (finished samples are stored; rerun to resume)")
+        err_console.print(
+            "gapbench: interrupted (finished samples are stored; rerun to resume)",
+            markup=False,
+            highlight=False,
+        )
         return exitcodes.INTERRUPTED
+    finally:
+        restore()
+
+
+def _sigterm_as_interrupt() -> Callable[[], None]:
+    """SIGTERM (a scheduler's stop, `kill`) ends a command as Ctrl-C does: every child is
+    ended by the code that started it, exit 130 with one line. Returns the undo."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, interrupt)
+    except (ValueError, OSError):
+        return lambda: None
+
+    def undo() -> None:
+        signal.signal(signal.SIGTERM, previous)
+
+    return undo

@@ -7,12 +7,13 @@ import os
 import subprocess
 
 from harness import exitcodes
-from harness.cli._common import console, epilog, ws
+from harness.cli._common import console, epilog, err_console, ws
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from harness import api
     from harness.offline import offline_env
+    from harness.serve.process import stop_process
 
     cmd, alias = api.serve_command(args.model, port=args.port, host=args.host, ws=ws(args))
     if args.print_command:
@@ -27,10 +28,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         highlight=False,
     )
     env = {**os.environ, **offline_env()}
+    # Its own session, stopped by us: Ctrl-C and SIGTERM (`kill`, a service manager) end
+    # gapbench, which stops the server (its whole process group) before it exits; a server
+    # never outlives the command that started it.
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     try:
-        return subprocess.call(cmd, env=env)
+        code = proc.wait()
     except KeyboardInterrupt:
+        stop_process(proc)
+        err_console.print(f"gapbench: stopped the server of {alias}", markup=False)
         return exitcodes.INTERRUPTED
+    finally:
+        if proc.poll() is None:
+            stop_process(proc)
+    return code
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:

@@ -4,8 +4,9 @@ A server must never outlive gapbench, however gapbench ends:
 - normal exit, exceptions, Ctrl-C: `managed_process` stops it in a `finally` (SIGTERM to its
   process group, SIGKILL after a grace period). The child runs in its own session, so a
   terminal's Ctrl-C reaches only gapbench, which then stops the server in order.
-- SIGTERM to gapbench: a handler (installed if none was) turns it into SystemExit, so the same
-  `finally` runs; an atexit hook kills anything still registered.
+- SIGTERM to gapbench: a handler (the CLI's, or this one if none was installed) turns it into
+  KeyboardInterrupt, so the same `finally` runs; an atexit hook kills anything still
+  registered.
 - SIGKILL of gapbench (nothing of ours runs): the child is started with PR_SET_PDEATHSIG =
   SIGKILL, so the kernel kills it. PDEATHSIG fires when the *thread* that forked exits, so it
   is set only when starting from the main thread (whose end is the process's end); our own
@@ -32,9 +33,11 @@ from types import FrameType
 from harness._types import DeploymentFacts, Endpoint
 from harness.errors import ServeError
 from harness.models import Deployment
+from harness.secrets import mask, mask_file
 
 _PR_SET_PDEATHSIG = 1
 _LIVE: dict[int, subprocess.Popen[bytes]] = {}
+_LOGS: dict[int, Path] = {}  # pid -> its log, masked for secrets once the process ended
 _LIVE_LOCK = threading.Lock()
 _SAFETY_NET_INSTALLED = False
 
@@ -73,8 +76,9 @@ def _kill_all_live() -> None:
 
 
 def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # SystemExit unwinds the stack, so every `managed_process` finally-block runs.
-    raise SystemExit(128 + signum)
+    # As Ctrl-C: the stack unwinds, every `managed_process` finally-block runs, and the
+    # executor closes its runs as interrupted (the CLI exits 130 with one line).
+    raise KeyboardInterrupt
 
 
 def _install_safety_net() -> None:
@@ -111,6 +115,7 @@ def start_process(
             raise ServeError(f"cannot start {cmd[0]}: {exc}") from None
     with _LIVE_LOCK:
         _LIVE[proc.pid] = proc
+        _LOGS[proc.pid] = log_path
     return proc
 
 
@@ -130,6 +135,12 @@ def stop_process(proc: subprocess.Popen[bytes], *, grace_s: float = 5.0) -> None
     finally:
         with _LIVE_LOCK:
             _LIVE.pop(proc.pid, None)
+            log = _LOGS.pop(proc.pid, None)
+        if log is not None and proc.poll() is not None:
+            # A server may log a request's headers or an upstream's echo of a key: secrets
+            # never stay in a log gapbench keeps (the report links server logs).
+            with contextlib.suppress(OSError, ValueError):
+                mask_file(log)
 
 
 def log_tail(log_path: Path, lines: int = 5) -> str:
@@ -139,7 +150,7 @@ def log_tail(log_path: Path, lines: int = 5) -> str:
     except OSError:
         return ""
     tail = [ln.strip() for ln in text.splitlines() if ln.strip()][-lines:]
-    return " | ".join(tail)
+    return mask(" | ".join(tail))
 
 
 def http_ok(url: str, timeout_s: float = 2.0) -> bool:

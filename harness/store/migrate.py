@@ -44,7 +44,7 @@ from harness.store.files import (
     write_atomic,
 )
 from harness.store.runs_current import current_path, history_rows, latest_per_run
-from harness.store.schema import SCHEMA_VERSION
+from harness.store.schema import SCHEMA_VERSION, TableName
 
 if TYPE_CHECKING:
     from harness.store.store import Store
@@ -92,16 +92,17 @@ def needs_migration(root: Path) -> bool:
     return bool(_old_run_files(root))
 
 
-def _old_run_files(root: Path) -> list[tuple[Path, str]]:
+def _old_run_files(root: Path) -> list[tuple[Path, TableName]]:
     """(path, table) of runs / run_history files a migration step still changes."""
-    out: list[tuple[Path, str]] = []
-    for table in ("runs", "run_history"):
-        for path in table_files(root, table):  # type: ignore[arg-type]
+    out: list[tuple[Path, TableName]] = []
+    tables: tuple[TableName, ...] = ("runs", "run_history")
+    for table in tables:
+        for path in table_files(root, table):
             try:
-                sf = check_file(path, table)  # type: ignore[arg-type]
+                sf = check_file(path, table)
             except (FileNotFoundError, BadFile):
                 continue  # unreadable files are reported by reads and --check
-            if not as_is(sf.version, table):  # type: ignore[arg-type]
+            if not as_is(sf.version, table):
                 out.append((path, table))
     return out
 
@@ -162,8 +163,8 @@ def _migrate_v2_runs(store: Store, left: list[str]) -> tuple[int, int]:
     files = rows = 0
     for path, table in old:
         try:
-            sf = check_file(path, table)  # type: ignore[arg-type]
-            tbl = read_migrated(sf, table)  # type: ignore[arg-type]
+            sf = check_file(path, table)
+            tbl = read_migrated(sf, table)
         except FileNotFoundError:
             continue
         except BadFile as err:

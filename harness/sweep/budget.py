@@ -1,21 +1,66 @@
-"""The spending limit of a sweep: stop starting samples once the projected spend passes it.
+"""The spending limit of a sweep, as a ceiling: a sample starts only if its worst case fits.
 
-The executor asks `may_start(n_new, in_flight)` as each sample ends (and calls `finished()`);
-when the answer is no, units start no new sample, the samples in flight finish (their calls
-are paid for already) and the run is marked partial; a later command resumes it, and the
-request path's cache makes the replayed calls free.
+Before a sample starts, its worst-case cost is reserved (`worst_case_usd`: its suite's limits
+times its deployment's prices); the sample starts only if what is spent plus every
+reservation of samples in flight plus this one stays within the limit. When the sample ends
+its reservation is released: what it really cost is in the spend by then (the request path's
+ledger). So the spend never passes the limit as long as the worst cases hold; a worst case
+that did not hold (a prompt longer than the assumed context) overshoots by at most that one
+sample. The spend of samples still in flight is counted twice until they end (spent, and
+reserved whole): the ceiling errs low, never high.
+
+When a sample does not fit, units start no new sample, those in flight finish (their calls are
+paid for already) and the run is marked partial; a later command resumes it, and the request
+path's cache makes the replayed calls free. Token prices only: a local server's $/hour is
+charged on rows by wall time, not reserved here.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 
+from harness.models import Deployment
 from harness.serve.proxy.ledger import Ledger
+from harness.suites import SuiteSpec
+
+# What the limits leave open: a prompt's size when the deployment declares no context
+# length, and the model calls of an agentic sample without a message limit.
+DEFAULT_PROMPT_TOKENS = 8192
+DEFAULT_AGENT_CALLS = 50
+
+
+def worst_case_usd(suite: SuiteSpec, deployment: Deployment) -> float | None:
+    """The most one sample of `suite` can cost on `deployment` (None: no price known).
+
+    Calls: 1 (standard) or message_limit / 2 (agentic; DEFAULT_AGENT_CALLS without one).
+    Each call: a prompt up to the deployment's context_length less max_tokens
+    (DEFAULT_PROMPT_TOKENS when undeclared) and max_tokens out. A token_limit bounds the
+    total (the engine ends the sample past it: one more call at most). No cache discount.
+    """
+    pricing = deployment.pricing
+    if pricing is None or (pricing.input_per_m == 0 and pricing.output_per_m == 0):
+        return None
+    limits = suite.limits
+    context = deployment.context_length
+    prompt = context - limits.max_tokens if context and context > limits.max_tokens else None
+    prompt = prompt or DEFAULT_PROMPT_TOKENS
+    if suite.kind == "standard":
+        calls = 1
+    else:
+        calls = max(1, limits.message_limit // 2) if limits.message_limit else DEFAULT_AGENT_CALLS
+    out = calls * limits.max_tokens
+    inp = calls * prompt
+    if limits.token_limit is not None:
+        total = limits.token_limit + prompt + limits.max_tokens
+        out = min(out, total)
+        inp = min(inp, total - out)
+    return pricing.cost(inp, out)
 
 
 class Budget:
-    """A USD limit on what this command spends, measured by the ledger.
+    """A USD limit on what this command spends, measured by the ledger, with reservations.
 
     Only spend recorded after the Budget was made counts (a resumed run gets a fresh limit;
     its cached replays cost nothing). A call to a deployment without pricing has an unknown
@@ -31,8 +76,10 @@ class Budget:
         start = ledger.totals()
         self._start_spent = start.spent_usd
         self._start_unpriced = start.n_unpriced_calls
-        self._finished = 0
         self._lock = threading.Lock()
+        self._held: dict[str, list[float]] = defaultdict(list)  # unit id -> reservations
+        self._finished = 0
+        self.refused: str | None = None  # why the first sample was refused, once one was
         # Spend not in the ledger yet (Ray units' own request paths), read live.
         self.extra_spent: Callable[[], float] | None = None
 
@@ -40,6 +87,16 @@ class Budget:
     def spent_usd(self) -> float:
         extra = self.extra_spent() if self.extra_spent is not None else 0.0
         return self.ledger.spent_usd - self._start_spent + extra
+
+    @property
+    def reserved_usd(self) -> float:
+        with self._lock:
+            return sum(sum(v) for v in self._held.values())
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._held.values())
 
     @property
     def unpriced_calls(self) -> int:
@@ -50,34 +107,47 @@ class Budget:
         with self._lock:
             return self._finished
 
-    def finished(self, n: int = 1) -> None:
-        """Note that n samples ended (scored, error or limit): they anchor the projection."""
+    def reserve(self, unit_id: str, worst_usd: float | None, extra_usd: float = 0.0) -> bool:
+        """Reserve a sample's worst case for `unit_id` if it fits; False (and nothing held)
+        when it does not. extra_usd: what must also stay free (units that cannot reserve:
+        their samples in flight at their worst)."""
+        worst = worst_usd or 0.0
+        spent = self.spent_usd
         with self._lock:
-            self._finished += n
+            held = sum(sum(v) for v in self._held.values())
+            if spent + held + extra_usd + worst > self.limit_usd or spent >= self.limit_usd:
+                if self.refused is None:
+                    self.refused = self._line(spent, held + extra_usd, worst)
+                return False
+            self._held[unit_id].append(worst)
+            return True
 
-    def projected_usd(self, n_new: int, in_flight: int) -> float | None:
-        """spent + average cost per finished sample x (in_flight + n_new); None before any
-        sample has finished (no basis for an average yet).
+    def release(self, unit_id: str) -> None:
+        """A sample of the unit ended: its reservation goes (its real cost is spent)."""
+        with self._lock:
+            self._finished += 1
+            held = self._held.get(unit_id)
+            if held:
+                held.pop()
 
-        The spend of samples still in flight is already in `spent` and in the average, so
-        the projection errs high: the budget is a ceiling, not a target.
-        """
-        spent, done = self.spent_usd, self.n_finished
-        if done == 0:
-            return None
-        return spent + spent / done * (in_flight + n_new)
+    def release_unit(self, unit_id: str) -> None:
+        """The unit ended: whatever it still held (a sample that never reported) goes."""
+        with self._lock:
+            self._held.pop(unit_id, None)
 
-    def may_start(self, n_new: int, in_flight: int) -> bool:
-        if self.spent_usd >= self.limit_usd:
-            return False
-        projected = self.projected_usd(n_new, in_flight)
-        return projected is None or projected <= self.limit_usd
+    def exhausted(self, extra_usd: float = 0.0, next_usd: float = 0.0) -> bool:
+        """Nothing more fits (checked without reserving)."""
+        spent = self.spent_usd
+        with self._lock:
+            held = sum(sum(v) for v in self._held.values())
+        return spent >= self.limit_usd or spent + held + extra_usd + next_usd > self.limit_usd
 
-    def message(self, n_new: int, in_flight: int) -> str:
-        """One line for the log and the partial run's message."""
-        projected = self.projected_usd(n_new, in_flight)
-        proj = "unknown" if projected is None else f"${projected:.4f}"
+    def _line(self, spent: float, held: float, worst: float) -> str:
         return (
-            f"budget ${self.limit_usd:.2f}: spent ${self.spent_usd:.4f} over {self.n_finished} "
-            f"samples, projected {proj} with {in_flight} in flight and {n_new} more"
+            f"budget ${self.limit_usd:.2f}: spent ${spent:.4f}, ${held:.4f} reserved for "
+            f"samples in flight; the next sample's worst case ${worst:.4f} would pass it"
         )
+
+    def message(self) -> str:
+        """One line for the log and the partial run's message."""
+        return self.refused or self._line(self.spent_usd, self.reserved_usd, 0.0)

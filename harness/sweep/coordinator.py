@@ -1,12 +1,13 @@
 """The executor's side of a sweep in flight: progress, budget, circuit breakers, stop flags.
 
 Units (units.py) report each finished sample here and ask, before each new sample, whether
-they may start it. The answer lives in stop flags (multiprocessing Events, so worker
-processes read them without a round trip): one for the whole sweep (budget reached, Ctrl-C)
-and one per deployment (its circuit breaker opened). The coordinator sets them from the
-budget's projection after each sample and from the request path's breaker state, which it
-also polls on its own, so a deployment that stops answering is noticed without a finished
-sample.
+they may start it. Part of the answer lives in stop flags (multiprocessing Events, so worker
+processes read them without a round trip): one for the whole sweep (budget spent, Ctrl-C)
+and one per deployment (its circuit breaker opened), set from the request path's breaker
+state, which the coordinator also polls on its own, so a deployment that stops answering is
+noticed without a finished sample. With a budget, each sample also reserves its worst-case
+cost here before it starts (budget.py; worker processes ask over their pipe) and releases
+it when it ends.
 """
 
 from __future__ import annotations
@@ -55,6 +56,16 @@ class StopFlags:
         with self._lock:
             return self.reasons.get(deployment_id) or self.reasons.get(None)
 
+    def deployment_reason(self, deployment_id: str) -> str | None:
+        """Why this deployment alone was stopped (its circuit breaker), if it was."""
+        with self._lock:
+            return self.reasons.get(deployment_id)
+
+    def sweep_reason(self) -> str | None:
+        """Why every deployment was stopped (the budget, an interrupt), if they were."""
+        with self._lock:
+            return self.reasons.get(None)
+
 
 def breaker_reason(ledger: Ledger, deployment_id: str) -> str | None:
     """The request path's circuit breaker for a deployment: its reason once open."""
@@ -81,26 +92,74 @@ class Coordinator:
         self._lock = threading.Lock()
         self.records: dict[str, list[SampleRecord]] = defaultdict(list)  # run_id -> this command's
         self._active: dict[str, int] = {}  # unit id -> its connection share (samples in flight)
+        self._worst: dict[str, float] = {}  # unit id -> one sample's worst-case cost
+        self._reserving: set[str] = set()  # units whose samples reserve before they start
         # Ray units pay through their own request paths; until their ledgers come back with
         # their results, the rows' costs stand in for that spend in the budget.
         self._remote_cost: dict[str, float] = defaultdict(float)
         self._received: dict[str, int] = defaultdict(int)  # unit id -> samples received
         self._arrived = threading.Condition(self._lock)
+        self.interrupted = False  # Ctrl-C / SIGTERM: the runs in flight end "interrupted"
         if budget is not None:
             budget.extra_spent = self.remote_unsettled_usd
 
     # --- units ---------------------------------------------------------------------------
 
-    def unit_started(self, unit_id: str, max_connections: int) -> None:
+    def unit_started(
+        self,
+        unit_id: str,
+        max_connections: int,
+        worst_usd: float | None = None,
+        reserving: bool = True,
+    ) -> None:
+        """A unit began. worst_usd: one of its samples' worst case (budget.worst_case_usd).
+        reserving: its samples ask `may_start` with the unit id before they start (local
+        units); a unit that cannot (Ray) counts at its connection share x worst case."""
         with self._lock:
             self._active[unit_id] = max_connections
+            self._worst[unit_id] = worst_usd or 0.0
+            if reserving:
+                self._reserving.add(unit_id)
 
     def unit_ended(self, unit_id: str) -> None:
         with self._lock:
             self._active.pop(unit_id, None)
+            self._worst.pop(unit_id, None)
+            self._reserving.discard(unit_id)
+        if self.budget is not None:
+            self.budget.release_unit(unit_id)
 
-    def may_start(self, deployment_id: str) -> bool:
-        return self.flags.may_start(deployment_id)
+    def _unreserved_usd(self) -> float:
+        """What units that cannot reserve may spend at most with their samples in flight."""
+        with self._lock:
+            return sum(
+                n * self._worst.get(u, 0.0)
+                for u, n in self._active.items()
+                if u not in self._reserving
+            )
+
+    def may_start(self, deployment_id: str, unit_id: str | None = None) -> bool:
+        """May a sample of `unit_id` (on `deployment_id`) start now? With a budget, a yes
+        reserves the sample's worst case until it ends (`sample_done`)."""
+        if not self.flags.may_start(deployment_id):
+            return False
+        if self.budget is None or unit_id is None:
+            return True
+        with self._lock:
+            worst = self._worst.get(unit_id, 0.0)
+        if self.budget.reserve(unit_id, worst, self._unreserved_usd()):
+            return True
+        # Refused: this sample is left for a later command. While samples are in flight
+        # their ends free room for later ones; with none in flight nothing ever will.
+        if self.budget.in_flight == 0:
+            self._stop_for_budget()
+        return False
+
+    def _stop_for_budget(self) -> None:
+        assert self.budget is not None
+        message = self.budget.message()
+        if self.flags.stop(None, message):
+            self._note(f"stopping: {message}")
 
     def remote_unsettled_usd(self) -> float:
         with self._lock:
@@ -135,7 +194,7 @@ class Coordinator:
             self._arrived.notify_all()
             self._on_sample(record)
         if self.budget is not None:
-            self.budget.finished()
+            self.budget.release(unit_id)
         if refused_by_breaker(record):
             reason = (
                 breaker_reason(self.ledger, record.facts.deployment_id)
@@ -151,18 +210,28 @@ class Coordinator:
     # --- stopping ------------------------------------------------------------------------
 
     def check(self) -> None:
-        """Set stop flags from the budget's projection and the breakers' states."""
+        """Set stop flags from the budget (spent, reserved, and units that cannot reserve at
+        their worst) and the breakers' states."""
         if self.budget is not None and self.flags.may_start_any():
             with self._lock:
-                in_flight = sum(self._active.values())
-            if not self.budget.may_start(n_new=1, in_flight=in_flight):
-                message = self.budget.message(n_new=1, in_flight=in_flight)
-                if self.flags.stop(None, message):
-                    self._note(f"stopping: {message}")
+                worst = max(self._worst.values(), default=0.0)
+                ray_like = any(u not in self._reserving for u in self._active)
+            # Units that reserve are refused sample by sample (may_start); units that cannot
+            # (Ray) stop once their samples in flight at their worst, plus one, would not fit.
+            spent_out = self.budget.spent_usd >= self.budget.limit_usd
+            if spent_out or (ray_like and self.budget.exhausted(self._unreserved_usd(), worst)):
+                if self.budget.refused is None:
+                    self.budget.refused = self.budget.message()
+                self._stop_for_budget()
         for dep_id in self.flags.deployment:
             reason = breaker_reason(self.ledger, dep_id)
             if reason and self.flags.stop(dep_id, f"circuit breaker open: {reason}"):
                 self._note(f"stopping deployment {dep_id}: circuit breaker open: {reason}")
 
+    def breaker(self, deployment_id: str) -> str | None:
+        """Why the deployment's breaker stopped it during this command, if it did."""
+        return self.flags.deployment_reason(deployment_id)
+
     def interrupt(self, reason: str = "interrupted") -> None:
+        self.interrupted = True
         self.flags.stop(None, reason)

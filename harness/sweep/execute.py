@@ -30,14 +30,13 @@ import os
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal, Protocol
 
-from harness._types import RunStatus, SampleRecord
+from harness._types import SampleRecord
 from harness.config import Settings
-from harness.errors import GapbenchError, StoreError
+from harness.errors import StoreError
 from harness.runners.base import UserSimulator
+from harness.secrets import register_key_names
 from harness.serve.proxy import Ledger, RequestPath
 from harness.serve.proxy.ledger import Usage, call_cost
 from harness.store import Store
@@ -47,200 +46,12 @@ from harness.sweep.lock import close_interrupted, sweep_lock
 from harness.sweep.outcome import RunOutcome, SweepOutcome, final_status
 from harness.sweep.plan import Plan, PlannedRun, refresh
 from harness.sweep.rows_cache import RowsCache, rows_root
-from harness.sweep.run_records import Tally
-from harness.sweep.run_records import raw_path as _raw_path
-from harness.sweep.run_records import run_record as _run_record
-from harness.sweep.units import Unit, UnitResult, shard_count, split
-from harness.sweep.writer import DEFAULT_BATCH
+from harness.sweep.run_one import Backend, Executor, Reporter, SilentReporter, Sweep, run_group
+from harness.sweep.run_records import Tally, run_record
 
-Executor = Literal["local", "ray"]
 _POLL_S = 0.2  # how often the coordinator looks at the breakers with no sample finishing
 
-__all__ = ["Reporter", "RunOutcome", "SilentReporter", "SweepOutcome", "execute"]
-
-
-class Reporter(Protocol):
-    """What the executor tells its caller (the CLI draws progress bars from it).
-
-    Calls come from several threads (runs proceed side by side) but never at the same time.
-    """
-
-    def start(self, plan: Plan) -> None: ...
-    def run_started(self, run: PlannedRun) -> None: ...
-    def sample_done(self, record: SampleRecord) -> None: ...
-    def run_finished(self, run: PlannedRun, status: RunStatus, message: str | None) -> None: ...
-    def note(self, text: str) -> None: ...
-
-
-class SilentReporter:
-    def start(self, plan: Plan) -> None: ...
-    def run_started(self, run: PlannedRun) -> None: ...
-    def sample_done(self, record: SampleRecord) -> None: ...
-    def run_finished(self, run: PlannedRun, status: RunStatus, message: str | None) -> None: ...
-    def note(self, text: str) -> None: ...
-
-
-class Backend(Protocol):
-    def run_units(self, units: list[Unit]) -> list[UnitResult]: ...
-    def stop(self) -> None: ...
-
-
-@dataclass
-class _Sweep:
-    """One execution's shared state (the executor's process)."""
-
-    plan: Plan
-    settings: Settings
-    store: Store
-    ledger: Ledger
-    coordinator: Coordinator
-    flags: StopFlags
-    reporter: Reporter
-    executor: Executor
-    workers: int
-    n_groups: int
-    backend_for: dict[str, Backend]  # deployment id -> backend
-    user: UserSimulator | None = None
-    request_path: RequestPath | None = None  # local executor: one proxy for every deployment
-
-    side_by_side: dict[str, int] = field(default_factory=dict)  # deployment -> runs at once
-    # run_id -> (rows, their tally) the rows cache copied of it before it ran (counted in its
-    # run record and outcome)
-    served: dict[str, tuple[int, Tally]] = field(default_factory=dict)
-
-    def tally(self, run: PlannedRun, rows: list[SampleRecord]) -> Tally:
-        """What this command stored for the run: the rows it ran, and any copied before."""
-        ran = Tally.of_records(rows)
-        return ran + self.served[run.run_id][1] if run.run_id in self.served else ran
-
-    def with_served(self, out: RunOutcome) -> RunOutcome:
-        """A run partly copied from the rows cache and partly run: its outcome counts both."""
-        if out.run.run_id not in self.served:
-            return out
-        n, tally = self.served[out.run.run_id]
-        out.n_written += n
-        out.n_served = n
-        if tally.cost_usd is not None:
-            out.cost_usd = (out.cost_usd or 0.0) + tally.cost_usd
-        return out
-
-    def units(self, run: PlannedRun, reached: bool, endpoint: object = None) -> list[Unit]:
-        sweep = self.plan.sweep
-        limit = min(run.deployment.max_connections, sweep.concurrency or 10**6)
-        # Runs of one API deployment proceed at once and split its limit between them.
-        concurrency = max(1, limit // self.side_by_side.get(run.deployment.id, 1))
-        workers = max(1, self.workers // self.n_groups)
-        n = shard_count(len(run.todo), sweep.shards, workers, concurrency)
-        shards = split(run.todo, n)
-        return [
-            Unit(
-                run=run,
-                shard=i,
-                n_shards=len(shards),
-                todo=todo,
-                sweep_id=sweep.name,
-                results_dir=self.settings.results_dir,
-                raw_root=self.settings.raw_dir,
-                cache_dir=self.settings.cache_dir,
-                max_connections=max(1, concurrency // len(shards)),
-                write_batch=sweep.write_batch or sweep.chunk or DEFAULT_BATCH,
-                endpoint=endpoint if reached else None,  # type: ignore[arg-type]
-                user=self.user if reached else None,
-                user_model=None if reached else self.plan.user_simulator,
-                read_cache=self.plan.use_cache,
-            )
-            for i, todo in enumerate(shards)
-        ]
-
-
-def _run_one(sw: _Sweep, run: PlannedRun) -> RunOutcome:
-    """Execute one run (all its shards) and close its run record."""
-    attempt, started = uuid.uuid4().hex, datetime.now(UTC)
-    plan, store, dep = sw.plan, sw.store, run.deployment
-    if not sw.flags.may_start(dep.id):
-        why = sw.flags.reason(dep.id) or "stopped"
-        not_started = f"not started: {why}"
-        store.append_run(
-            _run_record(run, plan, attempt, started, "partial", sw.tally(run, []), not_started,
-                        datetime.now(UTC))
-        )  # fmt: skip
-        sw.reporter.run_finished(run, "partial", not_started)
-        return RunOutcome(run, "partial", 0, not_started, None, run.n_stored_error, run.n_done)
-    sw.reporter.run_started(run)
-    raw = _raw_path(sw.settings, plan, run)
-    store.append_run(_run_record(run, plan, attempt, started, "running", [], raw_path=raw))
-    results: list[UnitResult] = []
-    try:
-        with contextlib.ExitStack() as stack:
-            if sw.executor == "local":
-                from harness.sweep.reach import reach
-
-                endpoint = stack.enter_context(
-                    reach(run.card, dep, sw.settings.raw_dir, sw.settings.cache_dir, sw.ledger,
-                          canary=run.canary, path=sw.request_path, read_cache=plan.use_cache)
-                )  # fmt: skip
-                units = sw.units(run, True, endpoint)
-            else:
-                units = sw.units(run, False)
-            results = sw.backend_for[dep.id].run_units(units)
-    except (KeyboardInterrupt, SystemExit):
-        rows = sw.coordinator.records.get(run.run_id, [])
-        store.append_run(
-            _run_record(run, plan, attempt, started, "interrupted", sw.tally(run, rows),
-                        "interrupted", datetime.now(UTC), raw)
-        )  # fmt: skip
-        raise
-    except BaseException as exc:
-        rows = sw.coordinator.records.get(run.run_id, [])
-        failure = str(exc) if isinstance(exc, GapbenchError) else f"{type(exc).__name__}: {exc}"
-        store.append_run(
-            _run_record(run, plan, attempt, started, "failed", sw.tally(run, rows), failure,
-                        datetime.now(UTC), raw)
-        )  # fmt: skip
-        if not isinstance(exc, GapbenchError):
-            raise  # a bug: keep its traceback
-        # A server that would not start, ...: this run failed; the others go on.
-        sw.reporter.note(f"{run.card.id} x {run.suite.name}: {exc}")
-        sw.reporter.run_finished(run, "failed", failure)
-        return RunOutcome(run, "failed", len(rows), failure, None)
-    rows = sw.coordinator.records.get(run.run_id, [])
-    engine_failure = next((r.failure for r in results if r.failure and not r.died), None)
-    died: str | None = "; ".join(r.failure for r in results if r.died and r.failure) or None
-    status, message, n_error, n_stored = final_status(
-        run,
-        len(rows),
-        sum(r.status == "error" for r in rows),
-        died or sw.flags.reason(dep.id),
-        engine_failure,
-    )
-    if died and status == "complete":  # its last batch may be lost: the next command checks
-        status, message = "partial", died
-    if engine_failure:
-        sw.reporter.note(f"{run.card.id} x {run.suite.name}: {engine_failure}")
-    store.append_run(
-        _run_record(
-            run,
-            plan,
-            attempt,
-            started,
-            status,
-            sw.tally(run, rows),
-            message,
-            datetime.now(UTC),
-            raw,
-        )
-    )
-    sw.reporter.run_finished(run, status, message)
-    costs = [r.cost_usd for r in rows if r.cost_usd is not None]
-    return RunOutcome(
-        run, status, len(rows), message, sum(costs) if costs else None, n_error, n_stored
-    )
-
-
-def _run_group(sw: _Sweep, runs: list[PlannedRun], out: dict[str, RunOutcome]) -> None:
-    """Runs that go one after another (a managed server's), in their own thread."""
-    for run in runs:
-        out[run.run_id] = sw.with_served(_run_one(sw, run))
+__all__ = ["Executor", "Reporter", "RunOutcome", "SilentReporter", "SweepOutcome", "execute"]
 
 
 def _cached_value(plan: Plan, ledger: Ledger) -> float:
@@ -292,6 +103,11 @@ def execute(
     for another process running this sweep on this results folder (0: exit LOCKED at once).
     """
     reporter = reporter or SilentReporter()
+    # The deployments' key variables: their values are masked wherever bytes are stored or
+    # logged, in this process and in those it starts (the request path, shard workers).
+    register_key_names(r.deployment.key_env for r in plan.runs)
+    if plan.user_simulator:
+        register_key_names([plan.user_simulator[1].key_env])
     store = Store(settings.results_dir)
     with sweep_lock(settings.results_dir, plan.sweep.name, lock_wait_s):
         closed = close_interrupted(store, plan.sweep.name)
@@ -319,9 +135,17 @@ def execute(
             if not run.todo:
                 done[run.run_id] = _finished(run, plan, store, settings, served.get(run.run_id))
         todo_runs = [r for r in plan.runs if r.todo]
+        limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
+        budget = Budget(limit, ledger) if limit is not None else None
+        outcome.budget_usd = limit
         if todo_runs:
-            _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
-                          budget_usd, executor, address, workers, served)  # fmt: skip
+            try:
+                _execute_runs(plan, settings, store, ledger, todo_runs, done, reporter,
+                              budget, executor, address, workers, served)  # fmt: skip
+            finally:
+                if ledger.calls:  # interrupted too: the calls were paid for
+                    _save_ledger(settings, plan, ledger)
+        outcome.budget_stop = budget.refused if budget is not None else None
         outcome.runs = [done[r.run_id] for r in plan.runs if r.run_id in done]
         # Each batch wrote its own small file (crash safety); merge them so that months of
         # nightly runs stay quick to query. Atomic, and safe beside another writer.
@@ -330,11 +154,6 @@ def execute(
         ran = [r.run for r in outcome.runs if r.n_written > r.n_served and not r.run.canary]
         if ran:
             _keep_rows(settings, store, ran, reporter)
-        if ledger.calls:
-            # Every upstream call with its tokens, cost, snapshot name and outcome (no
-            # headers, so no keys): the audit trail behind the run's cost.
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            ledger.save(settings.raw_dir / plan.sweep.name / f"ledger-{stamp}.json")
         outcome.upstream_calls = ledger.n_upstream_calls
         outcome.cache_hits = ledger.n_cache_hits
         outcome.spent_usd = ledger.spent_usd
@@ -344,6 +163,13 @@ def execute(
         )
         outcome.cost_usd = sum(r.cost_usd or 0.0 for r in outcome.runs)
         return outcome
+
+
+def _save_ledger(settings: Settings, plan: Plan, ledger: Ledger) -> None:
+    """Every upstream call with its tokens, cost, snapshot name and outcome (no headers, so
+    no keys; masked on save): the audit trail behind the run's cost."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    ledger.save(settings.raw_dir / plan.sweep.name / f"ledger-{stamp}.json")
 
 
 def _serve_cached(plan: Plan, store: Store) -> dict[str, tuple[int, Tally]]:
@@ -368,17 +194,21 @@ def _finished(
     served: tuple[int, Tally] | None,
 ) -> RunOutcome:
     """The outcome of a run with nothing left to run: done before, or copied just now from
-    the rows cache (then it gets a run record too, as if it had run)."""
-    status, message, n_error, n_stored = final_status(run, 0, 0, None)
+    the rows cache (then it gets a run record too, as if it had run). Its status follows the
+    same rules on what is stored (a stored run above the error-rate threshold is partial)."""
+    v = final_status(run, 0, 0, None, max_error_rate=plan.sweep.max_error_rate)
     if served is None:
-        return RunOutcome(run, status, 0, message or "already complete", None, n_error, n_stored)
+        out = RunOutcome(run, v.status, 0, v.message or "already complete", None, v.n_error,
+                         v.n_stored, rule=v.rule)  # fmt: skip
+        return out
     n, tally = served
-    message = message or f"{n} samples copied from the rows cache"
+    message = v.message or f"{n} samples copied from the rows cache"
     now = datetime.now(UTC)
-    store.append_run(_run_record(run, plan, uuid.uuid4().hex, now, status, tally, message, now))
-    out = RunOutcome(run, status, n, message, tally.cost_usd, n_error, n_stored)
-    out.n_served = n
-    return out
+    store.append_run(
+        run_record(run, plan, uuid.uuid4().hex, now, v.status, tally, message, now, rule=v.rule)
+    )
+    return RunOutcome(run, v.status, n, message, tally.cost_usd, v.n_error, v.n_stored, n,
+                      rule=v.rule)  # fmt: skip
 
 
 def _keep_rows(
@@ -400,14 +230,12 @@ def _execute_runs(
     runs: list[PlannedRun],
     done: dict[str, RunOutcome],
     reporter: Reporter,
-    budget_usd: float | None,
+    budget: Budget | None,
     executor: Executor,
     address: str | None,
     workers: int | None,
     served: dict[str, tuple[int, Tally]],
 ) -> None:
-    limit = budget_usd if budget_usd is not None else plan.sweep.budget_usd
-    budget = Budget(limit, ledger) if limit is not None else None
     # A managed local server's runs go one after another (one server per deployment, fresh per
     # suite); an API deployment's runs go side by side, splitting its concurrency limit.
     groups: dict[str, list[PlannedRun]] = {}
@@ -442,7 +270,7 @@ def _execute_runs(
                 reporter.sample_done(record)
 
         coordinator = Coordinator(flags, ledger, budget, on_sample, reporter.note)
-        sw = _Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
+        sw = Sweep(plan, settings, store, ledger, coordinator, flags, reporter, executor,
                     n_workers, len(groups), {}, request_path=path,
                     side_by_side=side_by_side, served=served)  # fmt: skip
         probe = [u for dep_runs in groups.values() for r in dep_runs for u in sw.units(r, False)]
@@ -485,13 +313,13 @@ def _backend(
     return ProcessBackend(coordinator, flags, mp)  # type: ignore[arg-type]
 
 
-def _drive(sw: _Sweep, groups: dict[str, list[PlannedRun]], done: dict[str, RunOutcome]) -> None:
+def _drive(sw: Sweep, groups: dict[str, list[PlannedRun]], done: dict[str, RunOutcome]) -> None:
     """A thread per group of runs; this thread watches the breakers until they all end."""
     errors: list[BaseException] = []
 
     def target(runs: list[PlannedRun]) -> None:
         try:
-            _run_group(sw, runs, done)
+            run_group(sw, runs, done)
         except BaseException as exc:
             errors.append(exc)
 

@@ -55,8 +55,8 @@ class _DirectChannel:
     def __init__(self, coordinator: Coordinator) -> None:
         self.coordinator = coordinator
 
-    def may_start(self, deployment_id: str) -> bool:
-        return self.coordinator.may_start(deployment_id)
+    def may_start(self, deployment_id: str, unit_id: str) -> bool:
+        return self.coordinator.may_start(deployment_id, unit_id)
 
     def sample_done(self, unit_id: str, record: SampleRecord) -> None:
         self.coordinator.sample_done(unit_id, record)
@@ -71,7 +71,7 @@ class InlineBackend:
     def run_units(self, units: list[Unit]) -> list[UnitResult]:
         results = []
         for unit in units:
-            self.coordinator.unit_started(unit.unit_id, unit.max_connections)
+            self.coordinator.unit_started(unit.unit_id, unit.max_connections, unit.worst_usd)
             try:
                 results.append(run_unit(unit, _DirectChannel(self.coordinator)))
             finally:
@@ -110,6 +110,9 @@ class ProcessBackend:
 
     def _one(self, unit: Unit, results: list[UnitResult | None], index: int) -> None:
         recv, send = self.ctx.Pipe(duplex=False)
+        # With a budget, each sample's start is a question to the coordinator (a
+        # reservation); its answers go down this second pipe.
+        answers, replies = self.ctx.Pipe(duplex=False) if self.coordinator.budget else (None, None)
         proc = self.ctx.Process(  # type: ignore[attr-defined]
             target=worker_main,
             args=(
@@ -120,11 +123,12 @@ class ProcessBackend:
                 dict(os.environ),
                 os.getcwd(),
                 os.getpid(),
+                answers,
             ),
             name=f"gapbench-unit-{unit.shard}",
             daemon=True,
         )
-        self.coordinator.unit_started(unit.unit_id, unit.max_connections)
+        self.coordinator.unit_started(unit.unit_id, unit.max_connections, unit.worst_usd)
         result: UnitResult | None = None
         crash: str | None = None
         try:
@@ -132,13 +136,19 @@ class ProcessBackend:
             with self._lock:
                 self._procs.add(proc)
             send.close()  # the worker holds the only send end: EOF when it exits
+            if answers is not None:
+                answers.close()
             while True:
                 try:
                     message = recv.recv()
                 except (EOFError, OSError):
                     break
                 kind = message[0]
-                if kind == "sample":
+                if kind == "may_start":
+                    ok = self.coordinator.may_start(message[2], message[1])
+                    with contextlib.suppress(OSError):
+                        replies.send(ok)  # type: ignore[union-attr]
+                elif kind == "sample":
                     self.coordinator.sample_done(message[1], message[2])
                 elif kind == "done":
                     result = message[2]
@@ -147,6 +157,8 @@ class ProcessBackend:
             proc.join()
         finally:
             recv.close()
+            if replies is not None:
+                replies.close()
             with self._lock:
                 self._procs.discard(proc)
             self.coordinator.unit_ended(unit.unit_id)

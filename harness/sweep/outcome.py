@@ -1,13 +1,20 @@
 """What a sweep did, and the exit code a scheduler acts on.
 
-A run ends in one of:
-- complete: every planned sample is stored and at least one is not an error;
-- failed: the engine failed as a whole, or every stored sample of the run is an error (4 of 4
-  errored is a failed run, not a complete one);
-- partial: it stopped with samples left to do (budget, a deployment's circuit breaker, a
-  worker that died), or was interrupted.
-The sweep's exit code is OK when every run is complete and none is above the sweep's
-`max_error_rate`; PARTIAL otherwise. `summary_lines()` says which runs and why.
+A run's status follows written rules, checked in this order (the first that applies decides;
+the run record's `status_rule` and the summary say which):
+- interrupted: the command was stopped (Ctrl-C, SIGTERM) while the run was going;
+- engine-failed -> failed: the engine failed as a whole;
+- all-errored -> failed: every stored sample of the run is an error (4 of 4 errored is a
+  failed run, not a complete one);
+- stopped -> partial: samples were left undone (the budget, a worker that died);
+- breaker -> partial: the deployment's circuit breaker opened during the run, whether or not
+  samples were left undone (what was stored ran against an API that was refusing);
+- error-rate -> partial: more than `max_error_rate` of the run's stored samples errored
+  (default DEFAULT_MAX_ERROR_RATE, 10%; a sweep's `max_error_rate` or `run --max-error-rate`
+  overrides it; 1.0 turns the rule off);
+- all-stored -> complete: none of the above.
+The sweep's exit code is OK when every run is complete, PARTIAL otherwise. `summary_lines()`
+names each run that is not complete, its rule and why.
 """
 
 from __future__ import annotations
@@ -15,8 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness import exitcodes
-from harness._types import RunStatus
+from harness._types import RunStatus, StatusRule
 from harness.sweep.plan import Plan, PlannedRun
+
+DEFAULT_MAX_ERROR_RATE = 0.1
 
 
 @dataclass
@@ -29,18 +38,26 @@ class RunOutcome:
     n_error: int = 0  # errored samples of the run after this command (stored + new)
     n_stored: int = 0  # samples of the run stored after this command
     n_served: int = 0  # of n_written: rows copied from the rows cache instead of run
+    rule: StatusRule | None = None  # which rule decided the status
 
     @property
     def error_rate(self) -> float | None:
         return self.n_error / self.n_stored if self.n_stored else None
 
-    def over(self, max_error_rate: float | None) -> bool:
-        rate = self.error_rate
-        return max_error_rate is not None and rate is not None and rate > max_error_rate
-
     @property
     def label(self) -> str:
         return f"{self.run.card.id} x {self.run.suite.name}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A finished run's status, the rule that decided it, and its counts."""
+
+    status: RunStatus
+    rule: StatusRule
+    message: str | None
+    n_error: int  # errored samples stored after this command
+    n_stored: int  # samples stored after this command
 
 
 def final_status(
@@ -49,24 +66,44 @@ def final_status(
     n_new_error: int,
     stopped: str | None,
     engine_failure: str | None = None,
-) -> tuple[RunStatus, str | None, int, int]:
-    """(status, message, errors stored, samples stored) of a run whose units all ended.
+    *,
+    breaker: str | None = None,
+    max_error_rate: float | None = None,
+    interrupted: bool = False,
+) -> Verdict:
+    """The status of a run whose units all ended, by the rules above.
 
-    stopped: why the run stopped early (budget, breaker, a dead worker), if it did.
-    engine_failure: the engine failed as a whole (RunnerError): the run failed.
+    stopped: why the run stopped starting samples (the budget, a dead worker), if it did.
+    breaker: why the deployment's circuit breaker opened, if it did during the run.
+    max_error_rate: the sweep's threshold (None: DEFAULT_MAX_ERROR_RATE).
     """
     n_stored = run.n_done + n_written
     n_error = run.n_stored_error + n_new_error
+    limit = DEFAULT_MAX_ERROR_RATE if max_error_rate is None else max_error_rate
+    left = len(run.todo) - n_written
+    why = breaker and f"circuit breaker open: {breaker}"
+    if interrupted:
+        return Verdict("interrupted", "interrupted", "interrupted", n_error, n_stored)
     if engine_failure:
-        return "failed", engine_failure, n_error, n_stored
+        return Verdict("failed", "engine-failed", engine_failure, n_error, n_stored)
     if n_stored and n_error == n_stored:
-        why = f"all {n_stored} samples errored"
-        return "failed", f"{why}: {stopped}" if stopped else why, n_error, n_stored
-    if n_written < len(run.todo):
-        left = len(run.todo) - n_written
-        why = stopped or "stopped early"
-        return "partial", f"{why} ({left} of {len(run.todo)} samples not run)", n_error, n_stored
-    return "complete", None, n_error, n_stored
+        msg = f"all {n_stored} samples errored"
+        if why or stopped:
+            msg += f": {why or stopped}"
+        return Verdict("failed", "all-errored", msg, n_error, n_stored)
+    if left > 0 and not why:
+        msg = f"{stopped or 'stopped early'} ({left} of {len(run.todo)} samples not run)"
+        return Verdict("partial", "stopped", msg, n_error, n_stored)
+    if why:
+        msg = why + (f" ({left} of {len(run.todo)} samples not run)" if left > 0 else "")
+        return Verdict("partial", "breaker", msg, n_error, n_stored)
+    if n_stored and n_error / n_stored > limit:
+        msg = (
+            f"{n_error} of {n_stored} samples errored ({n_error / n_stored:.0%} > "
+            f"max_error_rate {limit:.0%}); rerun with --retry-errors"
+        )
+        return Verdict("partial", "error-rate", msg, n_error, n_stored)
+    return Verdict("complete", "all-stored", None, n_error, n_stored)
 
 
 @dataclass
@@ -79,34 +116,32 @@ class SweepOutcome:
     cached_value_usd: float = 0.0  # list price of the answers served from the cache (not paid)
     cost_usd: float = 0.0  # cost of the rows written: API prices and local $/hour alike
     interrupted_closed: int = 0  # run records of killed attempts closed as "interrupted"
+    budget_usd: float | None = None  # the spending limit this command ran under
+    budget_stop: str | None = None  # why the budget refused a sample, if it did
 
     @property
     def complete(self) -> bool:
         return all(r.status == "complete" for r in self.runs)
 
     @property
-    def max_error_rate(self) -> float | None:
-        return self.plan.sweep.max_error_rate
+    def max_error_rate(self) -> float:
+        """The error-rate rule's threshold for this sweep."""
+        rate = self.plan.sweep.max_error_rate
+        return DEFAULT_MAX_ERROR_RATE if rate is None else rate
 
     @property
     def exit_code(self) -> int:
-        """exitcodes.OK when every run completed within the error-rate threshold, else PARTIAL."""
-        bad = [r for r in self.runs if r.status != "complete" or r.over(self.max_error_rate)]
-        return exitcodes.PARTIAL if bad else exitcodes.OK
+        """exitcodes.OK when every run is complete (by the rules above), else PARTIAL."""
+        return exitcodes.OK if self.complete else exitcodes.PARTIAL
 
     def summary_lines(self) -> list[str]:
-        """One line per run that makes the exit code PARTIAL, saying why."""
-        lines = []
-        for r in self.runs:
-            if r.status != "complete":
-                lines.append(f"{r.status}: {r.label}: {r.message or 'no reason recorded'}")
-            elif r.over(self.max_error_rate):
-                lines.append(
-                    f"errors: {r.label}: {r.n_error} of {r.n_stored} samples errored "
-                    f"({r.error_rate:.0%} > max_error_rate {self.max_error_rate:.0%}); "
-                    "rerun with --retry-errors"
-                )
-        return lines
+        """One line per run that makes the exit code PARTIAL: status, the rule, why."""
+        return [
+            f"{r.status} ({r.rule or 'no rule recorded'}): {r.label}: "
+            f"{r.message or 'no reason recorded'}"
+            for r in self.runs
+            if r.status != "complete"
+        ]
 
     @property
     def n_served(self) -> int:
@@ -122,4 +157,17 @@ class SweepOutcome:
         )
         if self.n_served:
             line += f" | samples copied from the rows cache: {self.n_served}"
+        if self.budget_usd is not None:
+            line += " | " + self.budget_line()
+        return line
+
+    def budget_line(self) -> str:
+        """Spend against the budget, and whether it stopped samples or was passed."""
+        assert self.budget_usd is not None
+        limit, spent = self.budget_usd, self.spent_usd
+        line = f"budget ${limit:.2f}: spent ${spent:.4f} ({spent / limit:.0%})"
+        if spent > limit:
+            line += f", EXCEEDED by ${spent - limit:.4f} (a sample passed its worst case)"
+        if self.budget_stop:
+            line += "; samples left for a later command: the next one's worst case did not fit"
         return line

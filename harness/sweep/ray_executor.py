@@ -72,7 +72,9 @@ class _QueueChannel:
         self.stop_all = stop_all
         self.stop_deployment = stop_deployment
 
-    def may_start(self, deployment_id: str) -> bool:
+    def may_start(self, deployment_id: str, unit_id: str) -> bool:
+        # No reservation from a Ray worker: the coordinator counts a Ray unit's samples in
+        # flight at their worst case and sets the stop flag before they could pass the budget.
         return not self.stop_all.is_set() and not self.stop_deployment.is_set()
 
     def sample_done(self, unit_id: str, record: SampleRecord) -> None:
@@ -168,7 +170,9 @@ class RayBackend:
                 flags.all,
                 flags.deployment[unit.deployment_id],
             )
-            self.coordinator.unit_started(unit.unit_id, unit.max_connections)
+            self.coordinator.unit_started(
+                unit.unit_id, unit.max_connections, unit.worst_usd, reserving=False
+            )
             refs.append(_run_unit_remote.remote(unit, channel))
         self._refs += refs
         results = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -63,6 +64,7 @@ class Unit:
     user: UserSimulator | None = None
     user_model: tuple[ModelCard, Deployment] | None = None  # to reach on the worker
     read_cache: bool = True  # False: the call cache is not read (`--no-cache`)
+    worst_usd: float | None = None  # one sample's worst-case cost (budget.worst_case_usd)
 
     @property
     def unit_id(self) -> str:
@@ -96,7 +98,9 @@ class UnitResult:
 class Channel(Protocol):
     """How a unit talks to its executor."""
 
-    def may_start(self, deployment_id: str) -> bool: ...
+    def may_start(self, deployment_id: str, unit_id: str) -> bool:
+        """May the unit start a sample now? (With a budget, yes reserves its worst case.)"""
+        ...
 
     def sample_done(self, unit_id: str, record: SampleRecord) -> None: ...
 
@@ -178,7 +182,7 @@ def run_unit(unit: Unit, channel: Channel) -> UnitResult:
                 user=user if run.suite.needs_user_simulator else None,
                 max_connections=unit.max_connections,
                 may_start=lambda: (
-                    not breaker_seen.is_set() and channel.may_start(run.deployment.id)
+                    not breaker_seen.is_set() and channel.may_start(run.deployment.id, unit.unit_id)
                 ),
                 canary=run.canary,
             )
@@ -197,16 +201,29 @@ def run_unit(unit: Unit, channel: Channel) -> UnitResult:
 
 @dataclass
 class PipeChannel:
-    """A worker process's channel: records up a pipe, stop flags shared with the executor."""
+    """A worker process's channel: records up a pipe, stop flags shared with the executor;
+    with a budget, each sample's start is asked of the executor (a reservation) and the
+    answer comes back on `replies`."""
 
     conn: Any  # multiprocessing Connection (send end)
     stop_all: Any  # multiprocessing Event: stop every deployment (budget, Ctrl-C)
     stop_deployment: dict[str, Any]  # deployment id -> Event (its circuit breaker opened)
+    replies: Any = None  # multiprocessing Connection (receive end): reservations' answers
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _asking: threading.Lock = field(default_factory=threading.Lock)
 
-    def may_start(self, deployment_id: str) -> bool:
+    def may_start(self, deployment_id: str, unit_id: str) -> bool:
         event = self.stop_deployment.get(deployment_id)
-        return not self.stop_all.is_set() and not (event is not None and event.is_set())
+        if self.stop_all.is_set() or (event is not None and event.is_set()):
+            return False
+        if self.replies is None:
+            return True
+        with self._asking:  # one question at a time: answers come back in order
+            self.send(("may_start", unit_id, deployment_id))
+            try:
+                return bool(self.replies.recv())
+            except (EOFError, OSError):  # the executor is gone: start nothing more
+                return False
 
     def sample_done(self, unit_id: str, record: SampleRecord) -> None:
         with self._lock:  # engines call back from several threads
@@ -237,15 +254,19 @@ def worker_main(
     env: dict[str, str],
     cwd: str,
     parent_pid: int,
+    replies: Any = None,
 ) -> None:
     """Entry point of a local worker process (started by the executor, one per unit)."""
+    # Ctrl-C in a terminal reaches the whole process group: the executor decides what
+    # happens (stop flags, then it ends the workers), not a KeyboardInterrupt in here.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The process was forked from a server started earlier: take the executor's environment
     # and directory as they are now (keys, offline switches, settings).
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
-    channel = PipeChannel(conn, stop_all, stop_deployment)
+    channel = PipeChannel(conn, stop_all, stop_deployment, replies)
     try:
         result = run_unit(unit, channel)
     except BaseException as exc:

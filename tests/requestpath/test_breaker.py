@@ -91,7 +91,9 @@ def test_lm_eval_samples_after_the_breaker_opens_say_so_and_cost_no_call(
 
     monkeypatch.setenv("OPENAI_API_KEY", "sk-revoked")
     monkeypatch.setenv("GAPBENCH_CACHE_DIR", str(tmp_path / "gb-cache"))
-    suite = load_suite(REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml")
+    suite = load_suite(
+        REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml", REPO_ROOT / "tasks"
+    )
     dep = deployment("openai", upstream_url(fake_api, "openai")).model_copy(
         update={"max_connections": 1}
     )

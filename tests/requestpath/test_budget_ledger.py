@@ -30,26 +30,56 @@ def _call(cost: float | None, outcome: str = "ok", snapshot: str = "m-1") -> Cal
     )
 
 
-def test_budget_projects_from_the_average_finished_sample() -> None:
+def test_budget_reserves_each_samples_worst_case_and_releases_it_at_its_end() -> None:
     ledger = Ledger([_call(5.0)])  # spent before the budget started: not counted
     budget = Budget(1.0, ledger)
-    assert budget.spent_usd == 0 and budget.may_start(100, 0)  # nothing known yet
-    for _ in range(4):
-        ledger.record(_call(0.05))
-    budget.finished(2)  # 0.20 over 2 samples: 0.10 each
-    assert budget.projected_usd(3, 2) == pytest.approx(0.20 + 0.10 * 5)
-    assert budget.may_start(3, 2)  # 0.70 <= 1.00
-    assert not budget.may_start(7, 2)  # 1.10 > 1.00
-    assert "projected" in budget.message(7, 2)
+    assert budget.spent_usd == 0
+    assert budget.reserve("u", 0.4) and budget.reserve("u", 0.4)  # 0.8 held
+    assert not budget.reserve("u", 0.4)  # 1.2 would pass the limit: refused, nothing held
+    assert budget.reserved_usd == pytest.approx(0.8) and budget.in_flight == 2
+    assert budget.refused is not None and "worst case $0.4000" in budget.refused
+    ledger.record(_call(0.05))  # the first sample ended having spent 0.05 ...
+    budget.release("u")  # ... so its 0.4 goes: 0.05 spent + 0.4 held
+    assert budget.reserve("u", 0.4)  # 0.85 + ... fits again
+    assert not budget.reserve("other", 0.2)  # 0.05 + 0.8 + 0.2 > 1.0
+    assert budget.reserve("other", 0.1, extra_usd=0.0)
+    budget.release_unit("u")  # a unit that ended: whatever it held goes
+    assert budget.reserved_usd == pytest.approx(0.1)
 
 
-def test_budget_stops_once_spent_even_without_an_average() -> None:
+def test_budget_stops_once_spent_even_with_nothing_held() -> None:
     ledger = Ledger()
     budget = Budget(0.10, ledger)
     ledger.record(_call(0.11))
-    assert not budget.may_start(1, 0)
+    assert not budget.reserve("u", 0.0) and budget.exhausted()
     with pytest.raises(ValueError):
         Budget(0, ledger)
+
+
+def test_worst_case_follows_the_limits_and_the_prices() -> None:
+    from harness.suites import SuiteSpec
+    from harness.suites.spec import SuiteLimits
+    from harness.sweep.budget import DEFAULT_PROMPT_TOKENS, worst_case_usd
+    from tests.fakeapi.registry import PRICING, fake_deployment
+
+    def suite(kind: str, **limits: int) -> SuiteSpec:
+        return SuiteSpec(
+            name=f"s_{kind}", version="1", kind=kind, engine="inspect", description="x",  # type: ignore[arg-type]
+            task="x", source="x", licence="x", limits=SuiteLimits(max_tokens=256, **limits),
+        )  # fmt: skip
+
+    dep = fake_deployment("openai", "http://127.0.0.1:1/v1")
+    standard = suite("standard")
+    agentic = suite("agentic", message_limit=140, token_limit=300_000)  # ladder_agentic's
+    one = worst_case_usd(standard, dep)
+    assert one == pytest.approx(PRICING.cost(DEFAULT_PROMPT_TOKENS, 256))
+    sized = dep.model_copy(update={"context_length": 4096})
+    assert worst_case_usd(standard, sized) == pytest.approx(PRICING.cost(4096 - 256, 256))
+    lim = agentic.limits  # token_limit bounds the whole sample (plus one more call)
+    out = lim.message_limit // 2 * lim.max_tokens  # type: ignore[operator]
+    total = lim.token_limit + DEFAULT_PROMPT_TOKENS + lim.max_tokens  # type: ignore[operator]
+    assert worst_case_usd(agentic, dep) == pytest.approx(PRICING.cost(total - out, out))
+    assert worst_case_usd(standard, dep.model_copy(update={"pricing": None})) is None
 
 
 def test_cache_hits_and_unpriced_calls_cost_nothing_but_are_counted(tmp_path: Path) -> None:

@@ -22,8 +22,10 @@ from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY
 from tests.requestpath.conftest import card, deployment, endpoint, proxied, upstream_url
 
-AGENTIC = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml")
-STANDARD = load_suite(REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml")
+AGENTIC = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml", REPO_ROOT / "tasks")
+STANDARD = load_suite(
+    REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml", REPO_ROOT / "tasks"
+)
 
 
 def test_runners_and_proxy_agree_on_the_header_name() -> None:

@@ -21,8 +21,10 @@ from tests.fakeapi import FakeAPI
 from tests.requestpath.conftest import card, deployment, endpoint, upstream_url
 from tests.requestpath.test_faults import DELAY_S, POLICY, RETRY_AFTER_S, expected_attempts
 
-AGENTIC = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml")
-STANDARD = load_suite(REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml")
+AGENTIC = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml", REPO_ROOT / "tasks")
+STANDARD = load_suite(
+    REPO_ROOT / "tasks" / "ladder" / "standard" / "suite.yaml", REPO_ROOT / "tasks"
+)
 # Short items (h = 1 and 2: two or three calls each on the agentic form) keep this quick.
 SAMPLES = [f"ladder-h{h:02d}-{i:03d}" for h in (1, 2) for i in range(10)]
 SEED = 8  # a schedule with calls that run out of attempts on every engine and protocol

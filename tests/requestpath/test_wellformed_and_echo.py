@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from harness.serve.proxy import RetryPolicy
-from harness.serve.proxy.cache import AnswerCache, CachedResponse, request_key
+from harness.serve.proxy.cache import AnswerCache, request_key
 from harness.serve.proxy.wellformed import problem
 from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY
@@ -61,9 +61,11 @@ def test_only_malformed_answers_are_an_error_and_the_next_session_asks_again(
     cache = tmp_path / "cache"
     fake_api.fail_next("malformed", "malformed", "malformed")
     errors = (openai.APIStatusError, anthropic.APIStatusError)
-    with proxied(fake_api, protocol, cache, retry=FAST) as (ep, _):  # type: ignore[arg-type]
-        with pytest.raises(errors) as info:
-            _ask(protocol, ep)
+    with (
+        proxied(fake_api, protocol, cache, retry=FAST) as (ep, _),  # type: ignore[arg-type]
+        pytest.raises(errors) as info,
+    ):
+        _ask(protocol, ep)
     assert info.value.status_code == 502
     assert "gapbench_upstream_malformed" in str(info.value.body)
     fake_api.reset_counts()
@@ -122,9 +124,11 @@ def test_a_key_the_upstream_echoes_never_reaches_the_client(
     fake_api.set_echo_key(True)
     fake_api.fail_next("401")
     errors = (openai.APIStatusError, anthropic.APIStatusError)
-    with proxied(fake_api, protocol, tmp_path / "cache", retry=FAST) as (ep, _):  # type: ignore[arg-type]
-        with pytest.raises(errors) as info:
-            _ask(protocol, ep)
+    with (
+        proxied(fake_api, protocol, tmp_path / "cache", retry=FAST) as (ep, _),  # type: ignore[arg-type]
+        pytest.raises(errors) as info,
+    ):
+        _ask(protocol, ep)
     seen = f"{info.value} {info.value.body} {info.value.response.text}"
     assert info.value.status_code == 401 and "key used: [masked:" in seen
     assert FAKE_API_KEY not in seen and "request_headers" in seen

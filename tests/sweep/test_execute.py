@@ -45,11 +45,18 @@ def test_error_rate_above_the_sweeps_threshold_exits_partial(
     body = "name: rate\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 12\n"
     out = api.run_sweep(sweep_file(tmp_path, body + "max_error_rate: 0.05\n"), ws=ws)
     [run] = out.runs
-    assert run.status == "complete" and 0 < run.n_error < 12
+    assert run.status == "partial" and run.rule == "error-rate" and 0 < run.n_error < 12
     assert out.exit_code == exitcodes.PARTIAL
+    assert "partial (error-rate)" in out.summary_lines()[0]
     assert "max_error_rate 5%" in out.summary_lines()[0]
-    # Without a threshold the same stored state is a clean exit.
-    clean = api.run_sweep(sweep_file(tmp_path, body, "clean.yaml"), ws=ws)
+    [stored] = Store(ws.settings.results_dir).runs().to_dict("records")
+    assert stored["status"] == "partial" and stored["status_rule"] == "error-rate"
+    # The default threshold (10%) says the same; with the rule turned off the same stored
+    # state is a clean exit, and nothing is asked again.
+    default = api.run_sweep(sweep_file(tmp_path, body, "default.yaml"), ws=ws)
+    assert default.exit_code == exitcodes.PARTIAL and default.runs[0].rule == "error-rate"
+    off = body + "max_error_rate: 1.0\n"
+    clean = api.run_sweep(sweep_file(tmp_path, off, "clean.yaml"), ws=ws)
     assert clean.exit_code == exitcodes.OK and clean.upstream_calls == 0
 
 
@@ -80,7 +87,8 @@ def test_outage_then_retry_errors_scores_everything_and_asks_only_the_errored(
     # The errored attempts stay as history.
     history = Store(ws.settings.results_dir).query("SELECT count(*) AS n FROM samples_all")
     assert history.column("n")[0].as_py() == 20 + len(errored)
-    assert first.exit_code == exitcodes.OK  # errors under no threshold: complete
+    assert first.exit_code == exitcodes.PARTIAL  # 40% errored: over the default 10%
+    assert first.runs[0].rule == "error-rate"
 
 
 def test_cached_rerun_reports_no_money_spent(
@@ -133,10 +141,14 @@ def test_a_killed_attempt_is_closed_as_interrupted_on_the_next_start(
     )
     with sweep_lock(ws.settings.results_dir, "other"):
         out = execute(api.plan(sweep, ws=ws), ws.settings)
+        runs = store.runs().set_index("run_id")
+        assert runs.loc["alive", "status"] == "running"  # "other" is held: alive
     assert out.interrupted_closed == 1
-    runs = store.runs().set_index("run_id")
     assert runs.loc["orphan", "status"] == "interrupted"
-    assert runs.loc["alive", "status"] == "running"
+    stored = store.query("SELECT run_id, status FROM runs_stored").to_pylist()
+    assert {r["run_id"]: r["status"] for r in stored}["orphan"] == "interrupted"  # written
+    # Once "other"'s process is gone (its lock free), reads show it interrupted at once.
+    assert store.runs().set_index("run_id").loc["alive", "status"] == "interrupted"
 
 
 def test_a_second_sweep_over_stored_samples_reports_them_in_full(

@@ -16,7 +16,7 @@ from harness.suites.registry import load_suite
 from tests.fakeapi import FakeAPI
 from tests.fakeapi.registry import fake_card, fake_deployment, fake_endpoint, upstream_url
 
-SUITE = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml")
+SUITE = load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml", REPO_ROOT / "tasks")
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import random
+import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -443,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--host", default="127.0.0.1")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="proxy: %(message)s")
+    # The parent decides when this process ends (it closes stdin; if it dies, stdin closes
+    # too): Ctrl-C in a terminal, which reaches a whole process group, is not for us, and
+    # SIGTERM ends it quietly, with no traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     asyncio.run(serve(args.cache_dir, args.host))
     return 0
 

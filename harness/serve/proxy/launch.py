@@ -97,8 +97,14 @@ class RequestPath:
             # The answers live in cache_dir/requests (where earlier versions kept them).
             cmd = [sys.executable, "-m", "harness.serve.proxy.app",
                    "--cache-dir", str(self.cache_dir / "requests"), "--host", self.host]  # fmt: skip
+            # Its own session: a terminal's Ctrl-C reaches gapbench, which ends the proxy in
+            # order (stdin closed), not the proxy mid-write with a traceback.
             self._proc = subprocess.Popen(
-                cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=_child_env()
+                cmd,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=_child_env(),
+                start_new_session=True,
             )
             assert self._proc.stdout is not None
             self._reader = threading.Thread(

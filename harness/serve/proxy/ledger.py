@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from harness.models import Pricing
+from harness.secrets import mask
 from harness.serve.proxy.limiter import LimiterStats
 from harness.serve.proxy.usage import Usage, usage_from_json, usage_from_sse
 
@@ -253,7 +254,8 @@ class Ledger:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(data.model_dump_json(indent=1))
+                # paths (a query string may carry a key) and snapshot names came from outside
+                fh.write(mask(data.model_dump_json(indent=1)))
             os.replace(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
