@@ -64,6 +64,7 @@ def plan(
     results_dir: str | Path | None = None,
     source: Path | None = None,
     use_cache: bool = True,
+    check_endpoints: bool = True,
 ) -> Plan:
     """What a sweep would run: per run, the samples planned, already stored and to do.
 
@@ -78,7 +79,9 @@ def plan(
     messages (default "sweep '<name>'"). use_cache: False reads no stored answer when
     executed (neither the rows cache nor the call cache; `gapbench run --no-cache`); True
     copies a missing sample's finished row from the rows cache when a run with the same run
-    key stored it (README: Results). `estimate(plan)` prices what it would run.
+    key stored it (README: Results). check_endpoints False: no key or endpoint is checked
+    and no model is skipped for one (the whole sweep, to price with `estimate` before keys
+    are set; such a plan is for looking at, not for running). `estimate(plan)` prices it.
     """
     ws = _ws(ws, results_dir)
     if timeout_s is not None:
@@ -108,6 +111,7 @@ def plan(
         dry_run=dry_run,
         cache_dir=ws.settings.cache_dir,
         use_cache=use_cache,
+        preflight=check_endpoints,
     )
 
 

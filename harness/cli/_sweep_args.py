@@ -124,8 +124,11 @@ def _check_user_simulator(args: argparse.Namespace, w: Workspace) -> None:
             raise UserError(f"--user-simulator: {exc.args[0]}") from None
 
 
-def make_plan(args: argparse.Namespace, *, dry_run: bool) -> tuple[Plan, Workspace]:
-    """The plan of `run`/`plan` ARGS (a sweep file or --model/--suite, options applied)."""
+def make_plan(
+    args: argparse.Namespace, *, dry_run: bool, check_endpoints: bool = True
+) -> tuple[Plan, Workspace]:
+    """The plan of `run`/`plan` ARGS (a sweep file or --model/--suite, options applied).
+    check_endpoints False: nothing skipped for a key or endpoint (to price the whole sweep)."""
     from harness import api
 
     sweep_ref = getattr(args, "sweep", None)
@@ -166,6 +169,7 @@ def make_plan(args: argparse.Namespace, *, dry_run: bool) -> tuple[Plan, Workspa
         retry_errors=bool(getattr(args, "retry_errors", False)),
         dry_run=dry_run,
         use_cache=not getattr(args, "no_cache", False),
+        check_endpoints=check_endpoints,
     )
     return plan, w
 

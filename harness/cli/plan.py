@@ -72,9 +72,10 @@ def _usd(x: float | None) -> str:
     return "?" if x is None else f"${x:,.2f}" if x >= 1 else f"${x:.4f}"
 
 
-def print_estimate(est: PlanEstimate) -> None:
+def print_estimate(est: PlanEstimate, runnable: set[str] | None = None) -> None:
     """Per deployment: samples, tokens in/out, cost, wall time; per run: where its numbers
-    came from. Unknown numbers are '?' with the reason, never a guess."""
+    came from. Unknown numbers are '?' with the reason, never a guess. runnable: the
+    deployments that would run now (others are priced too, marked as skipped now)."""
     from harness.sweep.pricing import human_seconds
 
     if not est.deployments:
@@ -83,13 +84,20 @@ def print_estimate(est: PlanEstimate) -> None:
     cols = ("deployment", "samples", "tokens in", "tokens out", "cost", "wall time", "parallel")
     for col in cols:
         table.add_column(col, justify="left" if col == "deployment" else "right")
+    skipped_now = []
     for d in est.deployments:
+        name = d.deployment.id
+        if runnable is not None and name not in runnable:
+            skipped_now.append(name)
+            name += " (skipped now)"
         table.add_row(
-            escape(d.deployment.id),
+            escape(name),
             str(sum(r.n_samples for r in d.runs)),
             _tokens(d.input_tokens),
             _tokens(d.output_tokens),
-            _usd(d.cost_usd),
+            _usd(d.cost_usd)
+            if d.cost_usd is not None or not d.known_cost_usd
+            else f">= {_usd(d.known_cost_usd)}",
             human_seconds(d.wall_s),
             str(d.concurrency),
         )
@@ -104,40 +112,53 @@ def print_estimate(est: PlanEstimate) -> None:
         markup=False,
         highlight=False,
     )
+    if skipped_now:
+        console.print(
+            f"  includes {', '.join(skipped_now)}: skipped now (SKIP lines above), priced as "
+            "if it ran",
+            markup=False,
+            highlight=False,
+        )
     for d in est.deployments:
         console.print(f"  {d.deployment.id}: price {d.price_note}", markup=False, highlight=False)
+        # one line per distinct source, naming the suites it covers
+        by_source: dict[str, list[str]] = {}
         for r in d.runs:
             if not r.n_samples:
                 continue
             if r.profile is None:
-                tokens = (
-                    "tokens: unknown (no stored run of this suite, no token_profile in suite.yaml)"
-                )
+                tokens = "tokens unknown (no stored run, no token_profile in suite.yaml)"
+            elif r.profile.source == "declared":
+                tokens = "tokens declared (token_profile in its suite.yaml)"
             else:
-                tokens = f"tokens: {r.profile.source} ({r.profile.detail})"
-            console.print(
-                f"    {r.run.suite.label}: {tokens}; time: {r.time_source} ({r.time_detail})",
-                markup=False,
-                highlight=False,
-            )
+                tokens = f"tokens {r.profile.source} ({r.profile.detail})"
+            time_text = f"time {r.time_source} ({r.time_detail})"
+            by_source.setdefault(f"{tokens}; {time_text}", []).append(r.run.suite.label)
+        for text, labels in by_source.items():
+            console.print(f"    {', '.join(labels)}: {text}", markup=False, highlight=False)
     for note in est.notes():
         console.print(f"note: {note}", markup=False, highlight=False)
 
 
-def show(plan: Plan, w: Workspace, warnings: Sequence[str] = ()) -> None:
-    """The plan, then its estimate (what `plan` and `run --dry-run` print)."""
+def show(plan: Plan, w: Workspace, warnings: Sequence[str] = (), whole: Plan | None = None) -> None:
+    """The plan, then the estimate (what `plan` and `run --dry-run` print). whole: the same
+    plan with nothing skipped for keys or endpoints, priced so that a sweep's cost is seen
+    before its keys are set."""
     from harness import api
 
     print_plan(plan, warnings=warnings)
-    if plan.runs:
-        print_estimate(api.estimate(plan, ws=w))
+    priced = whole if whole is not None else plan
+    if priced.runs:
+        runnable = {r.deployment.id for r in plan.runs}
+        print_estimate(api.estimate(priced, ws=w), runnable)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from harness import api
 
     plan, w = make_plan(args, dry_run=True)
-    show(plan, w, api.plan_warnings(plan))
+    whole, _ = make_plan(args, dry_run=True, check_endpoints=False)
+    show(plan, w, api.plan_warnings(plan), whole)
     return exitcodes.OK
 
 

@@ -28,7 +28,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     plan, w = make_plan(args, dry_run=dry_run)
     warnings = api.plan_warnings(plan)
     if dry_run:
-        show(plan, w, warnings)
+        whole, _ = make_plan(args, dry_run=True, check_endpoints=False)
+        show(plan, w, warnings, whole)
         return exitcodes.OK
     from harness.cli.progress import SweepProgress
     from harness.sweep.execute import execute
@@ -69,13 +70,13 @@ def print_run_end(w: Workspace, outcome: SweepOutcome) -> None:
     """What a run ends with: the score table of every run in the plan (run now or stored
     before), where the rows are and the money line, then one line per run that is not
     complete, saying why."""
-    from harness import api
-    from harness.api.results import results_of_plan
+    from harness.api.scoretable import run_end_table
     from harness.cli.score_table import print_score_table
 
-    results = results_of_plan(w, outcome.plan, outcome)
     print_score_table(
-        console, api.score_table(results), title=f"results: sweep {outcome.plan.sweep.name}"
+        console,
+        run_end_table(w.store, outcome),
+        title=f"results: sweep {outcome.plan.sweep.name}",
     )
     console.print(
         f"stored in {w.settings.results_dir} | {outcome.money_line()}",

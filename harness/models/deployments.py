@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 from urllib.parse import urlparse
 
@@ -19,6 +20,10 @@ class Pricing(BaseModel):
     output_per_m: float = Field(default=0.0, ge=0)
     cached_input_per_m: float | None = Field(default=None, ge=0)
     usd_per_hour: float = Field(default=0.0, ge=0, description="local hardware cost")
+    # Where the prices were read and when: prices change, and a plan's estimate is only as
+    # good as its prices. Not result facts (pricing is out of run keys).
+    source: str | None = Field(default=None, description="URL of the price page")
+    as_of: date | None = Field(default=None, description="when the prices were read there")
 
     def cost(
         self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, seconds: float = 0.0

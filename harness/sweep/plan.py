@@ -253,12 +253,15 @@ def plan_sweep(
     dry_run: bool = False,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    preflight: bool = True,
 ) -> Plan:
     """The runs of `sweep` and what each still has to do. retry_errors: plan stored samples
     whose newest attempt errored again (a transient outage does not stay in the store).
     dry_run: preflight problems become skipped lines instead of errors (the plan is shown).
     cache_dir: settings.cache_dir, where suites' sample ids and the rows cache are kept
-    (None: neither is used); use_cache False: the rows cache is not read (`--no-cache`)."""
+    (None: neither is used); use_cache False: the rows cache is not read (`--no-cache`).
+    preflight False: no deployment is checked (keys, endpoints) and none is skipped for it:
+    the whole plan, as `gapbench plan` prices it before keys are set (never executed)."""
     models = _resolve_models(sweep, sweep_path, registry)
     specs = _resolve_suites(sweep, sweep_path, suites)
     user: tuple[ModelCard, Deployment] | None = None
@@ -304,7 +307,7 @@ def plan_sweep(
     rows = rows_root(cache_dir) if cache_dir is not None and use_cache else None
     plan = Plan(sweep, sweep_path, tuple(runs), tuple(skipped), user, retry_errors, rows, use_cache)
     plan = with_cached(refresh(plan, store), store)
-    return _preflighted(plan, models, dry_run)
+    return _preflighted(plan, models, dry_run) if preflight else plan
 
 
 def _preflighted(plan: Plan, models: list[tuple[ModelCard, Deployment]], dry_run: bool) -> Plan:

@@ -86,6 +86,7 @@ class DeploymentEstimate:
     cost_usd: float | None  # None: unknown (a missing profile, price or wall time)
     wall_s: float | None
     price_note: str  # how the cost was made, or why it is unknown
+    known_cost_usd: float = 0.0  # the part of the cost that is known (runs with a profile)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class PlanEstimate:
 
     @property
     def known_cost_usd(self) -> float:
-        return float(sum(d.cost_usd or 0.0 for d in self.deployments))
+        """The known part of the cost (runs with a profile and a price)."""
+        return float(sum(d.known_cost_usd for d in self.deployments))
 
     @property
     def wall_s(self) -> float | None:
@@ -207,7 +209,7 @@ def sample_profile(run: PlannedRun, measured: Sequence[Measured]) -> SampleProfi
             output_tokens=tp.output_tokens,
             turns=tp.turns,
             source="declared",
-            detail=f"{suite.directory / 'suite.yaml'}: {tp.source}",
+            detail=f"{suite.name}'s suite.yaml: {tp.source}",
         )
     return profile
 
@@ -297,6 +299,9 @@ def estimate_deployment(
         note = " + ".join(notes) or "priced at $0"
         if cost is None:
             note += " (unknown: a run has no token profile or no wall-time estimate)"
+    known = sum(r.token_cost_usd or 0.0 for r in working)
+    if pricing is not None and pricing.usd_per_hour and wall is not None:
+        known += wall * pricing.usd_per_hour / 3600.0
     return DeploymentEstimate(
         deployment=dep,
         concurrency=conc,
@@ -306,6 +311,7 @@ def estimate_deployment(
         cost_usd=cost,
         wall_s=wall if working else 0.0,
         price_note=note,
+        known_cost_usd=cost if cost is not None else known,
     )
 
 

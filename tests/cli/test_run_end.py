@@ -15,10 +15,18 @@ from rich.console import Console
 
 from harness import api
 from harness._types import DeploymentFacts, SampleRecord
-from harness.analysis.intervals import wilson_effective
+from harness.analysis import intervals
 from harness.api.results import Results
-from harness.api.scoretable import INTERVAL_METHOD, ScoreTable, score_table
+from harness.api.scoretable import (
+    INTERVAL_METHOD,
+    ScoreTable,
+    run_end_table,
+    score_table,
+    wilson_effective,
+)
 from harness.cli.progress import SweepProgress
+from harness.store import Store
+from harness.sweep.outcome import SweepOutcome
 from harness.sweep.plan import Plan, PlannedRun
 from harness.sweep.spec import SweepSpec
 
@@ -28,7 +36,7 @@ def _record(run_id: str, sample: str, epoch: int, status: str, score: float | No
         run_id=run_id,
         sample_key=f"{run_id}-{sample}-{epoch}",
         sweep_id="s",
-        model_id="m",
+        model_id="smollm2-135m-instruct",
         access="open",
         release_date=date(2025, 1, 1),
         suite="ladder_standard",
@@ -41,33 +49,60 @@ def _record(run_id: str, sample: str, epoch: int, status: str, score: float | No
         engine="lm_eval",
         engine_version="x",
         harness_version="x",
-        facts=DeploymentFacts(deployment_id="m@x", provider="llama-cpp"),
+        facts=DeploymentFacts(
+            deployment_id="smollm2-135m-instruct@llama-cpp", provider="llama-cpp"
+        ),
         score=score,
         cost_usd=0.01,
     )
 
 
-def _table(tmp_path: Path, rows: list[SampleRecord]) -> ScoreTable:
-    from harness.store import Store
+def _plan(n_todo: int, run_id: str = "r", ids: tuple[str, ...] = (), epochs: int = 1) -> Plan:
+    ws = api.workspace()
+    card, dep = ws.registry.resolve("smollm2")
+    suite = ws.suites.get("ladder_standard")
+    ids = ids or tuple(f"x{i}" for i in range(n_todo))
+    run = PlannedRun(
+        run_id, card, dep, suite, "v", ids, epochs, tuple((i, 1) for i in ids[:n_todo])
+    )
+    sweep = SweepSpec(name="p", models=["smollm2"], suites=["ladder_standard"])
+    return Plan(sweep, Path("p.yaml"), (run,), (), None)
 
+
+def _table(tmp_path: Path, rows: list[SampleRecord]) -> ScoreTable:
+    """The table both ways: from Results (pandas, the API's `score_table`) and from the store
+    by SQL (what `gapbench run` prints); they must agree."""
     store = Store(tmp_path / "r")
     store.append_samples(rows)
     runs = pd.DataFrame(
         [
             {
-                "run_id": run_id,
-                "model_id": "m",
-                "deployment_id": "m@x",
+                "run_id": "r1",
+                "model_id": "smollm2-135m-instruct",
+                "deployment_id": "smollm2-135m-instruct@llama-cpp",
                 "suite": "ladder_standard",
                 "suite_version": "1",
                 "status": "complete",
                 "message": None,
                 "null_baseline": None,
             }
-            for run_id in sorted({r.run_id for r in rows})
         ]
     )
-    return score_table(Results(runs=runs, samples=store.samples(), results_dir=tmp_path))
+    table = score_table(Results(runs=runs, samples=store.samples(), results_dir=tmp_path))
+    ids = tuple(sorted({r.sample_id for r in rows}))
+    plan = _plan(0, run_id="r1", ids=ids, epochs=max(r.epoch for r in rows))
+    by_sql = run_end_table(store, SweepOutcome(plan))
+
+    def key(t: ScoreTable) -> list[tuple[object, ...]]:
+        return [
+            (r.n_scored, r.score, r.ci_low, r.ci_high, r.n_error, r.n_limit, r.n_rows)
+            for r in t.rows
+        ]
+
+    (got,), (want,) = key(by_sql), key(table)
+    assert got == pytest.approx(want)
+    assert by_sql.rows[0].cost_usd == pytest.approx(table.rows[0].cost_usd)
+    return table
 
 
 @pytest.mark.parametrize(
@@ -98,20 +133,25 @@ def test_score_table_averages_epochs_per_sample_and_never_scores_errors(tmp_path
     assert row.n_scored == 6  # samples, not rows
     assert row.score == pytest.approx((3 + 0.5 + 0 + 0) / 6)
     means = np.array([1, 1, 1, 0.5, 0, 0])
-    assert (row.ci_low, row.ci_high) == pytest.approx(wilson_effective(means, 11))
+    assert (row.ci_low, row.ci_high) == pytest.approx(intervals.wilson_effective(means, 11))
     assert (row.n_error, row.n_limit, row.n_rows) == (1, 1, 12)
     assert row.cost_usd == pytest.approx(0.12)
     assert api.score_table is score_table  # the public API
 
 
-def _plan(n_todo: int) -> Plan:
-    ws = api.workspace()
-    card, dep = ws.registry.resolve("smollm2")
-    suite = ws.suites.get("ladder_standard")
-    ids = tuple(f"x{i}" for i in range(n_todo))
-    run = PlannedRun("r", card, dep, suite, "v", ids, 1, tuple((i, 1) for i in ids))
-    sweep = SweepSpec(name="p", models=["smollm2"], suites=["ladder_standard"])
-    return Plan(sweep, Path("p.yaml"), (run,), (), None)
+@pytest.mark.parametrize("seed", range(6))
+def test_the_interval_is_the_analysis_layers_method(seed: int) -> None:
+    """The run-end copy (standard library only, for fast reruns) equals analysis/intervals."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    epochs = int(rng.integers(1, 4))
+    means = rng.integers(0, epochs + 1, size=n) / epochs  # per-sample means of 0/1 epochs
+    if seed == 0:
+        means[:] = 1.0
+    if seed == 1:
+        means[:] = 0.5  # every sample the same share
+    ours = wilson_effective(list(means), n * epochs)
+    assert ours == pytest.approx(intervals.wilson_effective(means, n * epochs), abs=1e-12)
 
 
 def test_off_a_terminal_a_progress_line_comes_at_a_steady_interval() -> None:
