@@ -150,3 +150,33 @@ def test_swe_bench_suites_are_skipped_in_the_plan_with_one_line(
     else:
         assert problem == "needs Python module 'swebench' (not installed)"
     assert "\n" not in problem
+
+
+def test_hub_gap_sweep_compares_an_open_model_with_closed_peers_on_hub_benchmarks() -> None:
+    """sweeps/hub_gap.yaml: one command for "did the gap close?": an open model first, closed
+    peers released near it, and only suites whose hub benchmark has published open AND closed
+    scores (so every suite places the run on a defined gap)."""
+    from harness.config import BUNDLED_EPOCH_DUMP
+    from harness.models import load_registry
+    from harness.store.importers.epoch import collect_epoch
+    from harness.sweep.spec import load_sweep
+
+    sweep = load_sweep(REPO_ROOT / "sweeps" / "hub_gap.yaml")
+    registry = load_registry(REPO_ROOT / "models.yaml")
+    cards = [registry.resolve(ref)[0] for ref in sweep.models]
+    assert cards[0].access == "open" and cards[1:]
+    assert all(c.access == "closed" for c in cards[1:])
+    for peer in cards[1:]:
+        assert abs((peer.release_date - cards[0].release_date).days) <= 92, peer.id
+    by_name = {s.name: s for s in load_suites(REPO_ROOT / "tasks").suites}
+    suites = [by_name[name] for name in sweep.suites]
+    assert all(s.hub_benchmark for s in suites)
+    assert {s.kind for s in suites} == {"standard", "agentic"}
+    if any(s.needs_user_simulator for s in suites):
+        judge = registry.resolve(sweep.user_simulator or "")[0]
+        assert judge.id in {c.id for c in cards[1:]}  # a pinned judge the sweep already pays for
+    published: dict[str, set[str]] = {}
+    for rec in collect_epoch(BUNDLED_EPOCH_DUMP).records:
+        published.setdefault(rec.suite, set()).add(rec.access)
+    for s in suites:
+        assert published.get(s.hub_benchmark or "") == {"open", "closed"}, s.name

@@ -1,6 +1,7 @@
 """Bring results made elsewhere into the store, marked source="imported:<name>".
 
-    import_epoch(path | None, store, replace=False) -> ImportSummary   Epoch AI Benchmarking Hub
+    import_epoch(path | url | None, store, replace=False) -> ImportSummary   Epoch AI hub (snapshots:
+                                                                        epoch_snapshots)
     import_lm_eval(path, store, access=..., ...) -> ImportSummary       lm-eval results + samples
     collect_lm_eval(path, facts_of, ...) -> Collector                   read only (the API layer
                                                                         checks facts, then stores)
