@@ -152,6 +152,13 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         err_console.print(f"gapbench: {summary.message}", markup=False, highlight=False)
         return exitcodes.LOCKED
     _print_summary(summary)
+    if summary.ran:  # the sweep's scores, as `run` ends (canaries apart)
+        from harness.api.scoretable import score_table
+        from harness.cli.score_table import print_score_table
+
+        stored = api.results(ws=w, sweep=summary.sweep)
+        title = f"results: sweep {summary.sweep}"
+        print_score_table(console, score_table(stored), title=title)
     console.print(summary.message, markup=False, highlight=False)
     return summary.exit_code
 
