@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from harness._loading import load_model, read_yaml
+from harness.config import REPO_ROOT
 from harness.errors import ConfigError
 from harness.suites.spec import SuiteSpec
 
@@ -74,13 +75,24 @@ def check_data_path(spec: SuiteSpec, path: Path, root: Path) -> None:
         raise ConfigError(path, "data", f"'{raw}' is not a regular file or folder")
 
 
+def _tasks_root(path: Path) -> Path:
+    """The tasks folder holding `path` ($GAPBENCH_TASKS_DIR or the repository's tasks/), else
+    the suite's own folder."""
+    here = path.resolve()
+    for root in (os.environ.get("GAPBENCH_TASKS_DIR"), REPO_ROOT / "tasks"):
+        if root and Path(root).resolve() in here.parents:
+            return Path(root)
+    return path.parent
+
+
 def load_suite(path: Path, root: Path | None = None) -> SuiteSpec:
-    """One suite.yaml, validated; its `data` must stay inside `root` (default: its folder)."""
+    """One suite.yaml, validated; its `data` must stay inside `root` (default: the tasks
+    folder that holds it, else the suite's own folder)."""
     data = read_yaml(path)
     if isinstance(data, dict):
         data = {**data, "directory": path.parent}
     spec = load_model(path, SuiteSpec, data)
-    check_data_path(spec, path, root if root is not None else path.parent)
+    check_data_path(spec, path, root if root is not None else _tasks_root(path))
     return spec
 
 

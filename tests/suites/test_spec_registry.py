@@ -88,9 +88,13 @@ def test_a_symbolic_link_out_of_the_tasks_folder_is_refused(tasks: Path, tmp_pat
 def test_the_shipped_suites_load_and_a_sibling_data_folder_is_inside(tmp_path: Path) -> None:
     reg = load_suites(REPO_ROOT / "tasks")
     assert reg.get("ladder_agentic").data == "../data/agentic.jsonl"  # tasks/ladder/data
-    # alone, a suite's data must stay in its own folder
+    # alone, a suite in tasks/ is held to tasks/; one elsewhere to its own folder
+    assert load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml").data
+    path = _suite(tmp_path / "elsewhere", "alone", "data: ../shared.jsonl\n")
+    _docs(path.parent.parent / "shared.jsonl", 2)
     with pytest.raises(ConfigError, match="leads outside"):
-        load_suite(REPO_ROOT / "tasks" / "ladder" / "agentic" / "suite.yaml")
+        load_suite(path)
+    assert load_suite(path, root=tmp_path).data == "../shared.jsonl"
 
 
 def test_declared_size_smoke_and_canary_ids_must_match_the_data(tasks: Path) -> None:
