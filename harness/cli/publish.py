@@ -36,7 +36,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
             "--git-remote (a remote name, path or URL) and pushes it there; no working tree is "
             "touched. --hf-dataset uploads the results (samples and runs as Parquet) as a "
             "Hugging Face dataset: online only, token from HF_TOKEN; offline it fails at once "
-            "(exit 3)."
+            "(exit 3). Nothing is published when the store or the report holds an API key (a key "
+            "variable's value or a key shape): one line naming where, exit 2; `gapbench results "
+            "--scrub` masks them in the store, then render the report again."
         ),
     )
     p.add_argument(
