@@ -40,6 +40,7 @@ from harness.api import (
     analyze,
     build_report,
     endpoint,
+    estimate,
     evaluate,
     import_results,
     models,
@@ -48,6 +49,7 @@ from harness.api import (
     run,
     run_sweep,
     samples,
+    score_table,
     suites,
     workspace,
 )
@@ -72,6 +74,7 @@ __all__ = [
     "analyze",
     "build_report",
     "endpoint",
+    "estimate",
     "evaluate",
     "import_results",
     "models",
@@ -80,6 +83,7 @@ __all__ = [
     "run",
     "run_sweep",
     "samples",
+    "score_table",
     "suites",
     "workspace",
 ]

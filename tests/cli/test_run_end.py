@@ -175,3 +175,15 @@ def test_off_a_terminal_a_progress_line_comes_at_a_steady_interval() -> None:
     assert "ETA" in lines[0] and "unknown" not in lines[0]
     assert "now: smollm2-135m-instruct x ladder_standard" in lines[0]
     assert "a progress line every 1 s" in out.getvalue()
+
+
+def test_the_numbers_docs_plan_md_quotes_are_computed() -> None:
+    """docs/plan.md quotes the interval at 0 and 6 of 6: the text follows the method."""
+    import re
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "plan.md").read_text()
+    quoted = re.search(r"0 of 6 gives 0 to ([0-9.]+) and 6 of 6 gives ([0-9.]+) to 1", text)
+    assert quoted, "docs/plan.md no longer quotes the interval at 0 and 6 of 6"
+    high0 = wilson_effective([0.0] * 6, 6)[1]
+    low6 = wilson_effective([1.0] * 6, 6)[0]
+    assert (quoted.group(1), quoted.group(2)) == (f"{high0:.2f}", f"{low6:.2f}")
