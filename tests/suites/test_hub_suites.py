@@ -83,6 +83,21 @@ def test_offline_without_data_is_one_line(
     assert str(hub_caches) in message
 
 
+def test_datasets_own_offline_switch_is_respected(
+    hub_caches: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.runners.inspect_runner import InspectRunner
+
+    for var in ("GAPBENCH_OFFLINE", "HF_HUB_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")  # must not even be tried
+    spec = next(s for s in HUB if s.name == "hub_aime")
+    with pytest.raises(HubDataUnavailable) as err:
+        InspectRunner().sample_ids(spec)
+    assert "gapbench is offline" in str(err.value) and "127.0.0.1" not in str(err.value)
+
+
 def test_online_but_unreachable_hub_is_one_line(
     hub_caches: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

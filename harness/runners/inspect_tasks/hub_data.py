@@ -7,7 +7,8 @@ each suite first makes sure its data is on disk:
 
 1. the local cache is tried with the network switched off (datasets' own offline path: the
    prepared Arrow cache under HF_DATASETS_CACHE; inspect_evals' cache for pinned files);
-2. when that misses and gapbench is offline (GAPBENCH_OFFLINE or HF_HUB_OFFLINE), the suite
+2. when that misses and gapbench is offline (GAPBENCH_OFFLINE, HF_HUB_OFFLINE or
+   HF_DATASETS_OFFLINE), the suite
    is unavailable: one line, and the sweep skips it (as gsm8k does);
 3. when online, the host is first reached with a short connect timeout (no hang when the
    network is down), then the data is downloaded into the same cache by the same library.
@@ -42,6 +43,12 @@ _OFFLINE_FLAGS = (
     ("datasets.config", "HF_DATASETS_OFFLINE"),
     ("huggingface_hub.constants", "HF_HUB_OFFLINE"),
 )
+
+
+def offline() -> bool:
+    """gapbench's offline switches, plus datasets' own (HF_DATASETS_OFFLINE)."""
+    flag = os.environ.get("HF_DATASETS_OFFLINE", "").strip().lower()
+    return is_offline() or flag in ("1", "true", "yes", "on")
 
 
 class HubDataUnavailable(RunnerError):
@@ -119,7 +126,7 @@ def ensure_hf_dataset(
 
     what = f"Hugging Face dataset {path}@{revision[:8]}" + (f" ({name})" if name else "")
     cache = datasets.config.HF_DATASETS_CACHE
-    if is_offline():
+    if offline():
         raise HubDataUnavailable(
             f"{suite}: {what} is not in the local cache ({cache}) and gapbench is offline; "
             "run the suite once online, or copy a Hugging Face datasets cache there"
@@ -155,7 +162,7 @@ def ensure_pinned_file(suite: str, url: str, sha256: str, dest: Path) -> None:
         return
     where = f"{dest} (from {url}, sha256 {sha256[:12]}...)"
     state = "has another checksum" if dest.is_file() else "is missing"
-    if is_offline():
+    if offline():
         raise HubDataUnavailable(f"{suite}: {where} {state} and gapbench is offline")
     down = reachable(url)
     if down is not None:
