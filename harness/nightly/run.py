@@ -245,6 +245,13 @@ def run_night(
             message = _message(result, sweep.name, night, ran, alerts)
             if report_error and result == "partial" and outcome.exit_code == EXIT_CODES["ok"]:
                 message = f"nightly {sweep.name} {night.isoformat()}: PARTIAL: {report_error}"
+            elif (
+                hub is not None
+                and hub.failed
+                and result == "partial"
+                and outcome.exit_code == EXIT_CODES["ok"]
+            ):
+                message = f"nightly {sweep.name} {night.isoformat()}: PARTIAL: {hub.message}"
             spend = Spend(
                 spent_usd=outcome.spent_usd,
                 rows_cost_usd=outcome.cost_usd,
