@@ -112,15 +112,20 @@ def test_quick_run_of_a_url_model_then_the_api_reads_it_back(
     ran = gapbench("run", *args, "--results-dir", str(results))
     assert ran.code == exitcodes.OK, ran.err + ran.out
     assert fake_api.n_requests == 6
+    # the run ends with its table: 6 of 6 solved, the Wilson interval (not a point at 1)
+    row = next(ln for ln in ran.out.splitlines() if "ladder_standard@" in ln and "complete" in ln)
+    assert "fake-gpt" in row and "1.000" in row and "0.610-1.000" in row, ran.out
+    assert "results: sweep quick" in ran.out and "Wilson" in ran.out
 
     res = gapbench_results(results)
     assert len(res.samples) == 6
     assert set(res.samples["sweep_id"]) == {"quick"}
     assert set(res.samples["model_id"]) == {"fake-gpt"}
     run = res.runs.iloc[0]
-    # the fake answers every ladder item correctly: score 1 with a degenerate CI
+    # the fake answers every ladder item correctly: score 1; its interval is Wilson's (6 of 6:
+    # 0.61 to 1), as in the table the run ended with
     assert (run["suite"], run["n_samples"], run["score"]) == ("ladder_standard", 6, 1.0)
-    assert run["ci_low"] == run["ci_high"] == 1.0
+    assert run["ci_high"] == 1.0 and run["ci_low"] == pytest.approx(0.6097, abs=1e-3)
 
     # resume: the same command again stores nothing new and calls nothing
     before = tree_hash(results / "samples")
