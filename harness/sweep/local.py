@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.context
 import os
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -169,10 +170,18 @@ class ProcessBackend:
             result = UnitResult(unit.unit_id, 0, f"{what} died ({why})", died=True)
         results[index] = result
 
-    def stop(self) -> None:
-        """Kill the workers (Ctrl-C): what they wrote is stored; the rest is resumed later."""
+    def stop(self, grace_s: float = 3.0) -> None:
+        """End the workers (Ctrl-C, SIGTERM): SIGTERM first, so each writes the batch it holds
+        and exits in order; SIGKILL for any still there after `grace_s`. What they wrote is
+        stored; the rest is resumed later."""
         with self._lock:
             procs = list(self._procs)
         for proc in procs:
             with contextlib.suppress(Exception):
-                proc.kill()
+                proc.terminate()
+        deadline = time.monotonic() + grace_s
+        for proc in procs:
+            with contextlib.suppress(Exception):
+                proc.join(max(0.0, deadline - time.monotonic()))
+                if proc.is_alive():
+                    proc.kill()

@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from harness._types import RunStatus, SampleRecord, StatusRule
 from harness.config import Settings
-from harness.errors import GapbenchError
+from harness.errors import GapbenchError, ServeError
 from harness.runners.base import UserSimulator
 from harness.serve.proxy import Ledger, RequestPath
 from harness.store import Store
@@ -141,13 +141,18 @@ class Sweep:
         died = "; ".join(r.failure for r in results if r.died and r.failure) or None
         budget = self.coordinator.budget
         stopped = self.flags.sweep_reason() or (budget.refused if budget is not None else None)
+        if self.request_path is not None:
+            with contextlib.suppress(ServeError):
+                self.request_path.sync()  # the proxy's last breaker event is in the ledger
+        dep = run.deployment.id
+        breaker = self.coordinator.breaker(dep) or self.ledger.breaker_opened(dep)
         verdict = final_status(
             run,
             len(rows),
             sum(r.status == "error" for r in rows),
             died or stopped,
             engine_failure,
-            breaker=self.coordinator.breaker(run.deployment.id),
+            breaker=breaker,
             max_error_rate=self.plan.sweep.max_error_rate,
             interrupted=self.coordinator.interrupted,
         )

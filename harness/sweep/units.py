@@ -246,6 +246,10 @@ def _exit_with_parent(parent_pid: int) -> None:
             continue
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def worker_main(
     unit: Unit,
     conn: Any,
@@ -260,6 +264,9 @@ def worker_main(
     # Ctrl-C in a terminal reaches the whole process group: the executor decides what
     # happens (stop flags, then it ends the workers), not a KeyboardInterrupt in here.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The executor stops a worker with SIGTERM: unwind (the batch not yet written is
+    # written, multiprocessing's finalizers run), so nothing is left for a tracker to report.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     # The process was forked from a server started earlier: take the executor's environment
     # and directory as they are now (keys, offline switches, settings).
     os.environ.clear()

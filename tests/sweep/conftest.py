@@ -23,13 +23,17 @@ def workspace(
     results: str = "results",
     cache: str = "cache",
     bad_key_env: str | None = None,
+    context_length: int | None = None,
 ) -> api.Workspace:
     """A workspace whose registry has fake-gpt (OpenAI protocol) and fake-claude (Anthropic)
-    served by `fake`. bad_key_env: fake-claude reads its key from this variable instead."""
+    served by `fake`. bad_key_env: fake-claude reads its key from this variable instead.
+    context_length: declared on both deployments (it bounds a sample's worst-case cost)."""
     data = yaml.safe_load(registry_yaml(fake, timeout_s=timeout_s, max_retries=max_retries))
     for dep in data["deployments"]:
         if max_connections is not None:
             dep["max_connections"] = max_connections
+        if context_length is not None:  # bounds a prompt, so a sample's worst-case cost
+            dep["context_length"] = context_length
         if bad_key_env and dep["provider"] == "anthropic":
             dep["api_key_env"] = bad_key_env
     registry = tmp_path / "models.yaml"

@@ -172,6 +172,7 @@ class Ledger:
         self._sums: dict[str | None, _Sums] = {None: _Sums()}  # None: every deployment
         self._limiters: list[tuple[str, Callable[[], LimiterStats]]] = []
         self._breakers: dict[str, str] = {}  # deployment id -> why its breaker is open
+        self._opened: dict[str, str] = {}  # deployment id -> why it last opened (closed or not)
         for call in calls or []:
             self.record(call)
 
@@ -195,11 +196,18 @@ class Ledger:
                 self._breakers.pop(deployment_id, None)
             else:
                 self._breakers[deployment_id] = reason
+                self._opened[deployment_id] = reason
 
     def breaker(self, deployment_id: str) -> str | None:
         """Why the deployment's breaker is open (stop starting its samples), or None."""
         with self._lock:
             return self._breakers.get(deployment_id)
+
+    def breaker_opened(self, deployment_id: str) -> str | None:
+        """Why the deployment's breaker opened during this ledger's life, even if a late
+        success closed it again (a run that met it is not complete), or None."""
+        with self._lock:
+            return self._opened.get(deployment_id)
 
     @property
     def calls(self) -> tuple[CallRecord, ...]:
