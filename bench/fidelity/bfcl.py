@@ -61,12 +61,19 @@ def single_turn_trajectories(suite: str, n: int, seed: int) -> list[Trajectory]:
     return out
 
 
-def _prompt_index(docs: list[StandardDoc]) -> dict[str, str]:
-    return {d.prompt.strip(): d.id for d in docs}
+def category_of(sample_id: str) -> str:
+    """The BFCL test category of a single-turn sample id (simple_python_3 -> simple_python)."""
+    return sample_id.rsplit("_", 1)[0]
 
 
-def gapbench_single_turn(suite: str, trajectories: list[Trajectory]) -> dict[str, GapbenchScore]:
-    index = _prompt_index(load_docs(suite_dir(suite) / "data.jsonl"))
+def gapbench_single_turn(
+    suites: str | list[str], trajectories: list[Trajectory]
+) -> dict[str, GapbenchScore]:
+    """gapbench's scores, from one sweep over the given suites (sample ids differ)."""
+    names = [suites] if isinstance(suites, str) else suites
+    index = {
+        d.prompt.strip(): d.id for name in names for d in load_docs(suite_dir(name) / "data.jsonl")
+    }
 
     def sample_of(conv: Conversation) -> str | None:
         return index.get(conv.first_user_text().strip())
@@ -74,14 +81,14 @@ def gapbench_single_turn(suite: str, trajectories: list[Trajectory]) -> dict[str
     def reply_for(t: Trajectory, conv: Conversation) -> Reply:
         return Reply(text=str(t.payload))
 
-    return replay_suite(suite, trajectories, reply_for, sample_of)
+    return replay_suite(names, trajectories, reply_for, sample_of)
 
 
 def official_single_turn(
-    suite: str, trajectories: list[Trajectory], make: bool = True
+    trajectories: list[Trajectory], make: bool = True
 ) -> tuple[dict[str, float], dict[str, Any]]:
     items = [
-        {"key": t.key, "category": SINGLE[suite], "id": t.sample_id, "result": t.payload}
+        {"key": t.key, "category": category_of(t.sample_id), "id": t.sample_id, "result": t.payload}
         for t in trajectories
     ]
     out = run_official(OFFICIAL_SCRIPT, {"items": items}, make=make)
@@ -95,7 +102,7 @@ def official_meta(out: dict[str, Any]) -> dict[str, str]:
 
 def run_single_turn(suite: str, n: int, seed: int) -> tuple[list[Compared], dict[str, Any]]:
     trajectories = single_turn_trajectories(suite, n, seed)
-    official, out = official_single_turn(suite, trajectories)
+    official, out = official_single_turn(trajectories)
     gapbench = gapbench_single_turn(suite, trajectories)
     return compare(trajectories, gapbench, official), out
 

@@ -102,8 +102,11 @@ def score(items: list[dict[str, Any]]) -> dict[str, Any]:
         entry = json.loads(json.dumps(prompts[category][item["id"]]))  # the runner mutates it
         truth = answers[category][item["id"]]["ground_truth"]
         if category.startswith("multi_turn"):
+            # BFCL keeps backend instances in module globals named after (model, entry):
+            # each trajectory gets a model name of its own so none sees another's state.
+            model = f"{MODEL_NAME}_{len(scores)}"
             out = eval_runner._evaluate_single_multi_turn_entry(
-                handlers[True], item["id"], item["result"], truth, entry, MODEL_NAME, category
+                handlers[True], item["id"], item["result"], truth, entry, model, category
             )
         else:
             out = eval_runner._evaluate_single_ast_entry(

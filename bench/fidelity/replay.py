@@ -114,7 +114,7 @@ def _registry(n_models: int, base_url: str) -> dict[str, Any]:
 
 
 def replay_suite(
-    suite: str,
+    suite: str | Sequence[str],
     trajectories: Sequence[Trajectory],
     reply_for: ReplyFor,
     sample_of: Callable[[Conversation], str | None],
@@ -125,7 +125,9 @@ def replay_suite(
     """Score every trajectory with gapbench's own path; trajectory key -> its stored score.
 
     sample_of(conversation) names the sample a request belongs to (from its prompt), so that
-    the policy can find the trajectory model `replay-k` replays for it."""
+    the policy can find the trajectory model `replay-k` replays for it. Several suites whose
+    sample ids differ (bfcl_simple, bfcl_multiple, ...) can share one sweep."""
+    suites = [suite] if isinstance(suite, str) else list(suite)
     if len({t.key for t in trajectories}) != len(trajectories):
         raise ValueError("trajectory keys must be unique")
     slot = slots(trajectories)
@@ -160,7 +162,7 @@ def replay_suite(
                 spec = SweepSpec(
                     name="fidelity",
                     models=sorted(models),
-                    suites=[suite],
+                    suites=suites,
                     samples=sorted({t.sample_id for t in trajectories}),
                     concurrency=concurrency,
                 )

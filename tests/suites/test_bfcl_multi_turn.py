@@ -221,9 +221,9 @@ def test_perturbed_ground_truth_fails(data: Path, tmp_path: Path, edit: Edit) ->
     assert scores(log) == {"multi_turn_base_50": 0.0}
 
 
-def test_known_data_defect_still_fails(data: Path, tmp_path: Path) -> None:
-    # Ground truth calls close_ticket(ticket_id='ticket_001') on an integer parameter: the
-    # only one of 200 that a replay cannot pass (documented in the suite README). If this
-    # starts passing, the upstream data or inspect's validation changed: update the README.
+def test_string_ticket_id_passes_as_in_bfcl(data: Path, tmp_path: Path) -> None:
+    # Ground truth calls close_ticket(ticket_id='ticket_001') on an integer parameter. inspect
+    # refuses the call during the run, but the checker re-runs the transcript's calls as
+    # bfcl-eval does, so the replay passes, as it does in BFCL (suite version 2; 1 failed it).
     log = run_script(data, ["multi_turn_base_173"], GroundTruthScript(), tmp_path)
-    assert scores(log) == {"multi_turn_base_173": 0.0}
+    assert scores(log) == {"multi_turn_base_173": 1.0}

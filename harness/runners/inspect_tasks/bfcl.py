@@ -30,11 +30,12 @@ from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 from inspect_evals.bfcl.backends import setup_backend_classes
-from inspect_evals.bfcl.bfcl import bfcl_scorer, bfcl_solver, multi_turn_record_to_sample
+from inspect_evals.bfcl.bfcl import bfcl_solver, multi_turn_record_to_sample
 from inspect_evals.bfcl.data import load_records_by_category
 
 from harness.errors import ConfigError
 from harness.runners.inspect_tasks import register
+from harness.runners.inspect_tasks.bfcl_checker import bfcl_multi_turn_scorer
 from harness.suites.spec import SuiteLimits, SuiteSpec
 
 if TYPE_CHECKING:
@@ -115,7 +116,7 @@ def bfcl_multi_turn_task(path: Path, limits: SuiteLimits) -> Task:
     return Task(
         dataset=bfcl_dataset(path),
         solver=bfcl_solver(),
-        scorer=bfcl_scorer(),
+        scorer=bfcl_multi_turn_scorer(),
         config=GenerateConfig(max_tokens=limits.max_tokens, temperature=limits.temperature),
         message_limit=limits.message_limit,
         token_limit=limits.token_limit,

@@ -1,0 +1,170 @@
+"""BFCL's multi-turn checker, as bfcl-eval runs it, over the messages of an inspect sample.
+
+inspect_evals 0.26's `bfcl_scorer` re-implements BFCL's multi-turn check with different rules:
+it compares the backends' state once, after the last turn, and never checks that a turn with
+ground-truth calls got any call. BFCL (bfcl_eval/eval_checker/multi_turn_eval/
+multi_turn_checker.py, 2026.3.23) checks after EVERY turn: the turn must have at least one
+decodable step when its ground truth has calls; the backends' state must equal the ground
+truth's; the ground truth's results so far must all appear among the model's results so far.
+A call made one turn late (or early) therefore fails BFCL and passed inspect_evals'. This
+module ports BFCL's rules (bench/fidelity/bfcl_multi_turn.py checks it against bfcl-eval
+itself, trajectory by trajectory):
+
+- the model's steps are its assistant messages in each user turn; a step's tool calls are
+  decoded as BFCL's FC handler decodes them: one call whose arguments are not a JSON object
+  (inspect's `parse_error`) drops the whole step, as json.loads raising does in BFCL;
+- each call runs on the turn's backend instances as BFCL's eval() of `name(k=repr(v), ...)`
+  would: unknown names and BFCL's refused names (kill, exit, remove, ...) give BFCL's error
+  text, arguments are deep copies (no aliasing between calls);
+- results are compared as BFCL compares them: strings as they are, dicts as json.dumps,
+  anything else as str(); states attribute by attribute (public attributes).
+
+Model output is never eval()ed: calls are made on bound methods with the decoded arguments.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
+from inspect_ai.scorer import Score, Target, accuracy, scorer, stderr
+from inspect_ai.solver import TaskState
+from inspect_evals.bfcl.backends import build_tool_mapping, create_instances
+
+# bfcl_eval/eval_checker/multi_turn_eval/multi_turn_utils.py: execute_multi_turn_func_call
+REFUSED = ("kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run")
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    arguments: dict[str, Any]
+    positional: tuple[Any, ...] = ()  # ground-truth strings use them (`cd('archives')`)
+
+
+Step = list[Call]
+
+
+def model_steps(state: TaskState) -> list[list[Step]]:
+    """Per user turn, the model's decodable steps (BFCL's decode_execute for FC models)."""
+    turns: list[list[Step]] = []
+    previous_user = False
+    for message in state.messages:
+        if isinstance(message, ChatMessageUser):
+            if not previous_user:
+                turns.append([])
+            previous_user = True
+            continue
+        previous_user = False
+        if not isinstance(message, ChatMessageAssistant) or not turns:
+            continue
+        calls = message.tool_calls or []
+        if not calls:
+            continue  # a text reply: BFCL's decoder fails on it and skips the step
+        if any(c.parse_error or not isinstance(c.arguments, dict) for c in calls):
+            continue  # one undecodable call: json.loads raises, the whole step is skipped
+        turns[-1].append([Call(c.function, dict(c.arguments)) for c in calls])
+    return turns
+
+
+def _as_bfcl_result(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        try:
+            return json.dumps(value)
+        except (TypeError, ValueError):
+            return str(value)
+    return str(value)
+
+
+def _execute(call: Call, methods: dict[str, Any]) -> str:
+    try:
+        if call.name in REFUSED:
+            raise Exception(f"Function call {call.name} is not allowed.")
+        method = methods.get(call.name)
+        if method is None:
+            raise NameError(f"name '{call.name}' is not defined")
+        args = copy.deepcopy(call.positional)
+        return _as_bfcl_result(method(*args, **copy.deepcopy(call.arguments)))
+    except Exception as exc:
+        return f"Error during execution: {exc}"
+
+
+def parse_call(text: str) -> Call:
+    """A ground-truth call string (`cd(folder='x')`), its arguments as literals."""
+    node = ast.parse(text.strip(), mode="eval").body
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
+        raise ValueError(f"not a call: {text!r}")
+    return Call(
+        node.func.id,
+        {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg},
+        tuple(ast.literal_eval(a) for a in node.args),
+    )
+
+
+def _state_differences(model: dict[str, Any], truth: dict[str, Any]) -> list[str]:
+    out = []
+    for class_name, gt in truth.items():
+        got = model[class_name]
+        for attr in vars(gt):
+            if not attr.startswith("_") and getattr(got, attr) != getattr(gt, attr):
+                out.append(f"{class_name}.{attr}")
+    return out
+
+
+def _missing(truth: list[str], model: list[str]) -> list[str]:
+    pool = list(model)
+    missing = []
+    for item in truth:
+        try:
+            pool.remove(item)
+        except ValueError:
+            missing.append(item)
+    return missing
+
+
+def check(metadata: dict[str, Any], steps: list[list[Step]]) -> tuple[bool, str]:
+    """(valid, explanation): BFCL's multi_turn_checker on these steps."""
+    truth: list[list[str]] = metadata.get("raw_ground_truth") or []
+    if len(steps) != len(truth):
+        return False, f"force-terminated: {len(steps)} turns for {len(truth)}"
+    classes = list(metadata["involved_classes"])
+    config = metadata.get("initial_config") or {}
+    long_context = bool(metadata.get("long_context", False))
+    model = create_instances(classes, copy.deepcopy(config), long_context)
+    gold = create_instances(classes, copy.deepcopy(config), long_context)
+    model_methods, gold_methods = build_tool_mapping(model), build_tool_mapping(gold)
+    all_model_results: list[str] = []
+    for turn, (turn_steps, turn_truth) in enumerate(zip(steps, truth, strict=True)):
+        for step in turn_steps:
+            all_model_results.extend(_execute(c, model_methods) for c in step)
+        gold_results = [_execute(parse_call(c), gold_methods) for c in turn_truth]
+        if not turn_truth:
+            continue
+        if not turn_steps:
+            return False, f"turn {turn}: no function call"
+        differences = _state_differences(model, gold)
+        if differences:
+            return False, f"turn {turn}: state differs ({', '.join(differences[:5])})"
+        missing = _missing(gold_results, all_model_results)
+        if missing:
+            return False, f"turn {turn}: missing results {[m[:80] for m in missing[:3]]}"
+    return True, "Correct"
+
+
+@scorer(metrics=[accuracy(), stderr()])
+def bfcl_multi_turn_scorer() -> Any:
+    """BFCL's multi-turn check (per-turn state, response and non-empty-turn checks)."""
+
+    async def score(state: TaskState, target: Target) -> Score:
+        steps = model_steps(state)
+        valid, why = check(dict(state.metadata or {}), steps)
+        answer = str([[[f"{c.name}({c.arguments})" for c in s] for s in t] for t in steps])
+        return Score(value=1 if valid else 0, answer=answer[:4000], explanation=why)
+
+    return score
