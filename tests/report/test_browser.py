@@ -1,6 +1,6 @@
 """The report in real headless Chromium (Debian's), opened from file://, at 1280 and 390 wide.
 
-One browser for the module (driven over the DevTools protocol on a pipe, tests/report/
+One browser per test (driven over the DevTools protocol on a pipe, tests/report/
 _browser.py). Screenshots go to $GAPBENCH_SCREENSHOTS (or a temp folder).
 """
 
@@ -49,8 +49,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp / "report"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    # one Chromium per test, closed with it: every test is checked for processes it leaves
+    # running (tests/conftest.py), and a browser's renderers would outlive a test
     b = Browser(tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield b
