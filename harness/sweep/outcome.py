@@ -81,7 +81,9 @@ def final_status(
     n_error = run.n_stored_error + n_new_error
     limit = DEFAULT_MAX_ERROR_RATE if max_error_rate is None else max_error_rate
     left = len(run.todo) - n_written
-    why = breaker and f"circuit breaker open: {breaker}"
+    why = breaker and (
+        breaker if breaker.startswith("circuit breaker") else f"circuit breaker open: {breaker}"
+    )
     if interrupted:
         return Verdict("interrupted", "interrupted", "interrupted", n_error, n_stored)
     if engine_failure:

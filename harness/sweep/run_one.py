@@ -145,7 +145,7 @@ class Sweep:
             with contextlib.suppress(ServeError):
                 self.request_path.sync()  # the proxy's last breaker event is in the ledger
         dep = run.deployment.id
-        breaker = self.coordinator.breaker(dep) or self.ledger.breaker_opened(dep)
+        breaker = self.ledger.breaker_opened(dep) or self.coordinator.breaker(dep)
         verdict = final_status(
             run,
             len(rows),
