@@ -29,7 +29,11 @@ from harness.config import REPO_ROOT
 
 SEED = 20261122
 HORIZONS: tuple[int, ...] = (1, 2, 4, 8, 16, 32)
-ITEMS_PER_H = 10
+# 30 items per rung (180 in all; version 1 had 10): the size at which the paired test finds a
+# planted agentic-only decay (closed p = 0.95 and open p = 0.90 per step, equal standard
+# accuracy) in at least 80% of replicates; at 10 it mostly missed it (docs/fidelity.md, from
+# bench/fidelity/ladder.py). Items 0-9 of every rung are version 1's, first in the files.
+ITEMS_PER_H = 30
 DATA_DIR = REPO_ROOT / "tasks" / "ladder" / "data"
 
 # Keys are lowercase pronounceable words (no digits); codes are two capitals, a dash and four

@@ -38,8 +38,8 @@ def test_same_seed_same_items_other_seed_other_items() -> None:
 
 def test_ids_sizes_and_order() -> None:
     docs = load_docs(DATA / "standard.jsonl")
-    assert len(docs) == len(ladder.HORIZONS) * ladder.ITEMS_PER_H == 60
-    assert len({d.id for d in docs}) == 60
+    assert len(docs) == len(ladder.HORIZONS) * ladder.ITEMS_PER_H == 180
+    assert len({d.id for d in docs}) == 180
     assert docs[0].id == "ladder-h01-000" and docs[5].id == "ladder-h32-000"
     assert docs[6].id == "ladder-h01-001"
     # any prefix of one round covers every horizon
@@ -158,7 +158,7 @@ def test_suite_yamls_load_and_pair() -> None:
         "ladder_agentic",
     )
     assert std.pair == agt.name and agt.pair == std.name
-    assert std.size == agt.size == 60
+    assert std.size == agt.size == 180
     ids = {d.id: d for d in load_docs(std.directory / str(std.data))}
     assert agt.data is not None and (agt.directory / agt.data).is_file()
     for suite in (std, agt):
