@@ -77,8 +77,12 @@ def run_suite(name: str, n: int, seed: int) -> Path:
 def run_ladder(replicates: int, seed: int) -> list[Path]:
     from bench.fidelity import ladder
 
+    stamp = {
+        "commit": git_commit(),
+        "generated_by": f"python -m bench.fidelity ladder --replicates {replicates} --seed {seed}",
+    }
     return [
-        write_json(doc.LADDER_RESULTS / f"{name}.json", data)
+        write_json(doc.LADDER_RESULTS / f"{name}.json", {**data, **stamp})
         for name, data in ladder.run(replicates, seed).items()
     ]
 

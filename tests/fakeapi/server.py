@@ -311,9 +311,9 @@ class _Server(ThreadingHTTPServer):
     # once; a reset before the request is sent would cost the client a retry for nothing.
     request_queue_size = 128
 
-    def __init__(self, state: _State) -> None:
+    def __init__(self, state: _State, port: int = 0) -> None:
         self.state = state
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # resets from clients that timed out are expected
@@ -328,14 +328,16 @@ class FakeAPI:
         models: dict[str, str] | None = None,
         api_key: str | None = None,
         policy: Policy = default_policy,
+        port: int = 0,
     ) -> None:
         self._state = _State(models=dict(models or DEFAULT_MODELS), api_key=api_key, policy=policy)
+        self._port = port  # 0: any free port; a fixed one keeps base URLs (and run keys) stable
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     def start(self) -> FakeAPI:
-        self._server = _Server(self._state)
+        self._server = _Server(self._state, self._port)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.05},
