@@ -17,6 +17,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bench.fidelity import ladder_doc
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
 FIXED = HERE / "fixed.yaml"
@@ -253,8 +255,42 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
     return lines
 
 
-def ladder_section() -> list[str]:
-    return ["## The horizon ladder: known-competence agents", "", "Not run yet.", ""]
+def ladder_section(
+    study: tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None,
+) -> list[str]:
+    if study is None:
+        return [
+            "## The horizon ladder: agents of known competence",
+            "",
+            "Not run yet (`python -m bench.fidelity ladder`).",
+            "",
+        ]
+    return ladder_doc.section(*study, _table)
+
+
+def load_ladder(
+    folder: Path | None = None,
+) -> tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None:
+    folder = folder or LADDER_RESULTS
+    try:
+        return ladder_doc.load(folder)
+    except ValidationError as exc:
+        raise BadResults(f"{folder}: {_where(exc)}") from None
+
+
+def provenance(
+    results: list[AgreementResult],
+    study: tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None,
+) -> list[str]:
+    rows: list[list[object]] = [
+        [f"`results/{r.suite}.json`", f"`{r.commit}`", f"`{r.generated_by}`"] for r in results
+    ]
+    if study is not None:
+        for name, s in zip(("horizon", "power"), study, strict=True):
+            rows.append([f"`results/ladder/{name}.json`", f"`{s.commit}`", f"`{s.generated_by}`"])
+    if not rows:
+        return []
+    return ["## Where the numbers come from", "", *_table(["file", "commit", "command"], rows), ""]
 
 
 HEADER = [
@@ -266,21 +302,39 @@ HEADER = [
 ]
 
 
-def render_doc(results: list[AgreementResult], fixed: list[FixedEntry]) -> str:
-    lines = [*HEADER, *agreement_section(results, fixed), *ladder_section()]
+def render_doc(
+    results: list[AgreementResult],
+    fixed: list[FixedEntry],
+    study: tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None,
+) -> str:
+    lines = [
+        *HEADER,
+        *agreement_section(results, fixed),
+        *ladder_section(study),
+        *provenance(results, study),
+    ]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def readme_sentence(results: list[AgreementResult]) -> str:
+def readme_sentence(
+    results: list[AgreementResult],
+    study: tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None,
+) -> str:
     total = sum(r.n for r in results)
     agree = sum(r.agree for r in results)
-    if not results:
-        return "Fidelity checks against the official evaluators have not been run yet (`docs/fidelity.md`)."
-    return (
-        f"Fidelity (`docs/fidelity.md`, generated): on {len(results)} suites, gapbench's "
-        f"per-sample score equals the official evaluator's on {agree} of {total} trajectories "
-        f"({pct(agree, total)})."
-    )
+    if results:
+        first = (
+            f"Fidelity (`docs/fidelity.md`, generated): on {len(results)} suites, gapbench's "
+            f"per-sample score equals the official evaluator's on {agree} of {total} "
+            f"trajectories ({pct(agree, total)})."
+        )
+    else:
+        first = (
+            "Fidelity (`docs/fidelity.md`): no agreement run against the official evaluators yet."
+        )
+    if study is None:
+        return first
+    return first + " " + ladder_doc.readme_clause(*study)
 
 
 def with_readme_block(readme: str, sentence: str) -> str:
@@ -295,10 +349,10 @@ def main(check: bool = False) -> int:
     import sys
 
     try:
-        results, fixed = load_agreement(), load_fixed()
-        text = render_doc(results, fixed)
+        results, fixed, study = load_agreement(), load_fixed(), load_ladder()
+        text = render_doc(results, fixed, study)
         readme_old = README.read_text(encoding="utf-8")
-        readme_new = with_readme_block(readme_old, readme_sentence(results))
+        readme_new = with_readme_block(readme_old, readme_sentence(results, study))
     except BadResults as exc:
         print(f"bench.fidelity doc: {exc}", file=sys.stderr)
         return 2

@@ -55,20 +55,19 @@ class KnownAgent:
     replicate: int = 0
     label: str = "known"  # a prefix for the model name
     _std: dict[int, float] = field(init=False, repr=False, compare=False, hash=False)
+    name: str = field(init=False, compare=False)  # the model name it answers to
 
     def __post_init__(self) -> None:
         if not (0.0 < self.p <= 1.0 and 0.0 < self.answer_p <= 1.0):
             raise ValueError("p and answer_p must be in (0, 1]")
         object.__setattr__(self, "_std", dict(self.standard))
-
-    @property
-    def name(self) -> str:
-        """The model name it answers to: parameters readable, replicate last."""
         std = hashlib.sha256(repr(self.standard).encode()).hexdigest()[:6]
-        return (
+        # parameters readable, the standard form's table as a short hash, replicate last
+        name = (
             f"{self.label}-p{round(self.p * 1000):04d}-a{round(self.answer_p * 1000):04d}"
             f"-{std}-s{self.seed}-r{self.replicate:04d}"
         )
+        object.__setattr__(self, "name", name)
 
     def success_probability(self, h: int) -> float:
         """P(the agentic form of an item with h steps is answered right)."""
