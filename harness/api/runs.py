@@ -204,11 +204,32 @@ def run_sweep(
     use_cache: False reads no stored answer (rows cache, call cache); see `plan`.
     Warns (GapbenchWarning) once per model or run left out of the plan, saying why.
     """
-    from harness.sweep.execute import execute
-
     if budget_usd is not None:
         budget_usd = SweepSpec.check("budget_usd", budget_usd)
     ws = _ws(ws, results_dir)
+    # The sweep's lock before planning: another process on it refuses at once (SweepLocked),
+    # before the preflight asks any endpoint; execute() takes it again (re-entrant).
+    from harness.sweep.lock import sweep_lock
+
+    name = load_sweep_ref(sweep_ref, ws)[0].name
+    with sweep_lock(ws.settings.results_dir, name, lock_wait_s):
+        return _plan_and_execute(
+            sweep_ref, ws, reporter, budget_usd, smoke, limit, epochs, samples, concurrency,
+            user_simulator, shards, write_batch, max_error_rate, timeout_s, retry_errors,
+            executor, address, workers, use_cache,
+        )  # fmt: skip
+
+
+def _plan_and_execute(
+    sweep_ref: SweepRef, ws: Workspace, reporter: Reporter | None, budget_usd: float | None,
+    smoke: bool | None, limit: int | str | tuple[int, int] | None, epochs: int | None,
+    samples: Sequence[str] | None, concurrency: int | None, user_simulator: str | None,
+    shards: int | None, write_batch: int | None, max_error_rate: float | None,
+    timeout_s: float | None, retry_errors: bool, executor: Literal["local", "ray"],
+    address: str | None, workers: int | None, use_cache: bool,
+) -> SweepOutcome:  # fmt: skip
+    from harness.sweep.execute import execute
+
     the_plan = plan(
         sweep_ref,
         ws=ws,
@@ -227,7 +248,7 @@ def run_sweep(
         use_cache=use_cache,
     )
     for line in skipped_warnings(the_plan) + plan_warnings(the_plan):
-        warnings.warn(line, GapbenchWarning, stacklevel=2)
+        warnings.warn(line, GapbenchWarning, stacklevel=3)
     return execute(
         the_plan,
         ws.settings,
@@ -236,7 +257,6 @@ def run_sweep(
         executor=executor,
         address=address,
         workers=workers,
-        lock_wait_s=lock_wait_s,
     )
 
 

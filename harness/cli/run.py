@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Literal
 
 from harness import exitcodes
@@ -16,6 +18,34 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "dry_run", False):
+        return _run(args)
+    # The sweep's lock first: a second process on the same sweep and results folder refuses
+    # at once (exit 7), before the preflight asks any endpoint; execute() takes it again.
+    with _sweep_lock(args):
+        return _run(args)
+
+
+@contextlib.contextmanager
+def _sweep_lock(args: argparse.Namespace) -> Iterator[None]:
+    from harness.cli._common import ws
+
+    if getattr(args, "model", None) or getattr(args, "suite", None):
+        name = getattr(args, "name", None) or "quick"
+    elif getattr(args, "sweep", None):
+        from harness.api.workspace import load_sweep_ref
+
+        name = load_sweep_ref(str(args.sweep), ws(args))[0].name
+    else:  # make_plan says what is missing
+        yield
+        return
+    from harness.sweep.lock import sweep_lock
+
+    with sweep_lock(ws(args).settings.results_dir, name, getattr(args, "wait_lock", None) or 0.0):
+        yield
+
+
+def _run(args: argparse.Namespace) -> int:
     from harness import api
     from harness.cli.plan import show
 

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psutil
+import pytest
 
-from harness import exitcodes
+from harness import api, exitcodes
+from harness.cli import main
 from harness.store import Store
-from harness.sweep.lock import lock_path
+from harness.sweep.lock import SweepLocked, lock_path
 from tests.fakeapi import Conversation, FakeAPI, Reply, default_policy
 from tests.sweep.conftest import sweep_file, workspace
 
@@ -99,3 +101,53 @@ def _until(condition: Callable[[], bool], timeout_s: float = 120) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.05)
+
+
+def test_the_lock_refuses_before_the_preflight_with_one_line(
+    tmp_path: Path,
+    fake_api: FakeAPI,
+    fake_api_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Another process holds the sweep: `run` and `api.run_sweep` refuse at once (exit 7),
+    without asking any endpoint first, with one line and no blank line before it."""
+    ws = workspace(tmp_path, fake_api)
+    sweep = sweep_file(tmp_path, "name: held\nmodels: [fake-gpt]\nsuites: [ladder_standard]\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(ws.settings.results_dir), "held"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+
+        def no_preflight(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the preflight ran before the lock was asked")
+
+        monkeypatch.setattr("harness.sweep.preflight.preflight", no_preflight)
+        for name, value in (
+            ("GAPBENCH_REGISTRY", ws.settings.registry_path),
+            ("GAPBENCH_RESULTS_DIR", ws.settings.results_dir),
+            ("GAPBENCH_CACHE_DIR", ws.settings.cache_dir),
+        ):
+            monkeypatch.setenv(name, str(value))
+        capsys.readouterr()
+        assert main(["run", str(sweep)]) == exitcodes.LOCKED
+        err = capsys.readouterr().err
+        assert err.startswith("gapbench: sweep held is already running") and err.count("\n") == 1
+        with pytest.raises(SweepLocked):
+            api.run_sweep(sweep, ws=ws)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+_HOLD = """
+import sys, time
+from harness.sweep.lock import sweep_lock
+with sweep_lock(sys.argv[1], sys.argv[2]):
+    print("held", flush=True)
+    time.sleep(120)
+"""
