@@ -1,0 +1,58 @@
+"""`gapbench serve` stops its server on SIGTERM and on Ctrl-C (issue 19.4: `kill <pid of
+gapbench serve>` left the llama server answering on its port). The server here is a stand-in
+process (the command line gapbench would run is replaced), so no model is loaded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness import exitcodes
+
+REPO = Path(__file__).resolve().parents[2]
+
+# gapbench serve, with api.serve_command giving a process that only sleeps (and says its pid).
+_SERVE = """
+import sys
+from harness import api
+from harness.cli import main
+stand_in = [sys.executable, "-c", "import os, time; print(os.getpid(), flush=True); time.sleep(120)"]
+api.serve_command = lambda *a, **k: (stand_in, "stand-in")
+sys.exit(main(["serve", "smollm2-135m-instruct", "--port", "8123"]))
+"""
+
+
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_serve_stops_its_server_when_it_is_stopped(how: str) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _SERVE],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        proc.stdout.readline()  # "serving stand-in at ..."
+        proc.stdout.readline()  # "use it: ..."
+        server = int(proc.stdout.readline())
+        assert psutil.pid_exists(server)
+        if how == "sigterm":
+            proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == exitcodes.INTERRUPTED, err
+    assert "Traceback" not in err and "stopped the server of stand-in" in err
+    assert not psutil.pid_exists(server) or psutil.Process(server).status() == "zombie"
