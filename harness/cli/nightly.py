@@ -64,6 +64,14 @@ def _json_path(text: str) -> Path:
     return path
 
 
+NIGHT_FIELD = "{night}"
+
+
+def _dated(path: Path, night: date) -> Path:
+    """--json with "{night}" replaced by the night's date (YYYY-MM-DD)."""
+    return Path(str(path).replace(NIGHT_FIELD, night.isoformat()))
+
+
 def _check_writable(path: Path) -> None:
     """--json must be writable: found out before the night runs, not after it."""
     try:
@@ -107,9 +115,11 @@ def cmd_nightly(args: argparse.Namespace) -> int:
     from harness.nightly import FixedClock, SystemClock, night_of
     from harness.nightly.summary import NightlySummary
 
-    if args.json:
-        _check_writable(args.json)
     clock = FixedClock.on(args.night) if args.night else SystemClock()
+    # "{night}" in --json names one summary per night (schedules keep every night's).
+    json_path = _dated(args.json, night_of(clock.now())) if args.json else None
+    if json_path is not None:
+        _check_writable(json_path)
     started = datetime.now(UTC)
     try:
         w = ws(args)
@@ -135,7 +145,7 @@ def cmd_nightly(args: argparse.Namespace) -> int:
         finally:
             reporter.stop()
     except GapbenchError as exc:
-        if args.json:  # the scheduler reads why, even when nothing could start
+        if json_path is not None:  # the scheduler reads why, even when nothing could start
             NightlySummary(
                 sweep=str(args.sweep),
                 night=night_of(clock.now()),
@@ -144,10 +154,10 @@ def cmd_nightly(args: argparse.Namespace) -> int:
                 outcome="error",
                 exit_code=exc.exit_code,
                 message=str(exc),
-            ).write_json(args.json)
+            ).write_json(json_path)
         raise
-    if args.json:
-        summary.write_json(args.json)
+    if json_path is not None:
+        summary.write_json(json_path)
     if summary.outcome == "locked":
         err_console.print(f"gapbench: {summary.message}", markup=False, highlight=False)
         return exitcodes.LOCKED
@@ -188,7 +198,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--json",
         type=_json_path,
         metavar="PATH",
-        help="write the summary (what ran, skipped and why, drift alerts, spend, report) as JSON",
+        help="write the summary (what ran, skipped and why, drift alerts, spend, report) as JSON; "
+        "'{night}' in PATH is replaced by the night's date (one file per night, e.g. "
+        "summaries/nightly-{night}.json)",
     )
     n.add_argument(
         "--night",

@@ -39,6 +39,7 @@ def gapbench_commands(shell: str) -> list[list[str]]:
             continue
         while tokens and re.match(r"^\w+=", tokens[0]):  # VAR=value before the program
             tokens.pop(0)
+        tokens = _after_flock(tokens)
         if tokens and Path(tokens[0]).name == "gapbench":
             rest = tokens[1:]
         elif (
@@ -56,6 +57,19 @@ def gapbench_commands(shell: str) -> list[list[str]]:
         cut = next((j for j, t in enumerate(rest) if _REDIRECT.match(t)), len(rest))
         out.append(rest[:cut])
     return out
+
+
+_FLOCK_VALUED = {"-w", "--timeout", "-E", "--conflict-exit-code"}
+
+
+def _after_flock(tokens: list[str]) -> list[str]:
+    """`flock [options] LOCKFILE COMMAND...` -> COMMAND... (tokens as they are otherwise)."""
+    if not tokens or Path(tokens[0]).name != "flock":
+        return tokens
+    rest = tokens[1:]
+    while rest and rest[0].startswith("-"):
+        rest = rest[2:] if rest[0] in _FLOCK_VALUED else rest[1:]
+    return rest[1:]  # the lock file
 
 
 def check_cli(argv: list[str]) -> None:
@@ -86,6 +100,9 @@ def test_helpers_reject_what_they_should() -> None:
     assert gapbench_commands(
         "cd /x && .venv/bin/gapbench nightly demo --json a.json >> l 2>&1"
     ) == [["nightly", "demo", "--json", "a.json"]]
+    assert gapbench_commands("flock -n -w 5 /l .venv/bin/gapbench nightly demo") == [
+        ["nightly", "demo"]
+    ]
     assert gapbench_commands("cd /opt/gapbench; python3 -m harness.cli publish demo --to /srv") == [
         ["publish", "demo", "--to", "/srv"]
     ]
@@ -113,6 +130,11 @@ def test_crontab_line_is_valid_and_calls_nightly() -> None:
     for argv in calls:
         check_cli(argv)
     assert "--json" in calls[0]
+    # As its comment says: flock -n around gapbench (a slow night never overlaps the next),
+    # and one summary per night.
+    words = shlex.split(fields[5].split("&&")[-1], comments=True)
+    assert words[:2] == ["flock", "-n"] and Path(words[3]).name == "gapbench", words
+    assert "{night}" in calls[0][calls[0].index("--json") + 1]
 
 
 def _unit(path: Path) -> dict[str, dict[str, str]]:
@@ -184,6 +206,15 @@ def test_github_actions_workflow_is_scheduled_and_calls_gapbench() -> None:
     assert [c[0] for c in calls] == ["nightly", "publish"]
     for argv in calls:
         check_cli(argv)
+    # Every night's rows and summary are kept, whatever the night's outcome: the store is
+    # saved (not only when the job succeeds, as actions/cache's post step does), the
+    # summary uploaded, both `if: always()`, and the summary is dated.
+    steps = [step for job in wf["jobs"].values() for step in job["steps"]]
+    save = [st for st in steps if str(st.get("uses", "")).startswith("actions/cache/save")]
+    keep = [st for st in steps if str(st.get("uses", "")).startswith("actions/upload-artifact")]
+    assert save and keep and all(st.get("if") == "always()" for st in save + keep)
+    assert not any(str(st.get("uses", "")).startswith("actions/cache@") for st in steps)
+    assert "{night}" in str(calls[0])
     # credentials only from secrets, never literal
     text = WORKFLOW.read_text()
     assert "secrets.OPENAI_API_KEY" in text and not re.search(r"sk-[A-Za-z0-9]{8,}", text)
@@ -225,3 +256,26 @@ def test_a_bad_option_on_a_schedule_line_is_one_line_exit_2(
     assert done.returncode == 2 and len(lines) == 1 and "--bogus" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert not any(tmp_path.iterdir())  # nothing ran, nothing written
+
+
+def test_json_with_night_keeps_one_summary_per_night(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--json .../nightly-{night}.json` (as the schedules use it) writes one file per night,
+    also on a night that could not start (the scheduler reads why)."""
+    import json
+
+    from harness.cli import main
+
+    monkeypatch.setenv("GAPBENCH_RESULTS_DIR", str(tmp_path / "results"))
+    monkeypatch.setenv("GAPBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("name: dated\nmodels: [no-such-model]\nsuites: [ladder_standard]\n")
+    template = str(tmp_path / "summaries" / "nightly-{night}.json")
+    for night in ("2026-01-01", "2026-01-02"):
+        code = main(["nightly", str(sweep), "--night", night, "--json", template, "--no-report"])
+        assert code == 2, capsys.readouterr().err
+    written = sorted(p.name for p in (tmp_path / "summaries").iterdir())
+    assert written == ["nightly-2026-01-01.json", "nightly-2026-01-02.json"]
+    summary = json.loads((tmp_path / "summaries" / written[1]).read_text())
+    assert summary["night"] == "2026-01-02" and summary["outcome"] == "error"
