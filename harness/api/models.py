@@ -199,7 +199,7 @@ def serve_command(
     from harness.serve.weights import resolve_weights
 
     if not 0 < port < 65536:
-        raise UserError(f"--port: must be 1..65535 (got {port})")
+        raise UserError(f"port: must be 1..65535 (got {port})")
     gguf = Path(model)
     if gguf.suffix == ".gguf":
         if not gguf.is_file():
