@@ -198,8 +198,16 @@ def perturb(kind: str, calls: list[list[Call]], rng: random.Random) -> tuple[Tur
     if kind == "malformed_json":
         t, i = rng.choice(spots)
         raw = json.dumps(c[t][i]["arguments"])
-        c[t][i]["arguments"] = rng.choice([raw[:-1], raw.replace('"', "'"), raw + "}", "{" + raw])
-        return to_turns(c), f"turn {t} {c[t][i]['name']}: malformed arguments"
+        values = list(c[t][i]["arguments"].values())
+        forms = [raw[:-1], raw.replace('"', "'"), raw + "}", "{" + raw, raw + '"', raw + "'", ""]
+        forms += [
+            "[]",
+            "null",
+            json.dumps(values[0]) if values else "1",
+            str(values[0]) if values else "x",
+        ]
+        c[t][i]["arguments"] = rng.choice(forms)
+        return to_turns(c), f"turn {t} {c[t][i]['name']}: arguments {c[t][i]['arguments'][:60]!r}"
     if kind == "malformed_in_parallel_step":
         turns = [t for t, turn in enumerate(c) if len(turn) >= 2]
         if not turns:
@@ -248,7 +256,7 @@ def perturb(kind: str, calls: list[list[Call]], rng: random.Random) -> tuple[Tur
 KINDS: dict[str, float] = {
     "gold": 4, "gold_parallel": 3, "null": 2, "wrong_value": 5, "wrong_type": 4, "extra_arg": 2,
     "missing_call": 4, "duplicate_call": 3, "order_within_turn": 3, "call_late": 3,
-    "call_early": 3, "truncated": 3, "truncated_mid_turn": 2, "malformed_json": 3,
+    "call_early": 3, "truncated": 3, "truncated_mid_turn": 2, "malformed_json": 5,
     "malformed_in_parallel_step": 2, "wrong_function_name": 2, "extra_read_call": 2,
     "no_final_text": 1, "text_with_calls": 1,
 }  # fmt: skip

@@ -35,7 +35,7 @@ from inspect_evals.bfcl.data import load_records_by_category
 
 from harness.errors import ConfigError
 from harness.runners.inspect_tasks import register
-from harness.runners.inspect_tasks.bfcl_checker import bfcl_multi_turn_scorer
+from harness.runners.inspect_tasks.bfcl_checker import bfcl_multi_turn_scorer, record_raw_arguments
 from harness.suites.spec import SuiteLimits, SuiteSpec
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def bfcl_dataset(path: Path) -> MemoryDataset:
 
 def bfcl_multi_turn_task(path: Path, limits: SuiteLimits) -> Task:
     _load_backends(path / "func_source_code")
+    record_raw_arguments()  # the checker decodes arguments as BFCL does, from the API's string
     return Task(
         dataset=bfcl_dataset(path),
         solver=bfcl_solver(),

@@ -11,8 +11,10 @@ module ports BFCL's rules (bench/fidelity/bfcl_multi_turn.py checks it against b
 itself, trajectory by trajectory):
 
 - the model's steps are its assistant messages in each user turn; a step's tool calls are
-  decoded as BFCL's FC handler decodes them: one call whose arguments are not a JSON object
-  (inspect's `parse_error`) drops the whole step, as json.loads raising does in BFCL;
+  decoded as BFCL's FC handler decodes them, from the arguments string the API sent (kept by
+  record_raw_arguments): one call whose arguments are not a JSON object drops the whole
+  step, as json.loads raising does in BFCL (inspect itself recovers some: trailing quotes,
+  bare values);
 - each call runs on the turn's backend instances as BFCL's eval() of `name(k=repr(v), ...)`
   would: unknown names and BFCL's refused names (kill, exit, remove, ...) give BFCL's error
   text, arguments are deep copies (no aliasing between calls);
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,8 +52,66 @@ class Call:
 Step = list[Call]
 
 
-def model_steps(state: TaskState) -> list[list[Step]]:
-    """Per user turn, the model's decodable steps (BFCL's decode_execute for FC models)."""
+_RAW: OrderedDict[str, str] = OrderedDict()  # tool call id -> arguments as the API sent them
+_RAW_LIMIT = 200_000
+
+
+def record_raw_arguments() -> None:
+    """Keep each tool call's arguments string as the OpenAI-protocol API sent it, by call id.
+
+    inspect parses it leniently (a complete object followed by stray quotes, a bare value
+    mapped to the first parameter) and keeps only the parsed dict; its model events keep the
+    raw response for the first 5 calls of a sample only. BFCL json.loads the string, so the
+    checker needs it. Wraps the parser inspect's OpenAI chat and responses code call;
+    idempotent."""
+    import inspect_ai.model._openai as chat
+    import inspect_ai.model._openai_responses as responses
+
+    for module in (chat, responses):
+        original = getattr(module, "parse_tool_call", None)
+        if original is None or getattr(original, "_gapbench_raw", False):
+            continue
+
+        def recording(id: str, function: str, arguments: str | None, *args: Any,
+                      _original: Any = original, **kwargs: Any) -> Any:  # fmt: skip
+            if isinstance(arguments, str):
+                _RAW[str(id)] = arguments
+                while len(_RAW) > _RAW_LIMIT:
+                    _RAW.popitem(last=False)
+            return _original(id, function, arguments, *args, **kwargs)
+
+        recording._gapbench_raw = True  # type: ignore[attr-defined]
+        module.parse_tool_call = recording  # type: ignore[attr-defined]
+
+
+def raw_arguments(state: TaskState) -> dict[str, str]:
+    """tool call id -> arguments string as sent, for this sample's calls (those recorded)."""
+    ids = {
+        c.id
+        for m in state.messages
+        if isinstance(m, ChatMessageAssistant)
+        for c in m.tool_calls or []
+    }
+    return {i: _RAW[i] for i in ids if i in _RAW}
+
+
+def _decoded(arguments: Any, raw: str | None) -> dict[str, Any] | None:
+    """A call's arguments as BFCL's convert_to_function_call decodes them: json.loads of the
+    string the API sent, which must give an object (inspect recovers more: trailing quotes,
+    bare YAML values mapped to the first parameter; BFCL drops those steps)."""
+    if raw is None:
+        return arguments if isinstance(arguments, dict) else None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def model_steps(state: TaskState, raw: dict[str, str] | None = None) -> list[list[Step]]:
+    """Per user turn, the model's decodable steps (BFCL's decode_execute for FC models).
+    raw: tool call id -> arguments string as sent (see raw_arguments)."""
+    raw = raw or {}
     turns: list[list[Step]] = []
     previous_user = False
     for message in state.messages:
@@ -65,9 +126,12 @@ def model_steps(state: TaskState) -> list[list[Step]]:
         calls = message.tool_calls or []
         if not calls:
             continue  # a text reply: BFCL's decoder fails on it and skips the step
-        if any(c.parse_error or not isinstance(c.arguments, dict) for c in calls):
+        decoded = [None if c.parse_error else _decoded(c.arguments, raw.get(c.id)) for c in calls]
+        if any(d is None for d in decoded):
             continue  # one undecodable call: json.loads raises, the whole step is skipped
-        turns[-1].append([Call(c.function, dict(c.arguments)) for c in calls])
+        turns[-1].append(
+            [Call(c.function, dict(d or {})) for c, d in zip(calls, decoded, strict=True)]
+        )
     return turns
 
 
@@ -162,7 +226,7 @@ def bfcl_multi_turn_scorer() -> Any:
     """BFCL's multi-turn check (per-turn state, response and non-empty-turn checks)."""
 
     async def score(state: TaskState, target: Target) -> Score:
-        steps = model_steps(state)
+        steps = model_steps(state, raw_arguments(state))
         valid, why = check(dict(state.metadata or {}), steps)
         answer = str([[[f"{c.name}({c.arguments})" for c in s] for s in t] for t in steps])
         return Score(value=1 if valid else 0, answer=answer[:4000], explanation=why)
