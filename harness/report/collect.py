@@ -104,11 +104,13 @@ STATUS_RANK = "CASE status WHEN 'error' THEN 0 WHEN 'limit' THEN 1 ELSE 2 END"
 
 
 def _own_where(sweep: str | None) -> tuple[str, list[object]]:
+    # Own rows, nightly canary rows left out: they are drift checks, shown only in the drift
+    # panel (from analysis), not runs and samples of the sweep (issue 19.5).
+    own = "source = 'own' AND NOT coalesce(canary, false)"
     if sweep is None:
-        return "source = 'own'", []
+        return own, []
     return (
-        "source = 'own' AND sample_key IN "
-        "(SELECT sample_key FROM sweep_members WHERE sweep_id = ?)",
+        f"{own} AND sample_key IN (SELECT sample_key FROM sweep_members WHERE sweep_id = ?)",
         [sweep],
     )
 
