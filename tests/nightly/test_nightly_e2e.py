@@ -149,6 +149,14 @@ def test_nightly_story(
     assert day1.report and Path(day1.report).is_file()
     assert day1.drift == []
     assert env.rows() == (N_MAIN, N_CANARY)
+    # Canaries apart (issue 19.5): what people read is the sweep's own rows and runs.
+    capsys.readouterr()
+    assert env.main(monkeypatch, "results") == exitcodes.OK
+    [line] = [ln for ln in capsys.readouterr().out.splitlines() if "fake-gpt" in ln]
+    assert f" {N_MAIN} " in line, line  # rows: the sweep's 3, not 3 + 8 canaries
+    assert sorted(Store(env.settings.results_dir).runs()["canary"].tolist()) == [False, True]
+    stored = api.results(ws=api.workspace(env.settings), sweep="nightly-test")
+    assert len(stored.samples) == N_MAIN and len(stored.runs) == 1
 
     # The same day again: nothing new, and it says so (exit NOTHING_NEW, no model call).
     capsys.readouterr()
