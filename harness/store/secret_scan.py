@@ -74,7 +74,23 @@ def _is_nested(t: pa.DataType) -> bool:
 
 
 def _candidates(col: pa.ChunkedArray | pa.Array, values: tuple[str, ...]) -> pa.Array:
-    """Rows whose text may hold a secret (vectorised, RE2): the few worth a Python look."""
+    """Rows whose text may hold a secret (vectorised, RE2): the few worth a Python look.
+    A large column of few distinct values (snapshot names, import metadata) is searched
+    once per value."""
+    if len(col) > _DISTINCT_FROM:
+        distinct = pc.unique(col)
+        if len(distinct) * 4 < len(col):
+            suspect = distinct.filter(_matches(distinct, values))
+            if not len(suspect):
+                return pa.nulls(len(col), pa.bool_()).fill_null(False)
+            return pc.fill_null(pc.is_in(col, suspect), False)
+    return _matches(col, values)
+
+
+_DISTINCT_FROM = 50_000
+
+
+def _matches(col: pa.ChunkedArray | pa.Array, values: tuple[str, ...]) -> pa.Array:
     hit = pc.match_substring_regex(col, _ANY)
     for value in values:
         hit = pc.or_(hit, pc.match_substring(col, value))
