@@ -40,6 +40,11 @@ def test_seven_of_eight_errored_is_not_complete_and_exits_4(
     assert "partial (error-rate): fake-gpt x ladder_standard: 7 of 8 samples errored" in out
     [run] = Store(cli_env.settings.results_dir).runs().to_dict("records")
     assert (run["status"], run["status_rule"], run["n_error"]) == ("partial", "error-rate", 7)
+    # The flag overrides the rule's threshold: the same stored run, nothing asked again.
+    fake_api.reset_counts()
+    args = ["run", "--model", "fake-gpt", "--suite", "ladder_standard", "--limit", "8"]
+    assert main([*args, "--max-error-rate", "1"]) == exitcodes.OK
+    assert fake_api.n_requests == 0
 
 
 def test_a_breaker_that_opened_makes_the_run_partial_though_every_sample_was_stored(
