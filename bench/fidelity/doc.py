@@ -97,8 +97,9 @@ def _where(exc: ValidationError) -> str:
     return ".".join(str(p) for p in first["loc"]) + ": " + first["msg"]
 
 
-def load_agreement(results: Path = RESULTS) -> list[AgreementResult]:
+def load_agreement(results: Path | None = None) -> list[AgreementResult]:
     """Every results/<suite>.json, sorted by suite."""
+    results = results or RESULTS
     out = []
     for path in sorted(results.glob("*.json")):
         try:
@@ -110,7 +111,8 @@ def load_agreement(results: Path = RESULTS) -> list[AgreementResult]:
     return sorted(out, key=lambda r: r.suite)
 
 
-def load_fixed(path: Path = FIXED) -> list[FixedEntry]:
+def load_fixed(path: Path | None = None) -> list[FixedEntry]:
+    path = path or FIXED
     if not path.exists():
         return []
     try:
@@ -156,6 +158,7 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
             *lines,
             "No agreement run has been recorded yet (bench/fidelity/results/ is empty).",
             "",
+            *fixed_section(fixed),
         ]
     total = sum(r.n for r in results)
     agree = sum(r.agree for r in results)
@@ -243,7 +246,11 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
         else:
             lines.append("No disagreement.")
         lines.append("")
-    lines += ["## Disagreements found and fixed", ""]
+    return [*lines, *fixed_section(fixed)]
+
+
+def fixed_section(fixed: list[FixedEntry]) -> list[str]:
+    lines = ["## Disagreements found and fixed", ""]
     if fixed:
         lines += _table(
             ["suite", "cause", "trajectories affected", "commit"],
@@ -251,8 +258,7 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
         )
     else:
         lines.append("None recorded in bench/fidelity/fixed.yaml.")
-    lines.append("")
-    return lines
+    return [*lines, ""]
 
 
 def ladder_section(

@@ -32,7 +32,8 @@ def horizon_summary(
     seed: int = 0,
 ) -> dict[str, object]:
     """How often the horizon's CI covers each agent's true h50 (the agents share p)."""
-    table = horizons(samples, n_boot=n_boot, seed=seed, method=method)[0]
+    agentic = samples[samples["suite"] == "ladder_agentic"]  # the standard form has h too
+    table = horizons(agentic, n_boot=n_boot, seed=seed, method=method)[0]
     table = table[table["model_id"].isin(list(agents))]
     truth = np.array([agents[m].true_h50() for m in table["model_id"]])
     lo = table["h50_ci_low"].to_numpy(dtype=float)
