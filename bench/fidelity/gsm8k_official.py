@@ -34,10 +34,9 @@ def main() -> None:
     stdout = sys.stdout
     sys.stdout = sys.stderr  # lm-eval logs; only the result goes to stdout
     try:
+        import lm_eval.tasks
         from lm_eval.api.instance import Instance
         from lm_eval.tasks import TaskManager
-
-        import lm_eval.tasks
 
         # lm-eval's own gsm8k folder only (indexing every task folder takes ~10 s).
         folder = Path(lm_eval.tasks.__file__).parent / "gsm8k"
