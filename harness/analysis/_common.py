@@ -7,8 +7,10 @@ the numeric cores (fast, sortable) and as `datetime.date` in the returned tables
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
-from typing import Literal
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -54,17 +56,14 @@ def neg_log_error(p: np.ndarray | float) -> np.ndarray:
     return -np.log1p(-q)
 
 
-def scale_of(scores: np.ndarray | pd.Series, declared: str | None = None) -> Scale:
-    """A benchmark's score scale: a fraction in [0, 1], or a time horizon (minutes, > 0).
-
-    Imported horizon benchmarks (METR) carry minutes, so any score above 1 marks the scale
-    as a horizon unless the caller declared it.
-    """
+def scale_of(unit: object, declared: str | None = None) -> Scale:
+    """A benchmark's score scale from the unit recorded at import: "minutes" is a time
+    horizon, anything else a 0-1 fraction. Never inferred from the values (a horizon whose
+    minutes happen to be below 1, or a mis-scaled fraction, would change meaning);
+    `declared` (a caller's explicit scale) wins."""
     if declared in ("fraction", "horizon"):
         return declared  # type: ignore[return-value]
-    arr = np.asarray(scores, dtype=float)
-    arr = arr[np.isfinite(arr)]
-    return "horizon" if arr.size and float(arr.max()) > 1.0 + 1e-9 else "fraction"
+    return "horizon" if unit == "minutes" else "fraction"
 
 
 def extra_field(extra: object, key: str) -> str | None:
@@ -210,3 +209,27 @@ def without_canaries(samples: pd.DataFrame) -> pd.DataFrame:
         return samples
     flag = samples["canary"].fillna(False).astype(bool)
     return samples[~flag] if flag.any() else samples
+
+
+def clean(value: Any) -> Any:
+    """JSON-ready: NaN/inf -> None, dates -> ISO strings, numpy scalars -> Python."""
+    if isinstance(value, Mapping):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [clean(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is pd.NaT or (not isinstance(value, str | bool | int) and pd.isna(value)):
+        return None
+    return value
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as JSON-ready records (see `clean`)."""
+    return [clean(r) for r in df.to_dict("records")]

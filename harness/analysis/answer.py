@@ -1,10 +1,11 @@
 """The answer to the project's question under a specification, with everything that backs it.
 
 `answer(samples, spec)` -> `Answer`: the verdict by the written rule (curve.VERDICT_RULE),
-a plain-words sentence, D(lag) under the specification with its CI and units, all four
-measures, the specification curve and its summary shares, per-benchmark coverage
-diagnostics (and the shift thin open coverage alone could cause), per-benchmark lags,
-cross-checks (ECI lag from the same dump, the published figures as cited data) and, when
+plain-words sentences, D(lag) under the specification with its CI and units, what the data
+rule out (one-sided bounds) and what they could detect (power, minimum detectable effect),
+what data would settle it (more benchmarks, the missing evaluations ranked), all four
+measures, one specification curve per measure and its summary, the influence of each
+benchmark, per-benchmark coverage diagnostics, per-benchmark lags, cross-checks and, when
 asked, the substitute finder. `Answer.to_dict()` is the JSON of `gapbench analyze --format
 json`, keys documented in docs/analysis-json.md.
 """
@@ -12,38 +13,45 @@ json`, keys documented in docs/analysis-json.md.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import pandas as pd
-
-from harness.analysis._common import analysis_frame, without_canaries
+from harness.analysis._common import clean, records
 from harness.analysis.columns import (
     ANSWER_LAG_COLUMNS,
     ANSWER_UNDERSTATEMENT_COLUMNS,
     empty,
 )
-from harness.analysis.inference.crosscheck import crosscheck_table, published_figures
+from harness.analysis.inference.crosscheck import crosscheck_table, ihle_rows
 from harness.analysis.inference.curve import (
     VERDICT_RULE,
+    WHY_LAG,
     Verdict,
+    cell_evidence,
     curve_summary,
     days,
     effective_censoring,
+    influence_table,
     specification_curve,
     verdict,
 )
+from harness.analysis.inference.power import Power
+from harness.analysis.inference.power import simulate as simulate_power
+from harness.analysis.inference.settle import Settle, what_would_settle
 from harness.analysis.inference.understatement import understatement
-from harness.analysis.mapping import apply_mapping, load_kind_mapping
 from harness.analysis.measures.censor import EXACT, LOWER, UPPER, LagData, lag_data
-from harness.analysis.measures.coverage import CoverageBias, coverage_bias, coverage_table
-from harness.analysis.measures.frontier import Bench, benches, no_point_gaps
-from harness.analysis.measures.scores import TaskMatrix, model_scores, own_task_matrices
+from harness.analysis.measures.coverage import (
+    CoverageBias,
+    coverage_bias,
+    coverage_table,
+)
+from harness.analysis.measures.frontier import Bench, no_point_gaps
+from harness.analysis.measures.scores import TaskMatrix, own_task_matrices
 from harness.analysis.measures.substitute import substitutes as find_substitutes
+from harness.analysis.prepare import Prepared, prepare
 from harness.analysis.spec import (
     MEASURE_UNITS,
     PRIMARY,
@@ -51,8 +59,8 @@ from harness.analysis.spec import (
     AnalysisSpec,
     window_label,
 )
-from harness.analysis.wording import VERDICT_HEADS, verdict_sentence
-from harness.errors import UserError
+from harness.analysis.statements import Sentences, sentences
+from harness.analysis.wording import VERDICT_HEADS
 
 JSON_KEYS = (
     "spec",
@@ -61,10 +69,16 @@ JSON_KEYS = (
     "verdict",
     "verdict_rule",
     "sentence",
+    "statements",
     "primary",
+    "ruled_out",
+    "power",
+    "settle",
+    "next_evaluations",
     "understatement",
     "sensitivity_summary",
     "sensitivity",
+    "influence",
     "coverage_bias",
     "coverage",
     "lags",
@@ -73,52 +87,29 @@ JSON_KEYS = (
     "substitute_timeline",
     "data",
 )
+POWER_GRID_STEP = 0.5  # months between the planted D values the JSON lists
 
 
 @dataclass(frozen=True)
-class Prepared:
-    """What an answer is computed from: canary-free, kind-mapped samples and their benchmarks."""
+class Context:
+    """What an answer is told besides the samples: the Epoch Capabilities Index of an
+    imported dump (the ECI cross-check, and the capability that predicts missing scores),
+    where it came from, the code's commit (recorded with the result), and today's date
+    (models released after it are not candidates to evaluate)."""
 
-    samples: pd.DataFrame
-    scores: pd.DataFrame
-    benches: list[Bench]  # the spec's benchmark set (all, or the --benchmarks subset)
-    borderline: set[str]
-    n_canary: int
+    eci: pd.DataFrame | None = None
+    eci_source: str = ""
+    code_commit: str = ""
+    today: date | None = None
 
 
-def prepare(
-    samples: pd.DataFrame,
-    spec: AnalysisSpec,
-    *,
-    null_baselines: Mapping[str, float] | None = None,
-    scales: Mapping[str, str] | None = None,
-    n_boot: int = 1000,
-) -> Prepared:
-    """Drop canaries, apply the spec's kind mapping, score, and pick the benchmark set.
+@dataclass(frozen=True)
+class SubstituteQuery:
+    """The substitute finder's question: a closed model, optionally one suite or kind."""
 
-    Raises UserError naming --benchmarks for a name the data do not have.
-    """
-    samples = analysis_frame(samples)  # the columns read, text as categoricals (speed)
-    clean = without_canaries(samples)
-    mapping = load_kind_mapping(spec.mapping) if spec.mapping else None
-    mapped = apply_mapping(clean, mapping)
-    scores = model_scores(mapped, null_baselines=null_baselines, n_boot=n_boot, seed=spec.seed)
-    ok = scores[scores["status"] == "ok"]
-    bench_list = benches(ok, dict(scales or {}))
-    names = set(scores["benchmark"]) if not scores.empty else set()
-    if spec.benchmarks is not None:
-        unknown = sorted(set(spec.benchmarks) - names)
-        if unknown:
-            known = ", ".join(sorted(names)[:8]) + (", ..." if len(names) > 8 else "")
-            raise UserError(
-                f"--benchmarks: unknown benchmark {unknown[0]!r} (known: {known or 'none'})"
-            )
-        bench_list = [b for b in bench_list if b.name in spec.benchmarks]
-    borderline = set()
-    if not mapped.empty:
-        flagged = mapped.loc[mapped["borderline"].astype(bool)]
-        borderline = set(scores.loc[scores["suite"].isin(set(flagged["suite"])), "benchmark"])
-    return Prepared(mapped, scores, bench_list, borderline, len(samples) - len(clean))
+    model: str
+    suite: str | None = None
+    kind: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,24 +119,51 @@ class Answer:
     spec: AnalysisSpec
     is_primary: bool
     verdict: Verdict
-    sentence: str
+    words: Sentences
     primary: dict[str, object]  # the D(lag) row (ANSWER_UNDERSTATEMENT_COLUMNS)
     understatement: pd.DataFrame  # ANSWER_UNDERSTATEMENT_COLUMNS, one row per measure
-    sensitivity: pd.DataFrame  # SENSITIVITY_COLUMNS, sorted by D
+    sensitivity: pd.DataFrame  # SENSITIVITY_COLUMNS, sorted by D (full benchmark sets)
     summary: dict[str, object]
+    influence: pd.DataFrame  # INFLUENCE_COLUMNS
+    power: Power
+    settle: Settle
     coverage: pd.DataFrame  # COVERAGE_COLUMNS
     coverage_bias: CoverageBias
     lags: pd.DataFrame  # ANSWER_LAG_COLUMNS
     crosschecks: pd.DataFrame  # CROSSCHECK_COLUMNS
     substitutes: pd.DataFrame | None = None  # SUBSTITUTE_COLUMNS
     substitute_timeline: pd.DataFrame | None = None  # SUBSTITUTE_TIMELINE_COLUMNS
-    data: dict[str, object] | None = None
+    data: dict[str, object] = field(default_factory=dict)
 
     @property
     def head(self) -> str:
         """The verdict sentence alone ("Inconclusive: the data do not show ..."), the opening
-        of `sentence` (for a headline; the rest of `sentence` carries D and the cautions)."""
+        of `sentence` (for a headline; the rest carries D, what is ruled out, the cautions)."""
         return VERDICT_HEADS[self.verdict]
+
+    @property
+    def sentence(self) -> str:
+        return self.words.text
+
+    @property
+    def ruled_out(self) -> dict[str, object]:
+        p = self.primary
+        lo, hi = (float(p.get(k, np.nan)) for k in ("at_least", "at_most"))  # type: ignore[arg-type]
+        ok = p.get("status") == "ok" and np.isfinite(lo) and np.isfinite(hi)
+        return {
+            "measure": PRIMARY_MEASURE,
+            "unit": MEASURE_UNITS[PRIMARY_MEASURE],
+            "level": self.spec.ci,
+            "at_least": lo if ok else None,
+            "at_most": hi if ok else None,
+            "margin": max(abs(lo), abs(hi)) if ok else None,
+            "statement": self.words.ruled_out,
+        }
+
+    def power_grid(self) -> list[float]:
+        mde = self.power.mde
+        top = max(4.0, float(np.ceil(2 * mde)) if np.isfinite(mde) else 4.0)
+        return [float(x) for x in np.arange(0.0, top + 1e-9, POWER_GRID_STEP)]
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -155,10 +173,16 @@ class Answer:
             "verdict": self.verdict,
             "verdict_rule": VERDICT_RULE,
             "sentence": self.sentence,
-            "primary": _clean(self.primary),
+            "statements": self.words.to_dict(),
+            "primary": clean(self.primary),
+            "ruled_out": clean(self.ruled_out),
+            "power": clean({**self.power.to_dict(self.power_grid()), "measure": PRIMARY_MEASURE}),
+            "settle": clean(self.settle.to_dict()),
+            "next_evaluations": records(self.settle.ranked),
             "understatement": records(self.understatement),
-            "sensitivity_summary": _clean(self.summary),
+            "sensitivity_summary": clean(self.summary),
             "sensitivity": records(self.sensitivity),
+            "influence": records(self.influence),
             "coverage_bias": self.coverage_bias.to_dict(),
             "coverage": records(self.coverage),
             "lags": records(self.lags),
@@ -167,7 +191,7 @@ class Answer:
             "substitute_timeline": None
             if self.substitute_timeline is None
             else records(self.substitute_timeline),
-            "data": _clean(self.data or {}),
+            "data": clean(self.data),
         }
         assert tuple(out) == JSON_KEYS
         return out
@@ -176,43 +200,22 @@ class Answer:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
 
-def _clean(value: Any) -> Any:
-    """JSON-ready: NaN/inf -> None, dates -> ISO strings, numpy scalars -> Python."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if value is pd.NaT or (not isinstance(value, str | bool | int) and pd.isna(value)):
-        return None
-    return value
-
-
-def records(df: pd.DataFrame) -> list[dict[str, object]]:
-    return [_clean(r) for r in df.to_dict("records")]
-
-
 def answer_table(tests: pd.DataFrame, spec: AnalysisSpec) -> pd.DataFrame:
     """The understatement rows (from `understatement`) in the answer's columns."""
     rows = []
     for r in tests.to_dict("records"):
+        m = str(r["measure"])
         rows.append(
             {
-                "measure": r["measure"],
-                "unit": MEASURE_UNITS[str(r["measure"])],
+                **{k: r.get(k) for k in ANSWER_UNDERSTATEMENT_COLUMNS},
+                "measure": m,
+                "unit": MEASURE_UNITS[m],
                 "window": window_label(spec.since, spec.until),
                 "since": spec.since,
                 "until": spec.until,
-                "censoring": effective_censoring(spec, str(r["measure"])),
+                "censoring": effective_censoring(spec, m),
                 "averaging": spec.averaging,
-                **{k: r[k] for k in ("agentic", "standard", "d", "ci_low", "ci_high")},
                 "p_one_sided": r["p_value"],
-                **{k: r[k] for k in ("n_agentic", "n_standard", "n_bounds", "status", "reason")},
             }
         )
     cols = ANSWER_UNDERSTATEMENT_COLUMNS
@@ -244,37 +247,45 @@ def lag_summary(
     return pd.DataFrame(rows, columns=ANSWER_LAG_COLUMNS) if rows else empty(ANSWER_LAG_COLUMNS)
 
 
-def _ihle_rows(bench_list: list[Bench], spec: AnalysisSpec) -> list[dict[str, object]]:
-    """gapbench's pooled threshold lag on Ihle 2026's public / private lists (his censoring
-    is by judgement; "both" is the closest mechanical rule), in the spec's window."""
-    figs = published_figures()
-    start, end = days(spec.since, -np.inf), days(spec.until, np.inf)
-    out = []
-    for label, names in (("public", figs.ihle_public), ("private", figs.ihle_private)):
-        lags: list[float] = []
-        used = 0
-        for b in bench_list:
-            if b.name.split("@")[0] not in names or not b.has_pair:
-                continue
-            d = lag_data(b, "both")
-            sel = d.counted & d.in_window(start, end)
-            lags.extend(d.lo[sel].tolist())
-            used += bool(sel.any())
-        out.append(
-            {
-                "check": f"gapbench: pooled threshold lag on Ihle's {label} benchmarks",
-                "origin": "gapbench",
-                "kind": label,
-                "value": float(np.mean(lags)) if lags else np.nan,
-                "low": np.nan,
-                "high": np.nan,
-                "unit": "months",
-                "window": window_label(spec.since, spec.until),
-                "n": len(lags),
-                "source": f"{used} of {len(names)} benchmarks have a datapoint",
-            }
+def data_facts(
+    prep: Prepared, spec: AnalysisSpec, ctx: Context, n_bounds: int
+) -> dict[str, object]:
+    """What went in: rows (as analysed, and per source with the data version), benchmarks,
+    models after identity grouping, the code's commit."""
+    s = prep.samples
+    sources = []
+    if not s.empty and "source" in s:
+        src = s["source"].astype(str).fillna("own")
+        ver = (
+            s["engine_version"].astype(str)
+            if "engine_version" in s
+            else pd.Series("", index=s.index)
         )
-    return out
+        for name, part in s.groupby(src, sort=True, observed=True):
+            versions = sorted(set(ver[part.index]) - {"", "nan", "None"})
+            imported = str(name).startswith("imported:")
+            sources.append(
+                {
+                    "source": str(name),
+                    "rows": len(part),
+                    "models": int(part["model_id"].nunique()),
+                    # an imported dump's version names it and its date (epoch-hub-2026-04)
+                    "version": ", ".join(versions) if imported else "",
+                }
+            )
+    return {
+        "rows": len(s),
+        "rows_read": prep.n_read,
+        "canary_rows_left_out": prep.n_canary,
+        "rows_left_out_by_mapping": prep.n_read - prep.n_canary - len(s),
+        "sources": sources,
+        "models": int(s["model_id"].nunique()) if not s.empty else 0,
+        "benchmarks": sorted(b.name for b in prep.benches),
+        "borderline": sorted(prep.borderline),
+        "mapping": spec.mapping or "stored kinds",
+        "bounds_in_understatement": n_bounds,
+        "code_commit": ctx.code_commit,
+    }
 
 
 def answer_from(
@@ -282,38 +293,59 @@ def answer_from(
     spec: AnalysisSpec,
     tests: pd.DataFrame,
     *,
-    eci: pd.DataFrame | None = None,
-    eci_source: str = "",
-    substitute: str | None = None,
-    substitute_suite: str | None = None,
-    substitute_kind: str | None = None,
+    context: Context | None = None,
+    substitute: SubstituteQuery | None = None,
 ) -> Answer:
     """The answer from prepared data and the spec's understatement rows (`understatement`
     run with the spec's window, censoring, averaging and replicates)."""
+    ctx = context or Context()
     bench_list = prep.benches
     subs = timeline = None
     if substitute is not None:  # first: a bad model name fails before the curve is computed
         subs, timeline = find_substitutes(
-            bench_list, substitute, suite=substitute_suite, kind=substitute_kind
+            bench_list, substitute.model, suite=substitute.suite, kind=substitute.kind
         )
     start, end = days(spec.since, -np.inf), days(spec.until, np.inf)
     no_points = no_point_gaps(bench_list)
     table = answer_table(tests, spec)
     rows = {str(r["measure"]): r for r in table.to_dict("records")}
-    curve_cache: dict[tuple[str, str], LagData] = {}
+    cache: dict[tuple[str, str], LagData] = {}
     curve = specification_curve(
         bench_list,
         spec,
         borderline=prep.borderline,
         no_points=no_points,
         primary_rows=rows,
-        lag_cache=curve_cache,
+        lag_cache=cache,
     )
-    summary = {**curve_summary(curve), "curve_replicates": spec.curve_replicates}
-    primary = rows.get(PRIMARY_MEASURE) or {"status": "insufficient", "reason": "no data"}
+    summary = {
+        **curve_summary(curve),
+        "curve_replicates": spec.curve_replicates,
+        "why": WHY_LAG,
+    }
+    influence = influence_table(
+        bench_list, spec, no_points=no_points, primary_rows=rows, lag_cache=cache
+    )
+    primary = rows.get(PRIMARY_MEASURE) or {
+        "status": "insufficient",
+        "reason": "no data",
+    }
+    evs = cell_evidence(bench_list, PRIMARY_MEASURE, spec.censoring, start, end, no_points, cache)
+    power = simulate_power(
+        evs,
+        float(primary.get("d", np.nan)),
+        averaging=spec.averaging,
+        level=spec.ci,
+        n_sims=spec.power_simulations,
+        n_boot=spec.curve_replicates,
+        seed=spec.seed,
+    )
+    settle = what_would_settle(
+        bench_list, spec, primary, scores=prep.scores, eci=ctx.eci, today=ctx.today
+    )
     v = verdict(primary, summary)
     lag_cache = {
-        b.name: curve_cache.get((b.name, spec.censoring)) or lag_data(b, spec.censoring)
+        b.name: cache.get((b.name, spec.censoring)) or lag_data(b, spec.censoring)
         for b in bench_list
         if b.has_pair
     }
@@ -325,41 +357,36 @@ def answer_from(
         borderline=prep.borderline,
         lag_cache=lag_cache,
     )
-    in_d = set(cov.loc[cov["counted"] > 0, "benchmark"])
-    bias = coverage_bias(cov, in_d)
+    bias = coverage_bias(cov, set(cov.loc[cov["counted"] > 0, "benchmark"]))
     is_primary = spec.same_method(PRIMARY)
-    n_points = int(tests["n_bounds"].sum()) if "n_bounds" in tests else 0
+    n_bounds = int(tests["n_bounds"].sum()) if "n_bounds" in tests else 0
     return Answer(
         spec=spec,
         is_primary=is_primary,
         verdict=v,
-        sentence=verdict_sentence(v, spec, is_primary, primary, summary, bias.note),
+        words=sentences(v, spec, is_primary, primary, summary, bias.note, power, settle),
         primary=primary,
         understatement=table,
         sensitivity=curve,
         summary=summary,
+        influence=influence,
+        power=power,
+        settle=settle,
         coverage=cov,
         coverage_bias=bias,
         lags=lag_summary(bench_list, lag_cache, start, end),
         crosschecks=crosscheck_table(
-            eci=eci,
+            eci=ctx.eci,
             since=spec.since,
             until=spec.until,
             start=start,
             end=end,
-            ihle_rows=_ihle_rows(bench_list, spec),
-            eci_source=eci_source,
+            ihle_rows=ihle_rows(bench_list, spec.since, spec.until, start, end),
+            eci_source=ctx.eci_source,
         ),
         substitutes=subs,
         substitute_timeline=timeline,
-        data={
-            "rows": len(prep.samples),
-            "canary_rows_left_out": prep.n_canary,
-            "benchmarks": sorted(b.name for b in bench_list),
-            "borderline": sorted(prep.borderline),
-            "mapping": spec.mapping or "stored kinds",
-            "bounds_in_understatement": n_points,
-        },
+        data=data_facts(prep, spec, ctx, n_bounds),
     )
 
 
@@ -387,11 +414,8 @@ def answer(
     samples: pd.DataFrame,
     spec: AnalysisSpec = PRIMARY,
     *,
-    eci: pd.DataFrame | None = None,
-    eci_source: str = "",
-    substitute: str | None = None,
-    substitute_suite: str | None = None,
-    substitute_kind: str | None = None,
+    context: Context | None = None,
+    substitute: SubstituteQuery | None = None,
     null_baselines: Mapping[str, float] | None = None,
     scales: Mapping[str, str] | None = None,
     task_matrices: Mapping[str, TaskMatrix] | None = None,
@@ -401,13 +425,4 @@ def answer(
     if task_matrices is None:
         task_matrices = own_task_matrices(prep.samples, prep.scores)
     tests = run_tests(prep, spec, task_matrices)
-    return answer_from(
-        prep,
-        spec,
-        tests,
-        eci=eci,
-        eci_source=eci_source,
-        substitute=substitute,
-        substitute_suite=substitute_suite,
-        substitute_kind=substitute_kind,
-    )
+    return answer_from(prep, spec, tests, context=context, substitute=substitute)

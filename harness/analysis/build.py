@@ -11,9 +11,8 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-
 from harness.analysis._common import from_days, to_date
-from harness.analysis.answer import answer_from, prepare, run_tests
+from harness.analysis.answer import Context, SubstituteQuery, answer_from, run_tests
 from harness.analysis.horizon import horizons
 from harness.analysis.inference.curve import days
 from harness.analysis.inference.understatement import Window, window_label
@@ -31,19 +30,32 @@ from harness.analysis.measures.passk import passk
 from harness.analysis.measures.scores import own_task_matrices
 from harness.analysis.measures.substitute import substitutes_by_kind
 from harness.analysis.measures.trend import kind_trend
+from harness.analysis.prepare import prepare
 from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
-from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
+from harness.analysis.tables import (
+    FLAG_COLUMNS,
+    HORIZON_SCORE_COLUMNS,
+    ReportTables,
+    empty,
+)
 from harness.analysis.wording import num
 
 
 def _flags(
-    scores: pd.DataFrame, bench_list: list[Bench], lags: pd.DataFrame, tests: pd.DataFrame
+    scores: pd.DataFrame,
+    bench_list: list[Bench],
+    lags: pd.DataFrame,
+    tests: pd.DataFrame,
 ) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     undated = scores[pd.to_datetime(scores["release_date"], errors="coerce").isna()]
     for m in sorted(set(undated["model_id"])):
         rows.append(
-            {"scope": "model", "item": m, "reason": "no release date: left off the timeline"}
+            {
+                "scope": "model",
+                "item": m,
+                "reason": "no release date: left off the timeline",
+            }
         )
     for m in sorted(set(scores.loc[~scores["access"].isin(["open", "closed"]), "model_id"])):
         rows.append({"scope": "model", "item": m, "reason": "access is neither open nor closed"})
@@ -99,7 +111,11 @@ def _flags(
             )
     for _, r in tests[tests["status"] == "insufficient"].iterrows():
         rows.append(
-            {"scope": "understatement", "item": str(r["measure"]), "reason": str(r["reason"])}
+            {
+                "scope": "understatement",
+                "item": str(r["measure"]),
+                "reason": str(r["reason"]),
+            }
         )
     return pd.DataFrame(rows, columns=FLAG_COLUMNS) if rows else empty(FLAG_COLUMNS)
 
@@ -140,19 +156,17 @@ def build_report_tables(
     scales: Mapping[str, str] | None = None,
     n_boot: int | None = None,
     seed: int | None = None,
-    eci: pd.DataFrame | None = None,
-    eci_source: str = "",
-    substitute: str | None = None,
-    substitute_suite: str | None = None,
-    substitute_kind: str | None = None,
+    context: Context | None = None,
+    substitute: SubstituteQuery | None = None,
 ) -> ReportTables:
     """Every table of the report from a samples table (Store(...).samples()), and the
     answer under `spec` (default: the primary specification).
 
     window / n_boot / seed override the spec's window, replicates and seed (kept for
     callers from before specs). scales: benchmark -> "fraction" | "horizon" where the score
-    scale is not evident. eci: the Epoch Capabilities Index of the imported dump, for the
-    ECI-lag cross-check. substitute (+ suite or kind): the substitute finder on the answer.
+    scale is not evident. context: the Epoch Capabilities Index of an imported dump (the ECI
+    cross-check and the capability that predicts missing scores), the code's commit and
+    today's date. substitute: the substitute finder's question (a closed model).
     Canary rows feed only the drift table.
     """
     spec = spec or PRIMARY
@@ -165,13 +179,7 @@ def build_report_tables(
         updates["seed"] = seed
     if updates:
         spec = validated({**spec.model_dump(), **updates})
-    prep = prepare(
-        samples,
-        spec,
-        null_baselines=null_baselines,
-        scales=scales,
-        n_boot=min(spec.replicates, 1000),
-    )
+    prep = prepare(samples, spec, null_baselines=null_baselines, scales=scales)
     bench_list = prep.benches
     scores = prep.scores
     lags = lag_table(bench_list, spec.censoring)
@@ -182,11 +190,8 @@ def build_report_tables(
         prep,
         spec,
         tests,
-        eci=eci,
-        eci_source=eci_source,
+        context=context,
         substitute=substitute,
-        substitute_suite=substitute_suite,
-        substitute_kind=substitute_kind,
     )
     clean = prep.samples
     hz, hz_gap = horizons(clean, n_boot=min(spec.replicates, 500), seed=spec.seed)
@@ -202,7 +207,10 @@ def build_report_tables(
         ladder=ladder(clean, n_boot=spec.replicates, seed=spec.seed),
         flags=_flags(scores, bench_list, lags, tests),
         catchup=catchup_table(
-            bench_list, start, end, "both" if spec.censoring == "bounds" else spec.censoring
+            bench_list,
+            start,
+            end,
+            "both" if spec.censoring == "bounds" else spec.censoring,
         ),
         horizon_gap=hz_gap,
         trend=kind_trend(bench_list, lags, no_points=no_points),
@@ -223,10 +231,6 @@ _MEASURE_WORDS = {
 }
 
 
-def _num(x: float, unit: str) -> str:
-    return num(x, "fraction" if unit == "points" else unit)
-
-
 def headline(tables: ReportTables) -> list[str]:
     """A few printable sentences: the answer (verdict) first, then the measures behind it."""
     out: list[str] = [tables.answer.sentence] if tables.answer is not None else []
@@ -241,9 +245,9 @@ def headline(tables: ReportTables) -> list[str]:
         verb = "exceeds" if r["d"] > 0 else "falls short of"
         ratio = f"; ratio {r['ratio']:.2f}" if np.isfinite(r["ratio"]) else ""
         out.append(
-            f"Agentic {name} ({_num(r['agentic'], unit)} {unit}) {verb} standard {name} "
-            f"({_num(r['standard'], unit)} {unit}) by D = {_num(r['d'], unit)} {unit} "
-            f"({level:.0%} CI {_num(r['ci_low'], unit)} to {_num(r['ci_high'], unit)}; one-sided "
+            f"Agentic {name} ({num(r['agentic'], unit)} {unit}) {verb} standard {name} "
+            f"({num(r['standard'], unit)} {unit}) by D = {num(r['d'], unit)} {unit} "
+            f"({level:.0%} CI {num(r['ci_low'], unit)} to {num(r['ci_high'], unit)}; one-sided "
             f"p = {r['p_value']:.3f}{ratio}; {r['n_agentic']} agentic and {r['n_standard']} "
             f"standard benchmarks; {window_label(r)})."
         )

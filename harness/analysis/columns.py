@@ -145,6 +145,11 @@ ANSWER_UNDERSTATEMENT_COLUMNS = [
     "ci_low",
     "ci_high",
     "p_one_sided",
+    "at_least",
+    "at_most",
+    "se_agentic",
+    "se_standard",
+    "ci_method",
     "n_agentic",
     "n_standard",
     "n_bounds",
@@ -168,7 +173,38 @@ SENSITIVITY_COLUMNS = [
     "n_agentic",
     "n_standard",
     "status",
+    "reason",
     "is_primary",
+]
+# leaving one benchmark out in turn: how far each one moves D (per measure, under the spec)
+INFLUENCE_COLUMNS = [
+    "measure",
+    "unit",
+    "benchmark",
+    "kind",
+    "d_without",
+    "ci_low",
+    "ci_high",
+    "shift",
+    "n_agentic",
+    "n_standard",
+    "status",
+    "reason",
+]
+# what to evaluate next (inference.settle): missing (model, benchmark) evaluations ranked by
+# how much adding each (its score predicted from the model's capability) narrows D(lag)'s CI
+NEXT_COLUMNS = [
+    "rank",
+    "model_id",
+    "access",
+    "release_date",
+    "benchmark",
+    "kind",
+    "unit",
+    "predicted_score",
+    "ci_low_after",
+    "ci_high_after",
+    "width_gain",
 ]
 COVERAGE_COLUMNS = [
     "benchmark",
@@ -199,10 +235,12 @@ CROSSCHECK_COLUMNS = [
     "unit",
     "window",
     "n",
+    "n_bounds",
     "source",
 ]
 SUBSTITUTE_COLUMNS = [
     "closed_model",
+    "variant",
     "benchmark",
     "kind",
     "unit",
@@ -219,6 +257,7 @@ SUBSTITUTE_COLUMNS = [
 # every closed model's substitute per kind (the kind rows of `substitutes`, report-wide)
 SUBSTITUTE_KIND_COLUMNS = [
     "closed_model",
+    "variants",
     "kind",
     "benchmarks",
     "closed_release",

@@ -15,9 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from harness.errors import UserError
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Censoring = Literal["both", "none", "closed", "open", "bounds"]
 Averaging = Literal["benchmark", "pooled"]
@@ -25,13 +24,19 @@ Measure = Literal["lag_months", "catchup_months", "score_gap", "score_gap_logit"
 CENSORINGS: tuple[Censoring, ...] = get_args(Censoring)
 AVERAGINGS: tuple[Averaging, ...] = get_args(Averaging)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
-# the unit each measure's D is in (score gaps are stored as 0-1 fractions, shown as points)
+# the unit each measure's gaps and D are in, the same in every table, figure and JSON (score
+# gaps are differences of 0-1 scores times 100: points)
 MEASURE_UNITS: dict[str, str] = {
     "lag_months": "months",
     "catchup_months": "months",
-    "score_gap": "fraction",
+    "score_gap": "points",
     "score_gap_logit": "logits",
 }
+# Fewer benchmarks of a kind than this in a specification: "insufficient", not a number.
+# The interval over n benchmarks is widened by sqrt(n/(n-1)) t_{n-1}/z: x1.9 at 4, x2.7 at 3
+# and x9.2 at 2 (the review's score-gap CI of -75 to +101 points); and a bootstrap over 3
+# units has 10 distinct resamples, too few to say anything with.
+MIN_BENCHMARKS_PER_KIND = 4
 # censoring only changes the threshold lag and the catch-up time
 CENSORED_MEASURES = ("lag_months", "catchup_months")
 PRIMARY_MEASURE: Measure = "lag_months"
@@ -53,7 +58,9 @@ class AnalysisSpec(BaseModel):
     averaging: "benchmark" (each benchmark one unit, the mean over benchmarks) or "pooled"
     (every datapoint one unit: Ihle's pooling).
     replicates: bootstrap replicates of this specification's D;
-    curve_replicates: of each specification on the sensitivity curve (fewer, for speed).
+    curve_replicates: of each specification on the sensitivity curve, of each leave-one-out
+    set and of each simulated data set of the power analysis (fewer, for speed).
+    power_simulations: simulated data sets behind the power and minimum detectable effect.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -66,6 +73,7 @@ class AnalysisSpec(BaseModel):
     averaging: Averaging = "benchmark"
     replicates: int = Field(default=2000, ge=100, le=100_000)
     curve_replicates: int = Field(default=200, ge=50, le=20_000)
+    power_simulations: int = Field(default=400, ge=50, le=100_000)
     seed: int = Field(default=0, ge=0)
     ci: float = Field(default=0.95, gt=0.5, lt=1.0)
 
@@ -99,6 +107,7 @@ PRIMARY = AnalysisSpec(
     averaging="benchmark",
     replicates=2000,
     curve_replicates=200,
+    power_simulations=400,
     seed=0,
     ci=0.95,
 )
@@ -153,6 +162,7 @@ def spec_from_options(
     averaging: object = None,
     replicates: object = None,
     curve_replicates: object = None,
+    power_simulations: object = None,
     seed: object = None,
     ci: object = None,
     base: AnalysisSpec = PRIMARY,
@@ -188,6 +198,9 @@ def spec_from_options(
     values["curve_replicates"] = _number(
         "--curve-replicates", curve_replicates, int, base.curve_replicates
     )
+    values["power_simulations"] = _number(
+        "--power-simulations", power_simulations, int, base.power_simulations
+    )
     values["seed"] = _number("--seed", seed, int, base.seed)
     values["ci"] = _number("--ci", ci, float, base.ci)
     return validated(values)
@@ -196,6 +209,7 @@ def spec_from_options(
 _OPTION = {
     "replicates": "--replicates",
     "curve_replicates": "--curve-replicates",
+    "power_simulations": "--power-simulations",
     "seed": "--seed",
     "ci": "--ci",
     "since": "--since",

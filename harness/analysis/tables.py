@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
-
 from harness.analysis.columns import (
     ANSWER_LAG_COLUMNS,
     ANSWER_UNDERSTATEMENT_COLUMNS,
@@ -25,8 +24,10 @@ from harness.analysis.columns import (
     HORIZON_COLUMNS,
     HORIZON_GAP_COLUMNS,
     HORIZON_SCORE_COLUMNS,
+    INFLUENCE_COLUMNS,
     LADDER_COLUMNS,
     LAG_COLUMNS,
+    NEXT_COLUMNS,
     PASSK_COLUMNS,
     SCORES_COLUMNS,
     SENSITIVITY_COLUMNS,
@@ -54,8 +55,10 @@ __all__ = [
     "HORIZON_COLUMNS",
     "HORIZON_GAP_COLUMNS",
     "HORIZON_SCORE_COLUMNS",
+    "INFLUENCE_COLUMNS",
     "LADDER_COLUMNS",
     "LAG_COLUMNS",
+    "NEXT_COLUMNS",
     "PASSK_COLUMNS",
     "SCORES_COLUMNS",
     "SENSITIVITY_COLUMNS",

@@ -1,7 +1,8 @@
 """Numbers and sentences in one place, so the CLI, README, docs and report say the same thing.
 
-Score gaps are stored as 0-1 fractions and written as points (x100); months and logits as
-they are.
+Every measure has one unit in every table, figure, JSON and sentence (spec.MEASURE_UNITS):
+months, points (score gaps: x100 of a 0-1 score difference), logits, doublings. Scores
+themselves are 0-1 fractions.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from harness.analysis.spec import AnalysisSpec, window_label
 
 UNIT_WORDS = {
     "months": "months",
-    "fraction": "points",
+    "points": "points",
+    "fraction": "(0-1)",
     "logits": "logits",
     "doublings": "doublings",
+    "minutes": "minutes",
 }
 CENSORING_WORDS = {
     "both": "first-model crossings of either side dropped",
@@ -39,9 +42,7 @@ def num(x: object, unit: str, *, signed: bool = False) -> str:
         return "-"
     if not math.isfinite(v):
         return "-"
-    if unit == "fraction":
-        v *= 100
-    digits = 2 if unit == "logits" else 1
+    digits = 3 if unit == "fraction" else 2 if unit in ("logits", "doublings") else 1
     if round(v, digits) == 0:
         v = 0.0  # no "-0.0"
     text = f"{v:+.{digits}f}" if signed and v != 0 else f"{v:.{digits}f}"
@@ -81,36 +82,3 @@ VERDICT_HEADS = {
     "inconclusive": "Inconclusive: the data do not show whether standard benchmarks "
     "understate the agentic gap.",
 }
-
-
-def verdict_sentence(
-    verdict: str,
-    spec: AnalysisSpec,
-    is_primary: bool,
-    primary: Mapping[str, object],
-    summary: Mapping[str, object],
-    bias_note: str,
-) -> str:
-    """The answer in plain words: verdict, the primary D with its CI, the curve's agreement."""
-    which = "the primary specification" if is_primary else "this (non-primary) specification"
-    head = VERDICT_HEADS[verdict]
-    if primary.get("status") != "ok":
-        body = f"Under {which} ({spec_words(spec)}) D(lag) has no value: {primary.get('reason')}."
-    else:
-        body = (
-            f"Under {which} ({spec_words(spec)}), open models trail by "
-            f"{num(primary['agentic'], 'months')} months on agentic benchmarks and "
-            f"{num(primary['standard'], 'months')} on standard ones: D = "
-            f"{num(primary['d'], 'months', signed=True)} months "
-            f"({ci_text(primary, 'months', spec.ci)}; {primary['n_agentic']} agentic and "
-            f"{primary['n_standard']} standard benchmarks)."
-        )
-    n = summary.get("n_specs", 0)
-    curve = (
-        f" Over {n} specifications, {pct(summary.get('share_d_positive'))} give D > 0 and "
-        f"{pct(summary.get('share_ci_excludes_zero'))} have a CI that excludes 0."
-        if n
-        else ""
-    )
-    bias = f" Caution, {bias_note}." if bias_note else ""
-    return f"{head} {body}{curve}{bias}"

@@ -25,7 +25,7 @@ from harness.api.workspace import Workspace, resolve_sweep_path, workspace
 from harness.sweep.spec import SweepSpec
 
 if TYPE_CHECKING:
-    from harness.api.analysis import analyze, answer, build_report
+    from harness.api.analysis import analyze, answer, build_report, next_sweep
     from harness.api.imports import import_results
     from harness.api.runs import (
         estimate,
@@ -46,6 +46,7 @@ _HOMES = {
     "analyze": "harness.api.analysis",
     "answer": "harness.api.analysis",
     "build_report": "harness.api.analysis",
+    "next_sweep": "harness.api.analysis",
     "import_results": "harness.api.imports",
     "estimate": "harness.api.runs",
     "evaluate": "harness.api.runs",
@@ -86,6 +87,7 @@ __all__ = [
     "evaluate",
     "import_results",
     "models",
+    "next_sweep",
     "nightly",
     "plan",
     "plan_warnings",

@@ -8,7 +8,7 @@ so `--concurrency 0` and `concurrency: 0` in a file are refused alike, before an
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from harness.cli._common import checked, sweep_value, ws
@@ -124,12 +124,22 @@ def _check_user_simulator(args: argparse.Namespace, w: Workspace) -> None:
             raise UserError(f"--user-simulator: {exc.args[0]}") from None
 
 
-def make_plan(
-    args: argparse.Namespace, *, dry_run: bool, check_endpoints: bool = True
-) -> tuple[Plan, Workspace]:
-    """The plan of `run`/`plan` ARGS (a sweep file or --model/--suite, options applied).
-    check_endpoints False: nothing skipped for a key or endpoint (to price the whole sweep)."""
-    from harness import api
+@dataclass(frozen=True)
+class Target:
+    """What `run`/`plan` ARGS name, checked: the sweep, what names it in errors, and the
+    workspace that knows its models (with a URL model and --timeout applied)."""
+
+    sweep: SweepSpec
+    source: Path | None
+    ws: Workspace
+
+
+def check_target(args: argparse.Namespace) -> Target:
+    """Every problem with ARGS that needs no planning, found before anything is written (the
+    sweep lock included): the sweep file, --model/--suite, and a file's models, suites and
+    user simulator by name (one line naming the option, or the file and field; exit 2)."""
+    from harness._loading import field_path
+    from harness.errors import ConfigError
 
     sweep_ref = getattr(args, "sweep", None)
     quick = bool(getattr(args, "model", None) or getattr(args, "suite", None))
@@ -141,7 +151,6 @@ def make_plan(
         raise UserError("--name: only for runs without a sweep file (a sweep file has its name)")
     w = ws(args)
     source: Path | None
-    target: SweepSpec | str
     if quick:
         target, w = quick_sweep(args, w)
         source = None
@@ -149,12 +158,43 @@ def make_plan(
         from harness.api.workspace import load_sweep_ref
 
         target, source = load_sweep_ref(str(sweep_ref), w)
+        names = [("models", i, m) for i, m in enumerate(target.models)]
+        if target.user_simulator:
+            names.append(("user_simulator", None, target.user_simulator))
+        for key, i, ref in names:
+            try:
+                w.registry.resolve(ref)
+            except KeyError as exc:
+                where = field_path((key, i)) if i is not None else key
+                raise ConfigError(source, where, str(exc.args[0])) from None
+        for i, name in enumerate(target.suites):
+            try:
+                w.suites.get(name)
+            except KeyError as exc:
+                raise ConfigError(source, field_path(("suites", i)), str(exc.args[0])) from None
     _check_user_simulator(args, w)
     if getattr(args, "timeout", None) is not None:
         w = replace(w, registry=w.registry.with_settings(timeout_s=args.timeout))
+    return Target(target, source, w)
+
+
+def make_plan(
+    args: argparse.Namespace,
+    *,
+    dry_run: bool,
+    check_endpoints: bool = True,
+    target: Target | None = None,
+) -> tuple[Plan, Workspace]:
+    """The plan of `run`/`plan` ARGS (a sweep file or --model/--suite, options applied).
+    check_endpoints False: nothing skipped for a key or endpoint (to price the whole sweep).
+    target: ARGS already checked (`check_target`)."""
+    from harness import api
+
+    t = target or check_target(args)
+    w = t.ws
     plan = api.plan(
-        target,
-        source=source,
+        t.sweep,
+        source=t.source,
         ws=w,
         smoke=True if getattr(args, "smoke", False) else None,
         limit=getattr(args, "limit", None),

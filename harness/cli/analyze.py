@@ -30,6 +30,7 @@ SCORE_VIEW = [
     "ci_low",
     "ci_high",
     "null_baseline",
+    "ci_method",
 ]
 
 
@@ -57,11 +58,59 @@ def _show(title: str, df: object, max_rows: int) -> None:
         console.print(df.to_string(index=False, max_rows=max_rows), markup=False, highlight=False)
 
 
+NEXT_VIEW = [
+    "rank",
+    "model_id",
+    "access",
+    "benchmark",
+    "kind",
+    "registry_model",
+    "suite",
+    "width_gain",
+]
+
+
+def _write_next_sweep(args: argparse.Namespace, w: object, spec: object) -> int:
+    from pathlib import Path
+
+    from harness import api
+    from harness._files import write_text_atomic
+
+    nxt = api.next_sweep(w, spec, sweep=args.sweep, top=args.next)  # type: ignore[arg-type]
+    target = Path(args.next_sweep)
+    write_text_atomic(target, nxt.yaml())
+    _show(
+        "what to evaluate next (ranked by how much each narrows the CI of D(lag))",
+        nxt.pairs[NEXT_VIEW],
+        args.max_rows,
+    )
+    runnable = int(nxt.pairs["runnable"].sum()) if len(nxt.pairs) else 0
+    console.print(
+        f"wrote {target}: {runnable} of {len(nxt.pairs)} ranked evaluations can run here"
+        + (f" (run it: gapbench run {target})" if nxt.sweep is not None else ""),
+        markup=False,
+        highlight=False,
+    )
+    for line in nxt.cards_to_add:
+        console.print(f"add first: {line}", markup=False, highlight=False)
+    if nxt.no_suite:
+        console.print(
+            "no gapbench suite runs: " + ", ".join(nxt.no_suite), markup=False, highlight=False
+        )
+    return 0
+
+
 def cmd_analyze(args: argparse.Namespace) -> int:
     from harness import api
 
     spec = spec_from_args(args)
+    if args.next < 1:
+        from harness.errors import UserError
+
+        raise UserError(f"--next: must be at least 1 (got {args.next})")
     w = ws(args)
+    if args.next_sweep:
+        return _write_next_sweep(args, w, spec)
     if args.format == "json":
         ans = api.answer(
             w,
@@ -87,17 +136,30 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         console.print(line, markup=False, highlight=False)
     a = tables.answer
     if a is not None:
-        s = a.summary
-        console.rule("specification curve")
-        console.print(
-            f"{s.get('n_specs', 0)} specifications; D > 0 in {s.get('share_d_positive', 0):.0%}; "
-            f"CI excludes 0 in {s.get('share_ci_excludes_zero', 0):.0%} "
-            f"(above 0: {s.get('share_ci_above_zero', 0):.0%}, below 0: "
-            f"{s.get('share_ci_below_zero', 0):.0%}); verdict: {a.verdict}",
-            markup=False,
-            highlight=False,
-        )
+        console.rule("specification curves (full benchmark sets; the verdict reads the lag's)")
+        by_measure = a.summary.get("by_measure")
+        for m, s in (by_measure if isinstance(by_measure, dict) else {}).items():
+            if not s.get("n_specs"):
+                continue
+            console.print(
+                f"{m} ({s['unit']}): {s['n_specs']} specifications; D > 0 in "
+                f"{s['share_d_positive']:.0%}; CI above 0 in {s['share_ci_above_zero']:.0%}, "
+                f"below 0 in {s['share_ci_below_zero']:.0%}",
+                markup=False,
+                highlight=False,
+            )
+        console.print(f"verdict: {a.verdict}", markup=False, highlight=False)
         _show("answer: the four measures under this specification", a.understatement, args.max_rows)
+        _show(
+            "influence: D(lag) with each benchmark left out (largest shift first)",
+            a.influence[a.influence["measure"] == "lag_months"],
+            args.max_rows,
+        )
+        _show(
+            "what to evaluate next (gapbench analyze --next-sweep FILE writes it as a sweep)",
+            a.settle.ranked,
+            args.max_rows,
+        )
         _show("coverage per benchmark", a.coverage[COVERAGE_VIEW], args.max_rows)
         _show(
             "cross-checks (published rows are cited, not ours)",
@@ -148,5 +210,19 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "--kind", choices=("standard", "agentic"), help="with --substitute: one kind only"
     )
     a.add_argument("--max-rows", type=int, default=30, help="rows shown per table (default 30)")
+    a.add_argument(
+        "--next-sweep",
+        metavar="FILE",
+        help="write the missing evaluations that would narrow the CI of D(lag) most as a "
+        "sweep file (models mapped to the registry, benchmarks to suites; what cannot run is "
+        "named, models as `gapbench models add` commands), then exit",
+    )
+    a.add_argument(
+        "--next",
+        type=int,
+        default=10,
+        metavar="N",
+        help="with --next-sweep: how many ranked evaluations to take (default 10)",
+    )
     add_spec_arguments(a)
     a.set_defaults(func=cmd_analyze)

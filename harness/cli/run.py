@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Literal
 
 from harness import exitcodes
 from harness.cli._common import checked, console, epilog, err_console
-from harness.cli._sweep_args import add_sweep_arguments, make_plan
+from harness.cli._sweep_args import Target, add_sweep_arguments, check_target, make_plan
 from harness.errors import GapbenchError, UserError
 
 if TYPE_CHECKING:
@@ -18,44 +18,36 @@ if TYPE_CHECKING:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    if getattr(args, "address", None) and getattr(args, "executor", None) != "ray":
+        raise UserError("--address: only with --executor ray")
+    # Every argument problem first (one line, exit 2, nothing written, not even the lock).
+    target = check_target(args)
     if getattr(args, "dry_run", False):
-        return _run(args)
-    # The sweep's lock first: a second process on the same sweep and results folder refuses
+        return _run(args, target)
+    # The sweep's lock next: a second process on the same sweep and results folder refuses
     # at once (exit 7), before the preflight asks any endpoint; execute() takes it again.
-    with _sweep_lock(args):
-        return _run(args)
+    with _sweep_lock(args, target):
+        return _run(args, target)
 
 
 @contextlib.contextmanager
-def _sweep_lock(args: argparse.Namespace) -> Iterator[None]:
-    from harness.cli._common import ws
-
-    if getattr(args, "model", None) or getattr(args, "suite", None):
-        name = getattr(args, "name", None) or "quick"
-    elif getattr(args, "sweep", None):
-        from harness.api.workspace import load_sweep_ref
-
-        name = load_sweep_ref(str(args.sweep), ws(args))[0].name
-    else:  # make_plan says what is missing
-        yield
-        return
+def _sweep_lock(args: argparse.Namespace, target: Target) -> Iterator[None]:
     from harness.sweep.lock import sweep_lock
 
-    with sweep_lock(ws(args).settings.results_dir, name, getattr(args, "wait_lock", None) or 0.0):
+    wait = getattr(args, "wait_lock", None) or 0.0
+    with sweep_lock(target.ws.settings.results_dir, target.sweep.name, wait):
         yield
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, target: Target) -> int:
     from harness import api
     from harness.cli.plan import show
 
     executor: Literal["local", "ray"] = (
         "ray" if getattr(args, "executor", None) == "ray" else "local"
     )
-    if getattr(args, "address", None) and executor != "ray":
-        raise UserError("--address: only with --executor ray")
     dry_run = bool(getattr(args, "dry_run", False))
-    plan, w = make_plan(args, dry_run=dry_run)
+    plan, w = make_plan(args, dry_run=dry_run, target=target)
     warnings = api.plan_warnings(plan)
     if dry_run:
         whole, _ = make_plan(args, dry_run=True, check_endpoints=False)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 # harness.analysis.spec: CENSORINGS, AVERAGINGS
 CENSORING_CHOICES = ("both", "none", "closed", "open", "bounds")
 AVERAGING_CHOICES = ("benchmark", "pooled")
+# harness.analysis.spec: OWN_ROWS
 # harness.analysis.spec.PRIMARY, as shown in --help
 PRIMARY_DEFAULTS = {
     "since": "2025-01-01",
@@ -26,6 +27,7 @@ PRIMARY_DEFAULTS = {
     "averaging": "benchmark",
     "replicates": 2000,
     "curve_replicates": 200,
+    "power_simulations": 400,
     "seed": 0,
     "ci": 0.95,
 }
@@ -78,9 +80,19 @@ def add_spec_arguments(p: argparse.ArgumentParser) -> None:
         help="bootstrap replicates per specification on the sensitivity curve "
         f"(default {primary['curve_replicates']})",
     )
+    g.add_argument(
+        "--power-simulations",
+        type=str,
+        metavar="N",
+        help="simulated data sets behind the power and the minimum detectable effect "
+        f"(default {primary['power_simulations']})",
+    )
     g.add_argument("--seed", type=str, metavar="S", help=f"random seed (default {primary['seed']})")
     g.add_argument(
-        "--ci", type=str, metavar="LEVEL", help=f"confidence level (default {primary['ci']})"
+        "--ci",
+        type=str,
+        metavar="LEVEL",
+        help=f"confidence level (default {primary['ci']})",
     )
 
 
@@ -97,6 +109,7 @@ def spec_from_args(args: argparse.Namespace) -> AnalysisSpec:
         averaging=args.averaging,
         replicates=args.replicates,
         curve_replicates=args.curve_replicates,
+        power_simulations=args.power_simulations,
         seed=args.seed,
         ci=args.ci,
     )

@@ -29,11 +29,26 @@ MEASURE_WORDS = {
 }
 
 
+NEXT_SHOWN = 5  # ranked evaluations on the first screen (all of them in data/)
+NEXT_COMMAND = "gapbench analyze --next-sweep next.yaml"
+
+
 @dataclass(frozen=True)
 class AnswerView:
     verdict: str  # supported | contradicted | inconclusive | not computed
     head: str  # the verdict in one plain sentence
     detail: str = ""  # the rest of analysis's sentence: D, the curve, cautions
+    # analysis's statements, one per question (known / ruled out / detectable / what next)
+    statements: tuple[tuple[str, str], ...] = ()
+    next_rows: tuple[dict[str, Any], ...] = ()  # the first ranked missing evaluations
+    next_total: int = 0
+    next_command: str = NEXT_COMMAND
+    why_lag: str = ""
+    understatement: tuple[dict[str, Any], ...] = ()  # the answer's rows, units and methods
+    influence_rows: tuple[dict[str, Any], ...] = ()  # D(lag) without each benchmark, top 10
+    sources: tuple[dict[str, Any], ...] = ()  # per source: rows, models, data version
+    code_commit: str = ""
+    rows: int | None = None
     measure: str = ""
     unit: str = ""
     d: float | None = None
@@ -126,6 +141,16 @@ def rests_on(primary: Mapping[str, Any], data: Mapping[str, Any], sources: str) 
     return ("Rests on " + "; ".join(parts) + ".") if parts else ""
 
 
+STATEMENT_LABELS = (
+    ("estimate", "Estimate"),
+    ("ruled_out", "Ruled out"),
+    ("detectable", "Detectable"),
+    ("curve", "Robustness"),
+    ("caution", "Caution"),
+    ("settle", "What would settle it"),
+)
+
+
 def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "") -> AnswerView:
     """The view of analysis's Answer (None gives a 'not computed' view)."""
     if answer is None:
@@ -134,13 +159,17 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
     summary: Mapping[str, Any] = answer.summary or {}
     head, detail = split_sentence(answer)
     n = int(summary.get("n_specs") or 0)
-    share = summary.get("share_d_positive")
-    excl = summary.get("share_ci_excludes_zero")
     curve_title = (
-        f"D > 0 in {pct(share)} of {n:,} specifications;\nthe CI excludes 0 in {pct(excl)}"
+        f"Threshold lag: D > 0 in {pct(summary.get('share_d_positive'))} of {n:,} "
+        f"specifications; CI above 0 in {pct(summary.get('share_ci_above_zero'))}, below 0 "
+        f"in {pct(summary.get('share_ci_below_zero'))}"
         if n
         else ""
     )
+    said = answer.words.to_dict()
+    statements = tuple((label, said[key]) for key, label in STATEMENT_LABELS if said.get(key))
+    ranked = answer.settle.ranked
+    data: Mapping[str, Any] = answer.data or {}
     spec = answer.spec.to_dict()
     return AnswerView(
         verdict=str(answer.verdict),
@@ -167,7 +196,47 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
         crosschecks=answer.crosschecks,
         options=tuple((str(k), _text(v)) for k, v in spec.items()),
         json=answer.to_json(),
+        statements=statements,
+        next_rows=tuple(ranked.head(NEXT_SHOWN).to_dict("records")),
+        next_total=len(ranked),
+        why_lag=str(summary.get("why") or ""),
+        understatement=tuple(_measure_rows(answer.understatement)),
+        influence_rows=tuple(
+            answer.influence[answer.influence["measure"] == "lag_months"]
+            .head(10)
+            .to_dict("records")
+        ),
+        sources=tuple(dict(x) for x in data.get("sources") or ()),
+        code_commit=str(data.get("code_commit") or ""),
+        rows=_int(data.get("rows")),
     )
+
+
+def _measure_rows(table: pd.DataFrame) -> list[dict[str, Any]]:
+    """The answer's understatement rows as the index shows them: each number in its
+    measure's unit (analysis's formatter), the unit and the interval's method named."""
+    out = []
+    for r in table.to_dict("records"):
+        unit = str(r.get("unit") or "")
+        ok = r.get("status") == "ok"
+        out.append(
+            {
+                "measure": MEASURE_WORDS.get(str(r["measure"]), str(r["measure"])),
+                "unit": UNIT_WORDS.get(unit, unit),
+                "agentic": num(r.get("agentic"), unit) if ok else "",
+                "standard": num(r.get("standard"), unit) if ok else "",
+                "d": num(r.get("d"), unit, signed=True) if ok else "",
+                "ci": f"{num(r.get('ci_low'), unit)} to {num(r.get('ci_high'), unit)}"
+                if ok
+                else "",
+                "p": r.get("p_one_sided") if ok else None,
+                "n": f"{r.get('n_agentic')} / {r.get('n_standard')}",
+                "ok": ok,
+                "reason": str(r.get("reason") or ""),
+                "method": str(r.get("ci_method") or ""),
+            }
+        )
+    return out
 
 
 def _text(v: object) -> str:

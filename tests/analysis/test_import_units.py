@@ -68,8 +68,10 @@ def test_se_in_percent_points_is_kept_in_its_unit_and_converted_for_the_ci(tmp_p
     )
     s = model_scores(rows).set_index("model_id")
     # 0.30 +- 1.96 x 0.036, not +- 1.96 x 3.6 (the bug: "0.359, 95% CI -7.089 - 7.807")
-    assert s.loc["closed-a", "ci_low"] == pytest.approx(0.30 - 1.96 * 0.036)
-    assert s.loc["closed-a", "ci_high"] == pytest.approx(0.30 + 1.96 * 0.036)
+    z = 1.959963984540054
+    assert s.loc["closed-a", "ci_low"] == pytest.approx(0.30 - z * 0.036)
+    assert s.loc["closed-a", "ci_high"] == pytest.approx(0.30 + z * 0.036)
+    assert s.loc["closed-a", "ci_method"] == "published standard error, score ± 1.96 se"
 
 
 @pytest.mark.parametrize(

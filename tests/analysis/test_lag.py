@@ -1,14 +1,23 @@
 """Threshold-crossing lag and catch-up: a hand-checked case and planted lags."""
 
+import json
 from datetime import date
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from harness.analysis import benches, catchup_table, frontier_table, gap_table, lag_table
+from harness.analysis import (
+    benches,
+    catchup_table,
+    frontier_table,
+    gap_table,
+    lag_table,
+    model_scores,
+)
 from harness.analysis._common import DAYS_PER_MONTH
 from harness.analysis.inference.understatement import window_days
+from harness.analysis.measures.frontier import no_point_gaps
 from harness.analysis.measures.lag import thresholds_for, window_lag
 from tests.analysis import synth
 
@@ -80,13 +89,20 @@ def test_planted_lag_is_recovered(lag):
     assert cu.loc[0, "catchup_months"] == pytest.approx(lag, abs=0.6)  # monthly release grid
 
 
-def test_horizon_scale_uses_log_spaced_thresholds():
+def minutes_rows(scale: float = 1.0, unit: str | None = "minutes") -> list[dict[str, object]]:
+    """A METR-like horizon benchmark: closed models double every 2 months, open ones 4 later."""
     rows = []
     for k in range(12):
-        minutes = 2.0 ** (k / 2)
+        minutes = scale * 2.0 ** (k / 2)
         rows.append(synth.row(f"c{k}", "closed", synth.month(k), "metr", "agentic", minutes))
         rows.append(synth.row(f"o{k}", "open", synth.month(k + 4), "metr", "agentic", minutes))
-    (b,) = benches(scores_of(synth.frame(rows)))
+    for r in rows:
+        r["extra"] = None if unit is None else json.dumps({"unit": unit})
+    return rows
+
+
+def test_horizon_scale_uses_log_spaced_thresholds():
+    (b,) = benches(model_scores(synth.frame(minutes_rows())))
     assert b.scale == "horizon"
     thr = thresholds_for(b)
     assert np.diff(np.log2(thr)) == pytest.approx(0.5)
@@ -95,6 +111,28 @@ def test_horizon_scale_uses_log_spaced_thresholds():
     gaps = gap_table([b])
     # once the open side has a model, it trails by 4 releases = 2 doublings (log2 ratio)
     assert gaps["gap_logit"].iloc[0] == pytest.approx(2.0)
+
+
+def test_the_unit_recorded_at_import_decides_never_the_values():
+    # the review's case: METR minutes divided by 1000 are all below 1; recorded as minutes,
+    # they stay a horizon (log-spaced thresholds, no point gap), not a 0-1 score
+    scores = model_scores(synth.frame(minutes_rows(scale=1 / 1000)))
+    assert set(scores["unit"]) == {"minutes"}
+    (b,) = benches(scores)
+    assert b.scale == "horizon" and "metr" in no_point_gaps([b])
+    # minutes with no unit recorded are not turned into a horizon because they exceed 1:
+    # a 0-1 benchmark with values above 1 is a unit mix-up, each such score insufficient
+    bad = model_scores(synth.frame(minutes_rows(unit=None)))
+    assert set(bad["unit"]) == {"fraction"}
+    over = bad[bad["status"] == "insufficient"]
+    assert len(over) > 0 and over["reason"].str.contains("outside 0-1").all()
+    assert bad.loc[bad["status"] == "ok", "score"].max() <= 1
+    # a benchmark whose rows record two units gives no score at all
+    mixed = minutes_rows()
+    mixed[0]["extra"] = json.dumps({"unit": "fraction"})
+    both = model_scores(synth.frame(mixed))
+    assert (both["status"] == "insufficient").all()
+    assert both["reason"].str.startswith("mixed units recorded at import").all()
 
 
 def test_kind_trend_by_quarter():
@@ -112,8 +150,9 @@ def test_kind_trend_by_quarter():
     # mid-curve the point gap is slope x lag: 0.8 / 60 per month
     mid = t[(t["period_end"] > synth.month(12)) & (t["period_end"] < synth.month(48))]
     gaps = mid.groupby("kind")["score_gap"].mean()
-    assert gaps["agentic"] == pytest.approx(0.8 / 60 * 6, abs=0.01)
-    assert gaps["standard"] == pytest.approx(0.8 / 60 * 2, abs=0.01)
+    # in points, the unit of every score-gap measure
+    assert gaps["agentic"] == pytest.approx(100 * 0.8 / 60 * 6, abs=1)
+    assert gaps["standard"] == pytest.approx(100 * 0.8 / 60 * 2, abs=1)
 
 
 def test_same_day_first_models_are_censored_together():

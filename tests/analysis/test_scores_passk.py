@@ -7,6 +7,8 @@ from harness.analysis import model_scores, pass_hat_k, passk
 from harness.analysis._common import AGGREGATE_ID
 from tests.analysis import synth
 
+Z95 = 1.959963984540054  # the 97.5% normal quantile
+
 
 def test_errors_are_excluded_and_counted_limits_count_as_failed_tasks():
     rows = [
@@ -21,7 +23,7 @@ def test_errors_are_excluded_and_counted_limits_count_as_failed_tasks():
             "m", "open", synth.month(0), "s", "standard", 0.0, sample_id="t11", status="limit"
         ),
     ]
-    s = model_scores(synth.frame(rows), null_baselines={"s": 0.2}, n_boot=500).iloc[0]
+    s = model_scores(synth.frame(rows), null_baselines={"s": 0.2}).iloc[0]
     assert (s["n_rows"], s["n_scored"], s["n_error"], s["n_limit"]) == (12, 10, 1, 1)
     # 5 of 11: the error is not a wrong answer, but running out of budget is a failed task.
     assert s["score"] == pytest.approx(5 / 11)
@@ -44,9 +46,9 @@ def test_too_few_samples_gives_no_number():
 @pytest.mark.parametrize(
     ("extra", "half_width"),
     [
-        ('{"stderr": "0.02", "stderr_unit": "fraction"}', 1.96 * 0.02),
+        ('{"stderr": "0.02", "stderr_unit": "fraction"}', Z95 * 0.02),
         # apex_agents: a fraction score whose SE is published in percentage points
-        ('{"stderr": "3.6", "stderr_unit": "percent"}', 1.96 * 0.036),
+        ('{"stderr": "3.6", "stderr_unit": "percent"}', Z95 * 0.036),
         # an SE without its unit (an import from before units were kept): no CI, not a guess
         ('{"stderr": "3.6"}', None),
     ],
@@ -92,7 +94,7 @@ def score_coverage(n_seeds: int) -> float:
             for i, p in enumerate(p_task)
             for e in (1, 2, 3)
         ]
-        s = model_scores(synth.frame(rows), n_boot=1000, seed=seed).iloc[0]
+        s = model_scores(synth.frame(rows)).iloc[0]
         hits += s["ci_low"] <= 0.6 <= s["ci_high"]  # E[p] = 3/5
     return hits / n_seeds
 

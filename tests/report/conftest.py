@@ -137,7 +137,7 @@ def real_answer_tables() -> ReportTables:
     from tests.analysis import synth
 
     rng = np.random.default_rng(7)
-    samples = synth.gap_benchmarks(rng, n_per_kind=3, lag_agentic=6, lag_standard=2, spread=1.0)
+    samples = synth.gap_benchmarks(rng, n_per_kind=4, lag_agentic=6, lag_standard=2, spread=1.0)
     real = build_report_tables(
         samples, spec=AnalysisSpec(since=None, replicates=200, curve_replicates=50)
     )

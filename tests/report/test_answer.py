@@ -50,7 +50,17 @@ def test_index_numbers_equal_the_analysis_json(rendered: tuple[Path, dict[str, o
     sentence = " ".join(str(js["sentence"]).split())
     head = _by_id(html, "verdict")
     assert sentence.startswith(head) and head.endswith(".")  # the verdict alone, as h1
-    assert sentence[len(head) :].strip() in index.text  # the rest right under the figure
+    # the rest of the sentence, statement by statement, on the first screen: what is known,
+    # what is ruled out, what the data could detect, how robust, what would settle it
+    statements = js["statements"]
+    assert isinstance(statements, dict)
+    first_screen = index.text.split("What to evaluate next")[0]
+    for key in ("estimate", "ruled_out", "detectable", "curve", "caution", "settle"):
+        said = " ".join(str(statements[key]).split())
+        assert said in sentence
+        if said:
+            assert said in first_screen, key
+    assert "the CI lies above 0 in" in first_screen and "CI excludes 0" not in index.text
     # what it rests on: the same benchmark counts
     assert (
         f"{primary['n_agentic']} agentic and {primary['n_standard']} standard benchmarks"
@@ -59,6 +69,30 @@ def test_index_numbers_equal_the_analysis_json(rendered: tuple[Path, dict[str, o
     summary = js["sensitivity_summary"]
     assert isinstance(summary, dict)
     assert f"D &gt; 0 in {pct(summary['share_d_positive'])}" in html.replace("D > 0", "D &gt; 0")
+    # why the lag is primary, said where the curve is shown
+    assert _by_id(html, "why-lag") == summary["why"]
+    # what to evaluate next: the first ranked evaluations, and the command that writes them
+    nxt = js["next_evaluations"]
+    assert isinstance(nxt, list)
+    if nxt:
+        table = index.table("What to evaluate next")
+        assert [r[1] for r in table.rows] == [str(r["model_id"]) for r in nxt[:5]]
+        assert "gapbench analyze --next-sweep next.yaml" in index.text
+    # every measure in its unit, every interval's method named
+    shown = index.table("Understatement test")
+    for r in js["understatement"]:
+        cells = shown.row(
+            {
+                "lag_months": "threshold lag",
+                "catchup_months": "catch-up time",
+                "score_gap": "score gap",
+                "score_gap_logit": "logit score gap",
+            }[r["measure"]]
+        )
+        assert cells[1] == {"months": "months", "points": "points", "logits": "logits"}[r["unit"]]
+        if r["status"] == "ok":
+            assert num(r["d"], r["unit"], signed=True) in cells
+        assert cells[-1] == r["ci_method"]
 
 
 def test_data_files_hold_the_answer_as_analysis_wrote_it(
@@ -86,3 +120,12 @@ def test_method_page_lists_the_options_used(rendered: tuple[Path, dict[str, obje
         shown = "none" if value is None else str(value)
         assert f"<dt>{key.replace('_', ' ')}</dt><dd>{shown}</dd>" in method.html, key
     assert "CC-BY 4.0" in method.text and "https://epoch.ai/benchmarks" in method.links
+    # the rows behind the answer: the same count as the first screen, per source with the
+    # data's version; and the code's commit
+    data = js["data"]
+    assert isinstance(data, dict)
+    assert method.html.count(f'id="rows-analysed">{data["rows"]:,}<') == 1
+    index = read(site / "index.html")
+    assert f"{data['rows']:,} result rows" in index.text
+    rows = method.table("Rows analysed per source").rows
+    assert sum(int(r[2].replace(",", "")) for r in rows) == data["rows"]

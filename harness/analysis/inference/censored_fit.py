@@ -19,15 +19,16 @@ def censored_normal_fit(
     w: np.ndarray,
     *,
     iters: int = 60,
-    start: tuple[float, float] | None = None,
+    start: tuple[float, float] | tuple[np.ndarray, np.ndarray] | None = None,
     tol: float = 1e-6,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted maximum-likelihood normal (mu, sigma) for interval-censored values.
 
     lo, hi: (n,) bounds of each value (lo == hi exact, lo = -inf left-, hi = +inf
     right-censored). w: (n,) or (B, n) weights, one fit per row (a bootstrap replicate's
-    counts times the averaging weights). start: (mu, sigma) to start from (bootstrap
-    replicates start at the point estimate, a few Newton steps away). tol: convergence in
+    counts times the averaging weights). start: (mu, sigma) to start from, one pair or one
+    per row (bootstrap replicates start at their point estimate, a few Newton steps away);
+    a row whose start is not finite starts from its exact values' moments. tol: convergence in
     months (bootstrap replicates need less precision than a point estimate). Returns (mu, sigma), each (B,); NaN where a row has
     no exact value with positive weight (only bounds: the location is not identified).
 
@@ -54,8 +55,12 @@ def censored_normal_fit(
     safe = np.maximum(sw, 1e-300)
     mu0 = sx / safe
     sd0 = np.maximum(np.sqrt(np.maximum(sxx / safe - mu0**2, 0.0)), 1.0)
-    if start is not None and np.isfinite(start[0]) and start[1] > 0:
-        mu0, sd0 = np.full(sw.shape, start[0]), np.full(sw.shape, max(start[1], SIGMA_FLOOR))
+    if start is not None:
+        m_s = np.broadcast_to(np.asarray(start[0], dtype=float), sw.shape)
+        s_s = np.broadcast_to(np.asarray(start[1], dtype=float), sw.shape)
+        use = np.isfinite(m_s) & np.isfinite(s_s) & (s_s > 0)
+        mu0 = np.where(use, m_s, mu0)
+        sd0 = np.where(use, np.maximum(s_s, SIGMA_FLOOR), sd0)
     delta, eta = np.array(mu0 / sd0, dtype=float), np.array(1.0 / sd0, dtype=float)
     eta_max = 1.0 / SIGMA_FLOOR
 

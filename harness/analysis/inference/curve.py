@@ -1,15 +1,18 @@
-"""The specification curve: D and its CI under every defensible combination of choices, and
-the written rule that turns the primary specification and the curve into a verdict.
+"""The specification curve, the influence of each benchmark, and the written rule that turns
+the primary specification and the curve into a verdict.
 
-Dimensions: censoring (lag: all five rules; catch-up: all but "bounds", which has no
+The curve: D and its CI under every defensible combination of choices over the full
+benchmark set: censoring (lag: all five rules; catch-up: all but "bounds", which has no
 interval form for an area; score gaps: not applicable) x window (all dates, open crossings
-since 2024, since 2025, and the specification's own window) x benchmark set (all, borderline
-kinds out, each benchmark left out in turn) x averaging (benchmark, pooled) x measure (lag,
-catch-up, score gap, logit score gap). Combinations that give the same benchmarks as
-another (leaving out a benchmark that has no value there, "borderline out" with no
-borderline benchmark in it) are not repeated. Each uses `spec.curve_replicates` bootstrap
+since 2024, since 2025, and the specification's own window) x benchmark set (all, and
+borderline kinds out) x averaging (benchmark, pooled), one curve per measure (lag, catch-up,
+score gap, logit score gap: they are in different units and answer differently, so they are
+summarised apart; the verdict reads the lag's). Each uses `spec.curve_replicates` bootstrap
 replicates (fewer than the primary's, for speed); the row of the specification itself
 carries the primary computation, so the same numbers appear everywhere.
+
+Leaving one benchmark out is not a specification (nobody would choose it); it says how much
+one benchmark moves D, so it is its own table (`influence_table`), sorted by that shift.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import to_days
-from harness.analysis.columns import SENSITIVITY_COLUMNS, empty
+from harness.analysis.columns import INFLUENCE_COLUMNS, SENSITIVITY_COLUMNS, empty
 from harness.analysis.inference.dtest import d_row
 from harness.analysis.measures.censor import LagData, lag_data
 from harness.analysis.measures.evidence import KINDS, Evidence, evidence
@@ -46,8 +49,15 @@ CURVE_WINDOWS: tuple[tuple[date | None, date | None], ...] = (
 AGREEMENT = 0.8  # share of specifications that must agree in sign for a verdict
 VERDICT_RULE = (
     "supported only when the primary specification's CI for D(lag) lies above 0 and at "
-    f"least {AGREEMENT:.0%} of the specifications on the curve have D > 0; contradicted when "
-    f"its CI lies below 0 and at least {AGREEMENT:.0%} have D < 0; otherwise inconclusive"
+    f"least {AGREEMENT:.0%} of the threshold-lag specifications on the curve have D > 0; "
+    f"contradicted when its CI lies below 0 and at least {AGREEMENT:.0%} of them have D < 0; "
+    "otherwise inconclusive"
+)
+# why the verdict reads the threshold lag, said where the curve is shown
+WHY_LAG = (
+    "The threshold lag is the primary measure: the question is about time, it is the "
+    "published method (Ihle 2026), and unlike a score gap it is not compressed near a "
+    "ceiling or tied to a benchmark's scale; the other measures are shown on their own curves."
 )
 
 
@@ -74,8 +84,6 @@ def _sets(evs: list[Evidence], borderline: set[str]) -> Iterator[tuple[str, list
     yield "all", evs
     if any(e.benchmark in borderline for e in evs):
         yield "borderline kinds out", [e for e in evs if e.benchmark not in borderline]
-    for e in evs:
-        yield f"without {e.benchmark}", [x for x in evs if x.benchmark != e.benchmark]
 
 
 def cell_evidence(
@@ -178,6 +186,7 @@ def specification_curve(
                                         "n_agentic",
                                         "n_standard",
                                         "status",
+                                        "reason",
                                     )
                                 },
                                 "is_primary": own and measure == PRIMARY_MEASURE,
@@ -192,30 +201,98 @@ def specification_curve(
     return df[SENSITIVITY_COLUMNS]
 
 
+def influence_table(
+    bench_list: list[Bench],
+    spec: AnalysisSpec,
+    *,
+    no_points: set[str],
+    primary_rows: dict[str, dict[str, object]],
+    lag_cache: dict[tuple[str, str], LagData] | None = None,
+) -> pd.DataFrame:
+    """INFLUENCE_COLUMNS: per measure, D under `spec` with each benchmark left out in turn,
+    and how far that moves D from the full set (`shift`), largest shift first."""
+    rng = np.random.default_rng(spec.seed + 2)
+    cache = lag_cache if lag_cache is not None else {}
+    start, end = days(spec.since, -np.inf), days(spec.until, np.inf)
+    rows: list[dict[str, object]] = []
+    for measure in MEASURES:
+        full = primary_rows.get(measure)
+        if full is None or full.get("status") != "ok":
+            continue
+        censoring = effective_censoring(spec, measure)
+        evs = cell_evidence(bench_list, measure, censoring, start, end, no_points, cache)
+        memo: dict[tuple[object, ...], tuple[float, np.ndarray]] = {}
+        part = []
+        for e in evs:
+            r = d_row(
+                [x for x in evs if x.benchmark != e.benchmark],
+                averaging=spec.averaging,
+                n_boot=spec.curve_replicates,
+                rng=rng,
+                level=spec.ci,
+                memo=memo,
+            )
+            ok = r["status"] == "ok"
+            part.append(
+                {
+                    "measure": measure,
+                    "unit": MEASURE_UNITS[measure],
+                    "benchmark": e.benchmark,
+                    "kind": e.kind,
+                    "d_without": r["d"],
+                    "ci_low": r["ci_low"],
+                    "ci_high": r["ci_high"],
+                    "shift": _diff(r["d"], full["d"]) if ok else np.nan,
+                    "n_agentic": r["n_agentic"],
+                    "n_standard": r["n_standard"],
+                    "status": r["status"],
+                    "reason": r["reason"],
+                }
+            )
+        part.sort(key=lambda x: -abs(_f(x["shift"])) if np.isfinite(_f(x["shift"])) else 1.0)
+        rows.extend(part)
+    return pd.DataFrame(rows, columns=INFLUENCE_COLUMNS) if rows else empty(INFLUENCE_COLUMNS)
+
+
+def _f(x: object) -> float:
+    try:
+        return float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _diff(a: object, b: object) -> float:
+    return _f(a) - _f(b)
+
+
 def curve_summary(curve: pd.DataFrame) -> dict[str, object]:
-    """Shares over the specifications that gave a number (and by measure)."""
+    """Shares over the specifications that gave a number, per measure (`by_measure`: the
+    measures differ in unit and in answer, so they are never pooled); the top-level shares
+    are the primary measure's (the threshold lag), the ones the verdict reads."""
     ok = curve[curve["status"] == "ok"]
 
-    def shares(df: pd.DataFrame) -> dict[str, object]:
+    def shares(df: pd.DataFrame, n_bad: int) -> dict[str, object]:
         n = len(df)
+        out: dict[str, object] = {"n_specs": n, "n_insufficient": n_bad}
         if not n:
-            return {"n_specs": 0}
+            return out
         d, lo, hi = (df[c].astype(float) for c in ("d", "ci_low", "ci_high"))
         return {
-            "n_specs": n,
+            **out,
             "share_d_positive": float((d > 0).mean()),
             "share_d_negative": float((d < 0).mean()),
-            "share_ci_excludes_zero": float(((lo > 0) | (hi < 0)).mean()),
             "share_ci_above_zero": float((lo > 0).mean()),
             "share_ci_below_zero": float((hi < 0).mean()),
             "median_d": float(d.median()),
+            "min_d": float(d.min()),
+            "max_d": float(d.max()),
         }
 
-    return {
-        **shares(ok),
-        "n_insufficient": int((curve["status"] != "ok").sum()),
-        "by_measure": {str(m): shares(g) for m, g in ok.groupby("measure", sort=True)},
-    }
+    by = {}
+    for m in MEASURES:
+        bad = int(((curve["measure"] == m) & (curve["status"] != "ok")).sum())
+        by[m] = {"unit": MEASURE_UNITS[m], **shares(ok[ok["measure"] == m], bad)}
+    return {"measure": PRIMARY_MEASURE, **by[PRIMARY_MEASURE], "by_measure": by}
 
 
 def verdict(primary: dict[str, object], summary: dict[str, object]) -> Verdict:

@@ -113,7 +113,7 @@ def _gap(
         return _none(cbest.shape[0])
     grid = np.arange(lo, hi + 1e-9, DAYS_PER_MONTH)
     c, o = _at(b.closed, cbest, grid), _at(b.open, obest, grid)
-    vals = logit(c) - logit(o) if on_logit else c - o
+    vals = logit(c) - logit(o) if on_logit else 100.0 * (c - o)  # points, as the evidence
     ok = np.isfinite(vals)
     n = ok.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -19,13 +19,21 @@ from harness.analysis.columns import UNDERSTATEMENT_COLUMNS, empty
 from harness.analysis.inference.dtest import TaskReplicates, d_row
 from harness.analysis.inference.taskboot import task_replicates
 from harness.analysis.measures.censor import lag_data
-from harness.analysis.measures.evidence import KINDS, MIN_BENCHMARKS, Evidence, evidence
+from harness.analysis.measures.evidence import KINDS, Evidence, evidence
 from harness.analysis.measures.frontier import Bench
 from harness.analysis.measures.scores import TaskMatrix
-from harness.analysis.spec import MEASURE_UNITS, Averaging, Censoring
+from harness.analysis.spec import MEASURE_UNITS, MIN_BENCHMARKS_PER_KIND, Averaging, Censoring
 from harness.analysis.spec import window_label as spec_window_label
 
-UNDERSTATEMENT_EXTRA = ["unit", "n_bounds"]
+UNDERSTATEMENT_EXTRA = [
+    "unit",
+    "n_bounds",
+    "at_least",
+    "at_most",
+    "se_agentic",
+    "se_standard",
+    "ci_method",
+]
 
 MEASURE_ORDER = ("lag_months", "score_gap", "score_gap_logit", "catchup_months")
 Window = tuple[date | str | None, date | str | None] | None
@@ -50,7 +58,7 @@ def understatement(
     n_boot: int = 2000,
     seed: int = 0,
     level: float = 0.95,
-    min_benchmarks: int = MIN_BENCHMARKS,
+    min_benchmarks: int = MIN_BENCHMARKS_PER_KIND,
     censoring: Censoring = "both",
     averaging: Averaging = "benchmark",
 ) -> pd.DataFrame:
@@ -106,6 +114,7 @@ def understatement(
                 **{k: r[k] for k in ("n_agentic", "n_standard", "status", "reason")},
                 "unit": MEASURE_UNITS[measure],
                 "n_bounds": r["n_bounds"],
+                **{k: r[k] for k in UNDERSTATEMENT_EXTRA[2:]},
             }
         )
     cols = UNDERSTATEMENT_COLUMNS + UNDERSTATEMENT_EXTRA

@@ -4,7 +4,8 @@
 Lag: one datapoint per counted threshold (bounds under `censoring="bounds"`). Catch-up: the
 benchmark's mean over the levels whose open crossing is in the window, weighted by that
 level range. Score gaps: the time average over a monthly grid, weighted by the number of
-months.
+months, in points (x100 of the 0-1 score difference: the one unit the score-gap measure
+has in every table, figure and JSON).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from harness.analysis.measures.lag import catchup_levels
 from harness.analysis.spec import Censoring
 
 KINDS = ("agentic", "standard")
-MIN_BENCHMARKS = 2  # per kind; fewer gives "insufficient"
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,11 @@ class Evidence:
     @cached_property
     def n_bounds(self) -> int:
         return int(np.sum(self.lo != self.hi))
+
+    def shifted(self, by: float) -> Evidence:
+        """The same evidence with every datapoint (exact values and bounds) moved by `by`:
+        what the benchmark would show if its lag (or gap) were `by` larger."""
+        return Evidence(self.benchmark, self.kind, self.lo + by, self.hi + by, self.w)
 
     @cached_property
     def sums(self) -> tuple[float, float]:
@@ -87,7 +92,7 @@ def gap_evidence(b: Bench, start: float, end: float, *, on_logit: bool) -> Evide
         return None
     grid = np.arange(lo, hi + 1e-9, DAYS_PER_MONTH)
     gap, gap2 = gap_values(b, b.closed.at(grid), b.open.at(grid))
-    vals = gap2 if on_logit else gap
+    vals = gap2 if on_logit else 100.0 * gap  # points
     vals = vals[np.isfinite(vals)]
     if not vals.size:
         return None

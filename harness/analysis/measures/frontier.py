@@ -16,17 +16,30 @@ from harness.analysis._common import DAYS_PER_MONTH, Scale, from_days, logit, sc
 from harness.analysis.columns import FRONTIER_COLUMNS, GAP_COLUMNS, empty
 
 GAP_EXTRA = ["scale"]
+# where each frontier point came from ("own": gapbench ran it; "imported:epoch": published)
+FRONTIER_EXTRA = ["source"]
 SATURATED_HIGH = 0.9
 SATURATED_LOW = 0.1
 
 
 @dataclass(frozen=True)
 class Side:
-    """One side's models on one benchmark, sorted by release day."""
+    """One side's models on one benchmark, sorted by release day.
+
+    variants: per model, the id its score was published under (a provider copy or a
+    reasoning-budget variant grouped under the model by measures.identity; else the model
+    id). sources: per model, where its score came from ("own", "imported:epoch", ...): a
+    frontier may mix rows gapbench ran with published ones. Both may be empty (unknown).
+    """
 
     days: np.ndarray
     scores: np.ndarray
     models: tuple[str, ...]
+    variants: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def variant(self, i: int) -> str:
+        return self.variants[i] if self.variants else self.models[i]
 
     @property
     def best(self) -> np.ndarray:
@@ -44,7 +57,22 @@ class Side:
         return out
 
     def with_scores(self, scores: np.ndarray) -> Side:
-        return Side(self.days, scores, self.models)
+        return Side(self.days, scores, self.models, self.variants, self.sources)
+
+    def with_model(self, day: float, score: float, model: str, source: str) -> Side:
+        """This side with one more model (in release order; after models of the same day)."""
+        i = int(np.searchsorted(self.days, day, side="right"))
+
+        def put(values: tuple[str, ...], value: str) -> tuple[str, ...]:
+            return (*values[:i], value, *values[i:]) if values else ()
+
+        return Side(
+            np.insert(self.days, i, day),
+            np.insert(self.scores, i, score),
+            (*self.models[:i], model, *self.models[i:]),
+            put(self.variants, model),
+            put(self.sources, source),
+        )
 
 
 @dataclass(frozen=True)
@@ -65,10 +93,16 @@ class Bench:
 def _side(rows: pd.DataFrame) -> Side:
     days = to_days(rows["release_date"])
     order = np.argsort(days, kind="stable")
+
+    def texts(col: str) -> tuple[str, ...]:
+        return tuple(str(v) for v in rows[col].to_numpy()[order]) if col in rows else ()
+
     return Side(
         days=days[order],
         scores=rows["score"].to_numpy(dtype=float)[order],
-        models=tuple(str(m) for m in rows["model_id"].to_numpy()[order]),
+        models=texts("model_id"),
+        variants=texts("variant"),
+        sources=texts("source"),
     )
 
 
@@ -88,7 +122,9 @@ def benches(scores: pd.DataFrame, scales: dict[str, str] | None = None) -> list[
             Bench(
                 name=str(name),
                 kind=str(g["kind"].iloc[0]),
-                scale=scale_of(g["score"], (scales or {}).get(str(name))),
+                scale=scale_of(
+                    g["unit"].iloc[0] if "unit" in g else None, (scales or {}).get(str(name))
+                ),
                 closed=_side(g[g["access"] == "closed"]),
                 open=_side(g[g["access"] == "open"]),
             )
@@ -102,7 +138,7 @@ def frontier_table(bench_list: list[Bench]) -> pd.DataFrame:
     for b in bench_list:
         for access, side in (("closed", b.closed), ("open", b.open)):
             prev = -np.inf
-            for d, s, m in zip(side.days, side.scores, side.models, strict=True):
+            for i, (d, s, m) in enumerate(zip(side.days, side.scores, side.models, strict=True)):
                 if s > prev:
                     rows.append(
                         {
@@ -112,10 +148,12 @@ def frontier_table(bench_list: list[Bench]) -> pd.DataFrame:
                             "date": from_days(d),
                             "score": float(s),
                             "model_id": m,
+                            "source": side.sources[i] if side.sources else "",
                         }
                     )
                     prev = s
-    return pd.DataFrame(rows, columns=FRONTIER_COLUMNS) if rows else empty(FRONTIER_COLUMNS)
+    cols = FRONTIER_COLUMNS + FRONTIER_EXTRA
+    return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 
 
 def gap_values(b: Bench, c: np.ndarray, o: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

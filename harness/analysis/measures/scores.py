@@ -1,9 +1,12 @@
-"""Per (model, suite) scores with bootstrap CIs, error rates and the null baseline.
+"""Per (model, suite) scores with their intervals, error rates and the null baseline.
 
 Rows with status "scored" and "limit" enter a score (a sample stopped by its limits failed the
 task; its scorer's verdict, usually 0, counts); error rows are counted and reported beside it
-and never scored as wrong. A sample's epochs are averaged first
-and samples are resampled as whole clusters, so epochs stay together in the bootstrap.
+and never scored as wrong. A sample's epochs are averaged first. The interval of an own
+run's score is the Wilson interval with an effective n over repeated epochs; of a published
+score, the publisher's standard error, clipped to the scale (`intervals`; `ci_method` names
+it on every row). The unit recorded at import (`extra.unit`: minutes, else a 0-1 fraction)
+decides how a benchmark is used; it is never inferred from the values.
 """
 
 from __future__ import annotations
@@ -15,18 +18,14 @@ from typing import cast
 import numpy as np
 import pandas as pd
 
-from harness.analysis._common import (
-    AGGREGATE_ID,
-    benchmark_names,
-    cluster_weights,
-    extra_field,
-    percentile_ci,
-    to_date,
-)
+from harness.analysis._common import AGGREGATE_ID, benchmark_names, extra_field, to_date
 from harness.analysis.columns import SCORES_COLUMNS, empty
+from harness.analysis.intervals import NO_CI, WILSON, ScoreUnit, se_interval, wilson_effective
 
 # Extra columns beyond the ReportTables contract's SCORES_COLUMNS (added by analysis).
-SCORES_EXTRA = ["benchmark", "n_samples", "status", "reason", "unit"]
+# variant: the model id the score came from (a provider copy or reasoning-budget variant
+# grouped under model_id by measures.identity; the model id itself otherwise)
+SCORES_EXTRA = ["benchmark", "n_samples", "status", "reason", "unit", "ci_method", "variant"]
 MIN_SAMPLES = 5  # fewer distinct scored samples than this: "insufficient", no number
 
 
@@ -94,43 +93,55 @@ _SE_FACTOR = {
 }
 
 
-def _aggregate_ci(extra: object, score: float) -> tuple[float, float]:
-    """CI of a published aggregate from its reported standard error (±1.96 se), when the
-    importer kept one with its unit; no unit, or one that does not convert: no CI."""
+def _aggregate_ci(
+    extra: object, score: float, unit: ScoreUnit, level: float
+) -> tuple[float, float, str]:
+    """(low, high, method) of a published aggregate from its reported standard error, when
+    the importer kept one with its unit; clipped to the scale's range and labelled so. No
+    unit, or one that does not convert: no CI."""
     se = extra_field(extra, "stderr")
-    unit = extra_field(extra, "stderr_unit")
-    score_unit = extra_field(extra, "unit") or "fraction"
-    factor = _SE_FACTOR.get((unit or "", score_unit))
+    se_unit = extra_field(extra, "stderr_unit")
+    factor = _SE_FACTOR.get((se_unit or "", unit))
     try:
         s = float(se) if se is not None and factor is not None else float("nan")
     except ValueError:
         s = float("nan")
     if not np.isfinite(s):
-        return (float("nan"), float("nan"))
-    s *= factor  # type: ignore[operator]
-    return (score - 1.96 * s, score + 1.96 * s)
+        return (float("nan"), float("nan"), NO_CI)
+    ci = se_interval(score, s * factor, unit, level)  # type: ignore[operator]
+    return (ci.low, ci.high, ci.method)
+
+
+_RANGE: dict[str, tuple[float, float]] = {"fraction": (0.0, 1.0), "minutes": (0.0, np.inf)}
+
+
+def _out_of_range(score: float, unit: str) -> str:
+    lo, hi = _RANGE[unit]
+    if lo - 1e-9 <= score <= hi + 1e-9:
+        return ""
+    span = "0-1" if unit == "fraction" else ">= 0"
+    return f"score {score:g} outside {span} for a {unit}-unit benchmark (a unit mix-up?)"
 
 
 def model_scores(
     samples: pd.DataFrame,
     *,
     null_baselines: Mapping[str, float] | None = None,
-    n_boot: int = 1000,
-    seed: int = 0,
     min_samples: int = MIN_SAMPLES,
     level: float = 0.95,
 ) -> pd.DataFrame:
     """One row per (model, suite, suite_version): SCORES_COLUMNS + SCORES_EXTRA.
 
-    score is the mean over samples of each sample's mean over its scored epochs; the CI is a
-    percentile bootstrap over samples. Imported aggregates (sample_id "__aggregate__") keep
-    their published value (the best, where a model has several rows), with a CI only when a
-    standard error came with it.
+    score is the mean over samples of each sample's mean over its scored epochs; the CI is
+    the Wilson interval with an effective n over repeated epochs (`intervals`). Imported
+    aggregates (sample_id "__aggregate__") keep their published value (the best, where a
+    model has several rows), with a CI only when a standard error came with it (clipped to
+    the scale). `unit` is the unit recorded at import; a benchmark whose rows record two
+    units, or a score outside its unit's range, is "insufficient" with the reason.
     """
     cols = SCORES_COLUMNS + SCORES_EXTRA
     if samples.empty:
         return empty(cols)
-    rng = np.random.default_rng(seed)
     keep = [
         c
         for c in (
@@ -145,10 +156,15 @@ def model_scores(
             "status",
             "score",
             "extra",
+            "variant",
         )
         if c in samples
     ]
     df = with_benchmark(samples[keep])
+    if "variant" not in df:
+        df["variant"] = df["model_id"]
+    df["unit"] = _units(df)
+    bench_units = df.groupby("benchmark", observed=True)["unit"].agg(lambda u: sorted(set(u)))
     keys = ["model_id", "suite", "suite_version"]
     grouped = df.groupby(keys, sort=True, dropna=False)
     meta = grouped.first()
@@ -160,16 +176,19 @@ def model_scores(
     top = agg_rows.sort_values("score", ascending=False, kind="stable").drop_duplicates(keys)
     extras = top["extra"] if "extra" in top else pd.Series([None] * len(top), index=top.index)
     best = {
-        tuple(k): (float(sc_), ex)
-        for k, sc_, ex in zip(top[keys].itertuples(index=False), top["score"], extras, strict=True)
+        tuple(k): (float(sc_), ex, str(var))
+        for k, sc_, ex, var in zip(
+            top[keys].itertuples(index=False), top["score"], extras, top["variant"], strict=True
+        )
     }
+    n_task_rows = sc[sc["sample_id"] != AGGREGATE_ID].groupby(keys, dropna=False).size()
+    rows_of = dict(zip(n_task_rows.index, n_task_rows.to_numpy(), strict=True))
     count_of = {
         k: dict(zip(counts.columns, v, strict=True))
         for k, v in zip(counts.index, counts.to_numpy(), strict=True)
     }
     agg_of = dict(zip(is_agg.index, is_agg.to_numpy(), strict=True))
     baselines = dict(null_baselines or {})
-    draws = BootstrapDraws(rng, n_boot)
     out = []
     meta = meta.reset_index()
     for m in meta.to_dict("records"):
@@ -178,12 +197,21 @@ def model_scores(
         n_scored, n_error, n_limit = (int(c.get(x, 0)) for x in ("scored", "error", "limit"))
         n_rows = int(sum(c.values()))
         score = ci_lo = ci_hi = float("nan")
-        status, reason = "ok", ""
-        if bool(agg_of.get(key)) and key in best:
-            # several published rows for one model (agents, scaffolds, harness variants): the
-            # best one, as a frontier is a best score; the others stay in n_rows
-            score, extra = best[key]
-            ci_lo, ci_hi = _aggregate_ci(extra, score)
+        status, reason, method, variant = "ok", "", NO_CI, str(m["variant"])
+        units = bench_units.get(m["benchmark"], ["fraction"])
+        unit: ScoreUnit = units[0] if len(units) == 1 else "fraction"
+        if len(units) > 1:
+            status, reason, n_samples = (
+                "insufficient",
+                "mixed units recorded at import: " + (" and ".join(units)),
+                0,
+            )
+        elif bool(agg_of.get(key)) and key in best:
+            # several published rows for one model (agents, scaffolds, harness variants,
+            # provider copies, reasoning budgets): the best one, as a frontier is a best
+            # score; the others stay in n_rows, and `variant` names the one used
+            score, extra, variant = best[key]
+            ci_lo, ci_hi, method = _aggregate_ci(extra, score, unit, level)
             n_samples = 1
         elif key not in per_task:
             status, reason, n_samples = "insufficient", "no scored samples", 0
@@ -194,7 +222,11 @@ def model_scores(
                 status, reason = "insufficient", f"{n_samples} scored samples (< {min_samples})"
             else:
                 score = float(tasks.mean())
-                ci_lo, ci_hi = percentile_ci(draws.means(tasks), level)
+                ci_lo, ci_hi = wilson_effective(tasks, int(rows_of.get(key, tasks.size)), level)
+                method = WILSON
+        why = _out_of_range(score, unit) if np.isfinite(score) else ""
+        if why:  # a value its unit cannot hold is a unit mix-up, not a data point
+            status, reason, score, ci_lo, ci_hi, method = "insufficient", why, *[np.nan] * 3, NO_CI
         model, suite, version = key
         out.append(
             {
@@ -219,17 +251,20 @@ def model_scores(
                 "n_samples": n_samples,
                 "status": status,
                 "reason": reason,
-                "unit": "fraction",
+                "unit": unit,
+                "ci_method": method,
+                "variant": variant,
             }
         )
-    table = pd.DataFrame(out, columns=cols)
-    # a time horizon in minutes is not a 0-1 score: the import says so (extra.unit), or,
-    # for files without it, a benchmark whose scores exceed 1
-    minutes = set(df.loc[minutes_rows(df), "benchmark"]) if "extra" in df else set()
-    by_bench = table.groupby("benchmark")["score"].max()
-    minutes |= set(by_bench[by_bench > 1.0 + 1e-9].index)
-    table.loc[table["benchmark"].isin(minutes), "unit"] = "minutes"
-    return table
+    return pd.DataFrame(out, columns=cols)
+
+
+def _units(df: pd.DataFrame) -> pd.Series:
+    """Per row, the unit its import recorded (each distinct `extra` text read once)."""
+    if "extra" not in df:
+        return pd.Series("fraction", index=df.index, dtype=object)
+    minutes = minutes_rows(df)
+    return pd.Series(np.where(minutes.to_numpy(), "minutes", "fraction"), index=df.index)
 
 
 def _is_minutes(extra: object) -> bool:
@@ -266,32 +301,6 @@ def task_scores(rows: pd.DataFrame, keys: list[str]) -> dict[tuple[object, ...],
         )
         out[key] = values[a:b]
     return out
-
-
-class BootstrapDraws:
-    """Cluster-bootstrap draws shared by every group with the same number of clusters (a
-    million rows hold a few task counts many times over): each group's replicate means
-    under the same weights. Marginally each group's bootstrap is unchanged; the cache is
-    bounded, past which draws are made afresh."""
-
-    MAX_CELLS = 10_000_000  # weights kept at most (80 MB)
-
-    def __init__(self, rng: np.random.Generator, n_boot: int) -> None:
-        self.rng, self.n_boot = rng, n_boot
-        self._weights: dict[int, np.ndarray] = {}
-
-    def weights(self, n: int) -> np.ndarray:
-        w = self._weights.get(n)
-        if w is None:
-            w = cluster_weights(self.rng, n, self.n_boot)
-            held = sum(x.size for x in self._weights.values())
-            if held + w.size <= self.MAX_CELLS:
-                self._weights[n] = w
-        return w
-
-    def means(self, values: np.ndarray) -> np.ndarray:
-        """(n_boot,) bootstrap means of `values` (one per cluster)."""
-        return self.weights(values.size) @ values / values.size
 
 
 def own_task_matrices(samples: pd.DataFrame, scores: pd.DataFrame) -> dict[str, TaskMatrix]:

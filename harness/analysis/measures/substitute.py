@@ -4,6 +4,13 @@ Per benchmark where X has a score (optionally one suite, or one kind): the best 
 at each open release date and its gap to X (points on fraction scales, doublings on horizon
 scales), and the first date an evaluated open model matched X's score, or "not yet". A kind
 row summarises: the date by which open models had matched X on every such benchmark.
+
+Models are grouped by measures.identity: X may be named by a reasoning-budget variant
+(`claude-3-7-sonnet-20250219_64K`) and is found under its base model; `variant` says which
+variant's score each row uses (the best on that benchmark), `variants` (kind rows) which
+variants' scores were used across the kind's benchmarks. A match dated
+before X's release reads "already available at release" (months_after_release < 0); a kind
+with one benchmark says "its only benchmark", not "every benchmark".
 """
 
 from __future__ import annotations
@@ -19,14 +26,25 @@ from harness.analysis.columns import (
     empty,
 )
 from harness.analysis.measures.frontier import Bench
+from harness.analysis.measures.identity import parse, variants_of
 from harness.errors import UserError
+
+AT_RELEASE = "already available at release"
+
+
+def matched_status(n_benchmarks: int, months: float) -> str:
+    """A kind row's status once open models matched X on all its benchmarks."""
+    scope = "its only benchmark" if n_benchmarks == 1 else f"every benchmark ({n_benchmarks})"
+    if months < 0:
+        return f"{AT_RELEASE}: matched on {scope} before X was released"
+    return f"matched on {scope}"
 
 
 def _gap(b: Bench, closed: float, open_best: np.ndarray) -> np.ndarray:
     if b.scale == "horizon":
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.log2(closed / open_best)
-    return closed - open_best
+    return 100.0 * (closed - open_best)  # points, as every score gap
 
 
 def substitutes(
@@ -43,6 +61,9 @@ def substitutes(
     """
     known_closed = {m for b in bench_list for m in b.closed.models}
     known_open = {m for b in bench_list for m in b.open.models}
+    if model not in known_closed:  # a variant's or a provider copy's id names its group
+        key = parse(model).key
+        model = next((m for m in sorted(known_closed) if parse(m).key == key), model)
     if model in known_open and model not in known_closed:
         raise UserError(f"--substitute: {model!r} is an open model; name a closed one")
     if model not in known_closed:
@@ -63,10 +84,11 @@ def substitutes(
         i = b.closed.models.index(model)
         score, released = float(b.closed.scores[i]), float(b.closed.days[i])
         unit = "minutes" if b.scale == "horizon" else "fraction"
-        gap_unit = "doublings" if b.scale == "horizon" else "fraction"
+        gap_unit = "doublings" if b.scale == "horizon" else "points"
         best = b.open.best
         row: dict[str, object] = {
             "closed_model": model,
+            "variant": b.closed.variant(i),
             "benchmark": b.name,
             "kind": b.kind,
             "unit": unit,
@@ -91,11 +113,12 @@ def substitutes(
             hit = np.flatnonzero(best >= score - 1e-12)
             if hit.size:
                 j = int(hit[0])
+                months = (b.open.days[j] - released) / DAYS_PER_MONTH
                 row.update(
                     matched_by=b.open.models[j],
                     matched_on=from_days(b.open.days[j]),
-                    months_after_release=(b.open.days[j] - released) / DAYS_PER_MONTH,
-                    status="matched",
+                    months_after_release=months,
+                    status=AT_RELEASE if months < 0 else "matched",
                 )
             prev = -np.inf
             for d, s, m, bb in zip(b.open.days, b.open.scores, b.open.models, best, strict=True):
@@ -131,11 +154,13 @@ def substitutes_by_kind(bench_list: list[Bench]) -> pd.DataFrame:
     the closed model has a score on."""
     # (model, kind) -> per benchmark: (closed release, first open match day or NaN, by whom)
     seen: dict[tuple[str, str], list[tuple[float, float, str | None]]] = {}
+    variants: dict[tuple[str, str], list[str]] = {}
     for b in sorted(bench_list, key=lambda x: (x.kind, x.name)):
         best = b.open.best
         first: dict[str, int] = {}
         for i, m in enumerate(b.closed.models):
             first.setdefault(m, i)
+            variants.setdefault((m, b.kind), []).append(b.closed.variant(i))
         idx = np.array(list(first.values()), dtype=int)
         hit = np.searchsorted(best, b.closed.scores[idx] - 1e-12, side="left")
         for m, i, j in zip(first, idx, hit, strict=True):
@@ -153,6 +178,7 @@ def substitutes_by_kind(bench_list: list[Bench]) -> pd.DataFrame:
         n_matched = sum(by is not None for _, _, by in marks)
         row: dict[str, object] = {
             "closed_model": model,
+            "variants": variants_of(model, variants.get((model, kind), [])),
             "kind": kind,
             "benchmarks": len(marks),
             "closed_release": from_days(released),
@@ -163,11 +189,12 @@ def substitutes_by_kind(bench_list: list[Bench]) -> pd.DataFrame:
         }
         if n_matched == len(marks):
             _, day, by = max(marks, key=lambda r: str(from_days(r[1])))  # the last match
+            months = (day - released) / DAYS_PER_MONTH
             row.update(
                 matched_by=by,
                 matched_on=from_days(day),
-                months_after_release=(day - released) / DAYS_PER_MONTH,
-                status="matched on every benchmark",
+                months_after_release=months,
+                status=matched_status(len(marks), months),
             )
         rows.append(row)
     if not rows:
@@ -176,10 +203,11 @@ def substitutes_by_kind(bench_list: list[Bench]) -> pd.DataFrame:
 
 
 def _kind_row(model: str, kind: str, rows: list[dict[str, object]]) -> dict[str, object]:
-    matched = [r for r in rows if r["status"] == "matched"]
+    matched = [r for r in rows if r["status"] in ("matched", AT_RELEASE)]
     out: dict[str, object] = dict.fromkeys(SUBSTITUTE_COLUMNS)
     out.update(
         closed_model=model,
+        variant=", ".join(dict.fromkeys(str(r["variant"]) for r in rows)),
         benchmark=f"all {kind} benchmarks ({len(rows)})",
         kind=kind,
         unit="",
@@ -193,11 +221,12 @@ def _kind_row(model: str, kind: str, rows: list[dict[str, object]]) -> dict[str,
     if len(matched) == len(rows):
         last = max(matched, key=lambda r: str(r["matched_on"]))
         day = float(to_days(pd.Series([last["matched_on"]]))[0])
+        months = (day - released) / DAYS_PER_MONTH
         out.update(
             matched_by=last["matched_by"],
             matched_on=last["matched_on"],
-            months_after_release=(day - released) / DAYS_PER_MONTH,
-            status="matched on every benchmark",
+            months_after_release=months,
+            status=matched_status(len(rows), months),
         )
     else:
         out["status"] = f"not yet ({len(matched)} of {len(rows)} benchmarks matched)"

@@ -4,7 +4,8 @@ Per kind and per quarter: the mean score gap over that kind's benchmarks that ar
 the quarter's end (both sides have a model, and the benchmark has a release on or after
 that date, so a benchmark nobody tests any more does not carry a frozen gap forward), and
 the mean lag of the counted threshold datapoints whose open crossing falls in the quarter.
-Saturated and horizon-scale benchmarks are left out of the point gaps, as in the test.
+Saturated and horizon-scale benchmarks are left out of the point gaps, as in the test. Score
+gaps are in points (0-100), the unit of the score-gap measure everywhere it is shown.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def kind_trend(
                 if b.name in skip or b.scale != "fraction" or not live:
                     continue
                 g, lg = gap_values(b, b.closed.at(np.array([d])), b.open.at(np.array([d])))
-                gaps.append(float(g[0]))
+                gaps.append(100.0 * float(g[0]))  # points, as every score-gap measure
                 logits.append(float(lg[0]))
             in_q = (
                 k_lags & (lag_days > d - 3 * DAYS_PER_MONTH) & (lag_days <= d)

@@ -73,9 +73,7 @@ def gap_over_time(trend: pd.DataFrame) -> Drawn | None:
     gap_band, lag_band = _band(df, _GAP_BAND), _band(df, _LAG_BAND)
     fig = st.panels(2, 1.7, left=0.7)
     top, bottom = st.axes(fig, 2)
-    any_gap = gap_mid is not None and _kind_lines(
-        top, df, gap_mid, gap_band, "score gap (0–1 scale)"
-    )
+    any_gap = gap_mid is not None and _kind_lines(top, df, gap_mid, gap_band, "score gap (points)")
     any_lag = lag_mid is not None and _kind_lines(bottom, df, lag_mid, lag_band, "lag (months)")
     if not any_gap and not any_lag:
         return None
@@ -102,8 +100,8 @@ def gap_over_time(trend: pd.DataFrame) -> Drawn | None:
         ),
         caption=(
             f"Per kind of benchmark, the {centre} at each quarter's end"
-            f"{band_words}. Score gap on the 0–1 scale; lag in months, dated when the open "
-            "model crossed."
+            f"{band_words}. Score gap in points (closed minus open frontier, x100 of the 0–1 "
+            "scores); lag in months, dated when the open model crossed."
         ),
     )
 

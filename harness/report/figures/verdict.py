@@ -13,15 +13,13 @@ from harness.report.figures._types import Drawn
 MEASURE_UNIT = {
     "lag_months": "months",
     "catchup_months": "months",
-    "score_gap": "fraction",
+    "score_gap": "points",
     "score_gap_logit": "logits",
 }
 
 
-UNIT_ORDER = ("months", "fraction", "logits")
-UNIT_AXIS = {"months": "months", "fraction": "score points", "logits": "logits"}
-# score gaps are stored as 0-1 fractions and written as points (x100) in every text
-UNIT_SCALE = {"fraction": 100.0}
+UNIT_ORDER = ("months", "points", "logits")
+UNIT_AXIS = {"months": "months", "points": "score points", "logits": "logits"}
 MEASURE_STYLE = {
     "lag_months": ("#0072B2", "-"),
     "catchup_months": ("#009E73", "--"),
@@ -30,10 +28,19 @@ MEASURE_STYLE = {
 }
 
 
+MEASURE_ORDER = ("lag_months", "catchup_months", "score_gap", "score_gap_logit")
+MEASURE_NAME = {
+    "lag_months": "threshold lag (primary)",
+    "catchup_months": "catch-up time",
+    "score_gap": "score gap",
+    "score_gap_logit": "logit score gap",
+}
+
+
 @st.styled
 def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
-    """The specification curve: D with its CI band for every specification, one line per
-    measure, in the order analysis sorted them (by D); one panel per unit.
+    """The specification curves: D with its CI band for every specification, one panel per
+    measure (they differ in unit and in answer, so they are never pooled), each sorted by D.
 
     Columns: measure, unit, d, ci_low, ci_high, status, is_primary.
     """
@@ -45,45 +52,47 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
     df = df[np.isfinite(df["_d"])]
     if df.empty:
         return None
-    units = [u for u in UNIT_ORDER if (df["unit"].astype(str) == u).any()]
-    units += [u for u in dict.fromkeys(df["unit"].astype(str)) if u not in units]
+    present = set(df["measure"].astype(str))
+    measures = [m for m in MEASURE_ORDER if m in present]
+    measures += sorted(present - set(measures))
     # compact: it sits above the fold; panels share the x axis, so little gap between them
-    fig = st.panels(len(units), 0.9, left=0.75, top=0.6, gap=0.25)
-    axes = st.axes(fig, len(units))
-    for ax, unit in zip(axes, units, strict=True):
-        k = UNIT_SCALE.get(unit, 1.0)
-        for measure, part in df[df["unit"].astype(str) == unit].groupby("measure", sort=False):
-            colour, line = MEASURE_STYLE.get(str(measure), (st.INK, "-"))
-            n = len(part)
-            x = (np.arange(n) + 0.5) / n * 100  # position within this measure's specifications
-            d = part["_d"].to_numpy() * k
-            lo = st.floats(part["ci_low"]) * k
-            hi = st.floats(part["ci_high"]) * k
-            ok = np.isfinite(lo) & np.isfinite(hi)
-            ax.fill_between(x[ok], lo[ok], hi[ok], color=colour, alpha=0.15, linewidth=0)
-            ax.plot(x, d, color=colour, linestyle=line, linewidth=1.6, label=str(measure))
-            if "is_primary" in part.columns:
-                prim = part["is_primary"].fillna(False).astype(bool).to_numpy()
-                if prim.any():
-                    ax.plot(x[prim], d[prim], "D", color=st.INK, markersize=6, zorder=5)
+    fig = st.panels(len(measures), 0.8, left=0.75, top=0.6, gap=0.45)
+    axes = st.axes(fig, len(measures))
+    for ax, measure in zip(axes, measures, strict=True):
+        part = df[df["measure"].astype(str) == measure].sort_values("_d", kind="stable")
+        unit = str(part["unit"].iloc[0]) if "unit" in part else MEASURE_UNIT.get(measure, "")
+        colour, line = MEASURE_STYLE.get(measure, (st.INK, "-"))
+        n = len(part)
+        x = (np.arange(n) + 0.5) / n * 100  # position within this measure's specifications
+        d = part["_d"].to_numpy()
+        lo, hi = st.floats(part["ci_low"]), st.floats(part["ci_high"])
+        ok = np.isfinite(lo) & np.isfinite(hi)
+        ax.fill_between(x[ok], lo[ok], hi[ok], color=colour, alpha=0.15, linewidth=0)
+        ax.plot(x, d, color=colour, linestyle=line, linewidth=1.6)
+        if "is_primary" in part.columns:
+            prim = part["is_primary"].fillna(False).astype(bool).to_numpy()
+            if prim.any():
+                ax.plot(x[prim], d[prim], "D", color=st.INK, markersize=6, zorder=5)
         ax.axhline(0, color=st.INK, linewidth=0.8)
         ax.set_ylabel(f"D ({UNIT_AXIS.get(unit, unit)})")
         ax.set_xlim(0, 100)
-        ax.legend(loc="upper left", fontsize=8, ncols=2)
+        name = MEASURE_NAME.get(measure, measure)
+        ax.set_title(st.label(f"{name}: {n} specifications", 60), loc="left", fontsize=9)
         ax.tick_params(axis="x", labelbottom=ax is axes[-1])
-    axes[0].set_title(title or "Specification curve", loc="left", fontsize=10)
+    if title:
+        fig.suptitle(st.label(title, 110), x=0.01, ha="left", fontsize=10)
     axes[-1].set_xlabel("specifications of each measure, sorted by D (%)")
-    n_specs = len(df)
     return Drawn(
         fig,
         alt=(
-            f"Specification curve: D with its 95% CI band for {n_specs} analysis "
-            f"specifications, one line per measure. {title}"
+            f"Specification curves, one panel per measure: D with its 95% CI band for "
+            f"{len(df)} analysis specifications over full benchmark sets. {title}"
         ),
         caption=(
             "D = gap(agentic) − gap(standard) under every defensible combination of analysis "
-            "choices, sorted; the band is each specification's 95% CI, the black diamond the "
-            "primary specification. Above 0: standard benchmarks understate the gap."
+            "choices (full benchmark sets; leaving one out is the influence table), one panel "
+            "per measure, sorted; the band is each specification's 95% CI, the black diamond "
+            "the primary specification. Above 0: standard benchmarks understate the gap."
         ),
     )
 
@@ -103,11 +112,10 @@ def understatement(table: pd.DataFrame) -> Drawn | None:
             window(a, b) for a, b in zip(part["window_start"], part["window_end"], strict=True)
         ]
         unit = MEASURE_UNIT.get(measure, "")
-        k = UNIT_SCALE.get(unit, 1.0)
         y = np.arange(len(part))[::-1]
-        d = part["_d"].to_numpy() * k
-        lo = np.nan_to_num(np.clip(d - st.floats(part["ci_low"]) * k, 0, None))
-        hi = np.nan_to_num(np.clip(st.floats(part["ci_high"]) * k - d, 0, None))
+        d = part["_d"].to_numpy()
+        lo = np.nan_to_num(np.clip(d - st.floats(part["ci_low"]), 0, None))
+        hi = np.nan_to_num(np.clip(st.floats(part["ci_high"]) - d, 0, None))
         ax.errorbar(d, y, xerr=[lo, hi], fmt="o", color=st.OPEN, capsize=3)
         ax.set_yticks(y, [st.label(s) for s in labels])
         ax.grid(axis="y", visible=False)
