@@ -19,12 +19,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+
 from harness.analysis._common import clean, records
-from harness.analysis.columns import (
-    ANSWER_LAG_COLUMNS,
-    ANSWER_UNDERSTATEMENT_COLUMNS,
-    empty,
-)
+from harness.analysis.columns import ANSWER_LAG_COLUMNS, ANSWER_UNDERSTATEMENT_COLUMNS, empty
 from harness.analysis.inference.crosscheck import crosscheck_table, ihle_rows
 from harness.analysis.inference.curve import (
     VERDICT_RULE,
@@ -43,11 +40,7 @@ from harness.analysis.inference.power import simulate as simulate_power
 from harness.analysis.inference.settle import Settle, what_would_settle
 from harness.analysis.inference.understatement import understatement
 from harness.analysis.measures.censor import EXACT, LOWER, UPPER, LagData, lag_data
-from harness.analysis.measures.coverage import (
-    CoverageBias,
-    coverage_bias,
-    coverage_table,
-)
+from harness.analysis.measures.coverage import CoverageBias, coverage_bias, coverage_table
 from harness.analysis.measures.frontier import Bench, no_point_gaps
 from harness.analysis.measures.scores import TaskMatrix, own_task_matrices
 from harness.analysis.measures.substitute import substitutes as find_substitutes
@@ -318,18 +311,11 @@ def answer_from(
         primary_rows=rows,
         lag_cache=cache,
     )
-    summary = {
-        **curve_summary(curve),
-        "curve_replicates": spec.curve_replicates,
-        "why": WHY_LAG,
-    }
+    summary = {**curve_summary(curve), "curve_replicates": spec.curve_replicates, "why": WHY_LAG}
     influence = influence_table(
         bench_list, spec, no_points=no_points, primary_rows=rows, lag_cache=cache
     )
-    primary = rows.get(PRIMARY_MEASURE) or {
-        "status": "insufficient",
-        "reason": "no data",
-    }
+    primary = rows.get(PRIMARY_MEASURE) or {"status": "insufficient", "reason": "no data"}
     evs = cell_evidence(bench_list, PRIMARY_MEASURE, spec.censoring, start, end, no_points, cache)
     power = simulate_power(
         evs,

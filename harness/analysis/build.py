@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
+
 from harness.analysis._common import from_days, to_date
 from harness.analysis.answer import Context, SubstituteQuery, answer_from, run_tests
 from harness.analysis.horizon import horizons
@@ -32,30 +33,18 @@ from harness.analysis.measures.substitute import substitutes_by_kind
 from harness.analysis.measures.trend import kind_trend
 from harness.analysis.prepare import prepare
 from harness.analysis.spec import PRIMARY, AnalysisSpec, validated
-from harness.analysis.tables import (
-    FLAG_COLUMNS,
-    HORIZON_SCORE_COLUMNS,
-    ReportTables,
-    empty,
-)
+from harness.analysis.tables import FLAG_COLUMNS, HORIZON_SCORE_COLUMNS, ReportTables, empty
 from harness.analysis.wording import num
 
 
 def _flags(
-    scores: pd.DataFrame,
-    bench_list: list[Bench],
-    lags: pd.DataFrame,
-    tests: pd.DataFrame,
+    scores: pd.DataFrame, bench_list: list[Bench], lags: pd.DataFrame, tests: pd.DataFrame
 ) -> pd.DataFrame:
     rows: list[dict[str, str]] = []
     undated = scores[pd.to_datetime(scores["release_date"], errors="coerce").isna()]
     for m in sorted(set(undated["model_id"])):
         rows.append(
-            {
-                "scope": "model",
-                "item": m,
-                "reason": "no release date: left off the timeline",
-            }
+            {"scope": "model", "item": m, "reason": "no release date: left off the timeline"}
         )
     for m in sorted(set(scores.loc[~scores["access"].isin(["open", "closed"]), "model_id"])):
         rows.append({"scope": "model", "item": m, "reason": "access is neither open nor closed"})
@@ -111,11 +100,7 @@ def _flags(
             )
     for _, r in tests[tests["status"] == "insufficient"].iterrows():
         rows.append(
-            {
-                "scope": "understatement",
-                "item": str(r["measure"]),
-                "reason": str(r["reason"]),
-            }
+            {"scope": "understatement", "item": str(r["measure"]), "reason": str(r["reason"])}
         )
     return pd.DataFrame(rows, columns=FLAG_COLUMNS) if rows else empty(FLAG_COLUMNS)
 
@@ -207,10 +192,7 @@ def build_report_tables(
         ladder=ladder(clean, n_boot=spec.replicates, seed=spec.seed),
         flags=_flags(scores, bench_list, lags, tests),
         catchup=catchup_table(
-            bench_list,
-            start,
-            end,
-            "both" if spec.censoring == "bounds" else spec.censoring,
+            bench_list, start, end, "both" if spec.censoring == "bounds" else spec.censoring
         ),
         horizon_gap=hz_gap,
         trend=kind_trend(bench_list, lags, no_points=no_points),

@@ -15,8 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
 
-from harness.errors import UserError
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from harness.errors import UserError
 
 Censoring = Literal["both", "none", "closed", "open", "bounds"]
 Averaging = Literal["benchmark", "pooled"]

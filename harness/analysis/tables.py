@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
 from harness.analysis.columns import (
     ANSWER_LAG_COLUMNS,
     ANSWER_UNDERSTATEMENT_COLUMNS,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+
 from harness.analysis.tables import ReportTables
 from harness.api.runs import samples
 from harness.api.workspace import Workspace, workspace

@@ -89,10 +89,7 @@ def add_spec_arguments(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--seed", type=str, metavar="S", help=f"random seed (default {primary['seed']})")
     g.add_argument(
-        "--ci",
-        type=str,
-        metavar="LEVEL",
-        help=f"confidence level (default {primary['ci']})",
+        "--ci", type=str, metavar="LEVEL", help=f"confidence level (default {primary['ci']})"
     )
 
 
