@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pandas as pd
+
 from harness.analysis._common import analysis_frame, without_canaries
 from harness.analysis.mapping import apply_mapping, load_kind_mapping
 from harness.analysis.measures.frontier import Bench, benches
