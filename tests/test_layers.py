@@ -97,6 +97,7 @@ ANALYSIS_TOP = {
     "prepare": "assembly",
     "statements": "assembly",
     "epoch_gap": "assembly",
+    "history": "assembly",
     "horizon": "measures",
     "ladder": "measures",
     "_common": "base",

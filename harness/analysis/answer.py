@@ -35,6 +35,7 @@ from harness.analysis.inference.curve import (
     specification_curve,
     verdict,
 )
+from harness.analysis.inference.own_effect import OwnEffect, own_effect
 from harness.analysis.inference.power import Power
 from harness.analysis.inference.power import simulate as simulate_power
 from harness.analysis.inference.settle import Settle, what_would_settle
@@ -42,6 +43,7 @@ from harness.analysis.inference.understatement import understatement
 from harness.analysis.measures.censor import EXACT, LOWER, UPPER, LagData, lag_data
 from harness.analysis.measures.coverage import CoverageBias, coverage_bias, coverage_table
 from harness.analysis.measures.frontier import Bench, no_point_gaps
+from harness.analysis.measures.hub_links import HubLinks
 from harness.analysis.measures.scores import TaskMatrix, own_task_matrices
 from harness.analysis.measures.substitute import substitutes as find_substitutes
 from harness.analysis.prepare import Prepared, prepare
@@ -78,6 +80,9 @@ JSON_KEYS = (
     "crosschecks",
     "substitutes",
     "substitute_timeline",
+    "own_rows",
+    "calibration",
+    "history",
     "data",
 )
 POWER_GRID_STEP = 0.5  # months between the planted D values the JSON lists
@@ -94,6 +99,9 @@ class Context:
     eci_source: str = ""
     code_commit: str = ""
     today: date | None = None
+    # which suites measure published benchmarks and the names registry models are published
+    # under: own rows of those suites join the published frontiers (measures/own_rows.py)
+    hub: HubLinks | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,12 @@ class Answer:
     substitutes: pd.DataFrame | None = None  # SUBSTITUTE_COLUMNS
     substitute_timeline: pd.DataFrame | None = None  # SUBSTITUTE_TIMELINE_COLUMNS
     data: dict[str, object] = field(default_factory=dict)
+    # own rows on the published frontiers: D with and without them, and why (own_effect);
+    # own vs published scores of one model (measures/calibration.py); D per Epoch snapshot
+    # (history.py; set by the caller that knows the snapshots, None when not computed)
+    own_rows: OwnEffect | None = None
+    calibration: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
 
     @property
     def head(self) -> str:
@@ -184,6 +198,9 @@ class Answer:
             "substitute_timeline": None
             if self.substitute_timeline is None
             else records(self.substitute_timeline),
+            "own_rows": None if self.own_rows is None else self.own_rows.to_dict(),
+            "calibration": None if self.calibration is None else records(self.calibration),
+            "history": None if self.history is None else records(self.history),
             "data": clean(self.data),
         }
         assert tuple(out) == JSON_KEYS
@@ -373,6 +390,8 @@ def answer_from(
         substitutes=subs,
         substitute_timeline=timeline,
         data=data_facts(prep, spec, ctx, n_bounds),
+        own_rows=own_effect(primary, bench_list, prep.published, spec, prep.own),
+        calibration=prep.own.calibration if prep.own is not None else None,
     )
 
 
@@ -407,7 +426,8 @@ def answer(
     task_matrices: Mapping[str, TaskMatrix] | None = None,
 ) -> Answer:
     """The answer from a samples table (Store(...).samples()) under `spec`."""
-    prep = prepare(samples, spec, null_baselines=null_baselines, scales=scales)
+    hub = context.hub if context is not None else None
+    prep = prepare(samples, spec, null_baselines=null_baselines, scales=scales, hub=hub)
     if task_matrices is None:
         task_matrices = own_task_matrices(prep.samples, prep.scores)
     tests = run_tests(prep, spec, task_matrices)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from harness.analysis._common import from_days, to_date
-from harness.analysis.answer import Context, SubstituteQuery, answer_from, run_tests
+from harness.analysis.answer import Answer, Context, SubstituteQuery, answer_from, run_tests
 from harness.analysis.horizon import horizons
 from harness.analysis.inference.curve import days
 from harness.analysis.inference.understatement import Window, window_label
@@ -27,6 +27,7 @@ from harness.analysis.measures.frontier import (
     saturation,
 )
 from harness.analysis.measures.lag import catchup_table, lag_table
+from harness.analysis.measures.own_rows import with_own_flags
 from harness.analysis.measures.passk import passk
 from harness.analysis.measures.scores import own_task_matrices
 from harness.analysis.measures.substitute import substitutes_by_kind
@@ -164,7 +165,8 @@ def build_report_tables(
         updates["seed"] = seed
     if updates:
         spec = validated({**spec.model_dump(), **updates})
-    prep = prepare(samples, spec, null_baselines=null_baselines, scales=scales)
+    hub = context.hub if context is not None else None
+    prep = prepare(samples, spec, null_baselines=null_baselines, scales=scales, hub=hub)
     bench_list = prep.benches
     scores = prep.scores
     lags = lag_table(bench_list, spec.censoring)
@@ -190,7 +192,7 @@ def build_report_tables(
         horizons=hz,
         passk=passk(clean),
         ladder=ladder(clean, n_boot=spec.replicates, seed=spec.seed),
-        flags=_flags(scores, bench_list, lags, tests),
+        flags=with_own_flags(_flags(scores, bench_list, lags, tests), prep.own),
         catchup=catchup_table(
             bench_list, start, end, "both" if spec.censoring == "bounds" else spec.censoring
         ),
@@ -199,10 +201,25 @@ def build_report_tables(
         drift=drift_table(samples),
         published_horizons=horizon_scores(bench_list),
         substitutes_by_kind=substitutes_by_kind(bench_list),
+        **own_tables(ans),
         generated_at=datetime.now(UTC),
         title=title,
         answer=ans,
     )
+
+
+def own_tables(ans: Answer) -> dict[str, pd.DataFrame]:
+    """The own-rows tables of ReportTables from the answer (own_effect, calibration)."""
+    out: dict[str, pd.DataFrame] = {}
+    if ans.own_rows is not None:
+        out.update(
+            own_scores=ans.own_rows.scores,
+            own_points=ans.own_rows.points,
+            own_effect=ans.own_rows.table(),
+        )
+    if ans.calibration is not None:
+        out["calibration"] = ans.calibration
+    return out
 
 
 _MEASURE_WORDS = {

@@ -22,9 +22,14 @@ from harness.errors import UserError
 Censoring = Literal["both", "none", "closed", "open", "bounds"]
 Averaging = Literal["benchmark", "pooled"]
 Measure = Literal["lag_months", "catchup_months", "score_gap", "score_gap_logit"]
+# which of gapbench's own rows join the frontiers (measures/own_rows.py): hub suites whose
+# protocol is comparable and whose calibration does not disagree | only calibrated ones |
+# every hub suite | none (published rows alone)
+OwnRows = Literal["comparable", "calibrated", "all", "none"]
 CENSORINGS: tuple[Censoring, ...] = get_args(Censoring)
 AVERAGINGS: tuple[Averaging, ...] = get_args(Averaging)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
+OWN_ROWS: tuple[OwnRows, ...] = get_args(OwnRows)
 # the unit each measure's gaps and D are in, the same in every table, figure and JSON (score
 # gaps are differences of 0-1 scores times 100: points)
 MEASURE_UNITS: dict[str, str] = {
@@ -62,6 +67,9 @@ class AnalysisSpec(BaseModel):
     curve_replicates: of each specification on the sensitivity curve, of each leave-one-out
     set and of each simulated data set of the power analysis (fewer, for speed).
     power_simulations: simulated data sets behind the power and minimum detectable effect.
+    own_rows: which own rows join the published frontiers (measures/own_rows.py):
+    "comparable" (hub suites with the benchmark's items or a subset, calibration not
+    disagreeing), "calibrated" (and a model scored both ways agrees), "all", or "none".
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,6 +80,7 @@ class AnalysisSpec(BaseModel):
     benchmarks: tuple[str, ...] | None = None
     mapping: str | None = None
     averaging: Averaging = "benchmark"
+    own_rows: OwnRows = "comparable"
     replicates: int = Field(default=2000, ge=100, le=100_000)
     curve_replicates: int = Field(default=200, ge=50, le=20_000)
     power_simulations: int = Field(default=400, ge=50, le=100_000)
@@ -94,7 +103,7 @@ class AnalysisSpec(BaseModel):
 
     def same_method(self, other: AnalysisSpec) -> bool:
         """True when both specs choose the same method (bootstrap settings aside)."""
-        keys = ("since", "until", "censoring", "benchmarks", "mapping", "averaging")
+        keys = ("since", "until", "censoring", "benchmarks", "mapping", "averaging", "own_rows")
         return all(getattr(self, k) == getattr(other, k) for k in keys)
 
 
@@ -161,6 +170,7 @@ def spec_from_options(
     benchmarks: object = None,
     mapping: object = None,
     averaging: object = None,
+    own_rows: object = None,
     replicates: object = None,
     curve_replicates: object = None,
     power_simulations: object = None,
@@ -181,6 +191,7 @@ def spec_from_options(
         values["until"] = _date("--until", until)
     values["censoring"] = _choice("--censoring", censoring, CENSORINGS, base.censoring)
     values["averaging"] = _choice("--averaging", averaging, AVERAGINGS, base.averaging)
+    values["own_rows"] = _choice("--own-rows", own_rows, OWN_ROWS, base.own_rows)
     if benchmarks is not None:
         names = (
             [b.strip() for b in benchmarks.split(",")]

@@ -39,6 +39,10 @@ from harness.analysis.columns import (
     UNDERSTATEMENT_COLUMNS,
     empty,
 )
+from harness.analysis.history import HISTORY_COLUMNS
+from harness.analysis.inference.own_effect import OWN_EFFECT_COLUMNS
+from harness.analysis.measures.calibration import CALIBRATION_COLUMNS
+from harness.analysis.measures.own_rows import OWN_POINT_COLUMNS, OWN_SCORE_COLUMNS
 
 if TYPE_CHECKING:
     from harness.analysis.answer import Answer
@@ -92,6 +96,13 @@ class ReportTables:
     substitutes_by_kind: pd.DataFrame = field(
         default_factory=lambda: empty(SUBSTITUTE_KIND_COLUMNS)
     )
+    # own runs on the published timeline: every own score's place (pooled or why not), own
+    # points on frontiers, D with and without them, own vs published scores, D per snapshot
+    own_scores: pd.DataFrame = field(default_factory=lambda: empty(OWN_SCORE_COLUMNS))
+    own_points: pd.DataFrame = field(default_factory=lambda: empty(OWN_POINT_COLUMNS))
+    own_effect: pd.DataFrame = field(default_factory=lambda: empty(OWN_EFFECT_COLUMNS))
+    calibration: pd.DataFrame = field(default_factory=lambda: empty(CALIBRATION_COLUMNS))
+    history: pd.DataFrame = field(default_factory=lambda: empty(HISTORY_COLUMNS))
     generated_at: datetime | None = None
     title: str = "gapbench report"
     # the answer under a specification (verdict, primary D, sensitivity, coverage, ...):
