@@ -73,11 +73,18 @@ def code_commit() -> str:
     return sha + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
 
 
-def _context(rows: pd.DataFrame, eci_dump: Path | None) -> Context:
+def _context(rows: pd.DataFrame, eci_dump: Path | None, ws: Workspace) -> Context:
     from harness.analysis.answer import Context
+    from harness.api.hub import hub_links
 
     eci, eci_source = eci_for(rows, eci_dump)
-    return Context(eci=eci, eci_source=eci_source, code_commit=code_commit(), today=date.today())
+    return Context(
+        eci=eci,
+        eci_source=eci_source,
+        code_commit=code_commit(),
+        today=date.today(),
+        hub=hub_links(ws),  # own runs of hub suites join the published frontiers
+    )
 
 
 def analyze(
@@ -96,17 +103,20 @@ def analyze(
     (substitute / suite / kind: the substitute finder, as in `answer`)."""
     from harness.analysis.answer import SubstituteQuery
     from harness.analysis.build import build_report_tables
+    from harness.api.hub import tables_with_history
 
     ws = ws or workspace()
     rows = samples(ws, sweep=sweep)
-    return build_report_tables(
+    tables = build_report_tables(
         rows,
         spec=spec,
         null_baselines=_null_baselines(ws),
         title=title,
-        context=_context(rows, eci_dump),
+        context=_context(rows, eci_dump, ws),
         substitute=None if substitute is None else SubstituteQuery(substitute, suite, kind),
     )
+    # D once per kept Epoch snapshot (the answer's history)
+    return tables_with_history(tables, ws, rows, null_baselines=_null_baselines(ws))
 
 
 def answer(
@@ -133,16 +143,19 @@ def answer(
     from harness.analysis.answer import SubstituteQuery
     from harness.analysis.answer import answer as compute
     from harness.analysis.spec import PRIMARY
+    from harness.api.hub import answer_with_history
 
     ws = ws or workspace()
     rows = samples(ws, sweep=sweep)
-    return compute(
+    ans = compute(
         rows,
         spec or PRIMARY,
-        context=_context(rows, eci_dump),
+        context=_context(rows, eci_dump, ws),
         substitute=None if substitute is None else SubstituteQuery(substitute, suite, kind),
         null_baselines=_null_baselines(ws),
     )
+    # D once per kept Epoch snapshot (the answer's history)
+    return answer_with_history(ans, ws, rows, null_baselines=_null_baselines(ws))
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,13 @@ if TYPE_CHECKING:
 CENSORING_CHOICES = ("both", "none", "closed", "open", "bounds")
 AVERAGING_CHOICES = ("benchmark", "pooled")
 # harness.analysis.spec: OWN_ROWS
+OWN_ROWS_CHOICES = ("comparable", "calibrated", "all", "none")
 # harness.analysis.spec.PRIMARY, as shown in --help
 PRIMARY_DEFAULTS = {
     "since": "2025-01-01",
     "censoring": "bounds",
     "averaging": "benchmark",
+    "own_rows": "comparable",
     "replicates": 2000,
     "curve_replicates": 200,
     "power_simulations": 400,
@@ -68,6 +70,15 @@ def add_spec_arguments(p: argparse.ArgumentParser) -> None:
         f"(default {primary['averaging']})",
     )
     g.add_argument(
+        "--own-rows",
+        choices=OWN_ROWS_CHOICES,
+        help="your runs of suites that measure a published benchmark join its frontier: "
+        "comparable = those with the benchmark's items (or a subset) whose own and published "
+        "scores do not disagree, calibrated = only those a model scored both ways confirms, "
+        "all = every such suite, none = published rows alone "
+        f"(default {primary['own_rows']})",
+    )
+    g.add_argument(
         "--replicates",
         type=str,
         metavar="N",
@@ -104,6 +115,7 @@ def spec_from_args(args: argparse.Namespace) -> AnalysisSpec:
         benchmarks=args.benchmarks,
         mapping=args.mapping,
         averaging=args.averaging,
+        own_rows=args.own_rows,
         replicates=args.replicates,
         curve_replicates=args.curve_replicates,
         power_simulations=args.power_simulations,

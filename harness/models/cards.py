@@ -36,6 +36,16 @@ class ModelCard(BaseModel):
     aliases: tuple[
         Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=100)], ...
     ] = Field(default=(), description="other names that resolve to this card")
+    # The names this model's scores are published under (Epoch AI hub "Model version"
+    # strings, one per reasoning-effort variant: `gpt-5-2025-08-07_medium`), the one matching
+    # how its deployments run it first: calibration compares an own score with that
+    # variant's published score. Documentation, not what the model IS: excluded from dumps,
+    # so from run keys (declaring names re-runs nothing).
+    published_names: tuple[Annotated[str, Field(min_length=1, max_length=200)], ...] = Field(
+        default=(),
+        exclude=True,
+        description="names of this model in published results (Epoch hub model versions)",
+    )
 
     @field_validator("release_date")
     @classmethod

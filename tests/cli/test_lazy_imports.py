@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from harness import api, exitcodes
-from harness.analysis.spec import AVERAGINGS, CENSORINGS, PRIMARY
+from harness.analysis.spec import AVERAGINGS, CENSORINGS, OWN_ROWS, PRIMARY
 from harness.cli import spec_options
 from harness.store import Store
 from tests.cli.conftest import REPO
@@ -57,6 +57,7 @@ def _imported_by(code: str, env: dict[str, str] | None = None) -> dict[str, obje
 def test_the_cli_copies_of_the_analysis_choices_match_harness_analysis() -> None:
     assert tuple(CENSORINGS) == spec_options.CENSORING_CHOICES
     assert tuple(AVERAGINGS) == spec_options.AVERAGING_CHOICES
+    assert tuple(OWN_ROWS) == spec_options.OWN_ROWS_CHOICES
     defaults = dict(spec_options.PRIMARY_DEFAULTS)
     since = defaults.pop("since")
     assert PRIMARY.since == (date.fromisoformat(str(since)) if since else None)
@@ -66,8 +67,10 @@ def test_the_cli_copies_of_the_analysis_choices_match_harness_analysis() -> None
         "since",
         "censoring",
         "averaging",
+        "own_rows",
         "replicates",
         "curve_replicates",
+        "power_simulations",
         "seed",
         "ci",
     }
