@@ -112,6 +112,8 @@ def index_jobs(
     jobs["horizon_minutes"] = FigureJob(
         "horizon_minutes", "figures/horizon-minutes.svg", ordered["published_horizons"]
     )
+    # the answer's history: D once per Epoch hub snapshot (nothing drawn below two)
+    jobs["history"] = FigureJob("d_history", "figures/d-history.svg", ordered["history"])
     own = [r for r in rows["scores"] if r.get("source") == "own"]
     own_suites = list(dict.fromkeys(str(r["suite"]) for r in own))[:MAX_PANELS]
     shown = [r for r in rows["scores"] if str(r["suite"]) in own_suites]

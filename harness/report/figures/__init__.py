@@ -29,7 +29,7 @@ import matplotlib
 import pandas as pd
 
 from harness._text import clip, csv_safe_frame, visible
-from harness.report.figures import _style, scores, timeline, verdict
+from harness.report.figures import _style, history, scores, timeline, verdict
 from harness.report.figures._types import Drawn, FigureFile, FigureJob
 
 DRAWERS: dict[str, Callable[..., Drawn | None]] = {
@@ -41,6 +41,7 @@ DRAWERS: dict[str, Callable[..., Drawn | None]] = {
     "score_bars": scores.score_bars,
     "horizon_steps": scores.horizon_steps,
     "drift": scores.drift,
+    "d_history": history.d_history,
 }
 
 # Below this many figures to draw, worker start-up costs more than it saves.
