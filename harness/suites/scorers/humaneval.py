@@ -26,17 +26,28 @@ _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOT
 LIMITS = SandboxLimits(timeout_s=3.0, memory_mb=2048, max_file_mb=16)
 
 
+def _continues_stub(body: str) -> bool:
+    """A body-only answer (completion style): its first code line is indented."""
+    first = next((line for line in body.splitlines() if line.strip()), "")
+    return first[:1] in (" ", "\t")
+
+
 def extract_code(output: str, entry_point: str) -> str:
     """The code the model meant: the fenced block defining entry_point, else the first python
-    (or unlabelled) block, else the whole reply. An unclosed fence (cut by max_tokens) counts."""
+    (or unlabelled) block that continues the stub (indented, body only), else the first python
+    block, else the whole reply. An unclosed fence (cut by max_tokens) counts. (1.2: a usage
+    example before a body-only block was taken for the answer.)"""
     blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(output)]
     define = re.compile(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
     for _, body in blocks:
         if define.search(body):
             return body
-    for lang, body in blocks:
-        if lang in ("python", "py", "python3", ""):
+    python = [body for lang, body in blocks if lang in ("python", "py", "python3", "")]
+    for body in python:
+        if _continues_stub(body):
             return body
+    if python:
+        return python[0]
     return blocks[0][1] if blocks else output
 
 
