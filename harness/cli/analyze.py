@@ -58,6 +58,24 @@ def _show(title: str, df: object, max_rows: int) -> None:
         console.print(df.to_string(index=False, max_rows=max_rows), markup=False, highlight=False)
 
 
+# own runs on the published timeline (issue 20): calibration and D per Epoch snapshot
+CALIBRATION_VIEW = [
+    "benchmark",
+    "model_id",
+    "published_model",
+    "own_score",
+    "own_ci_low",
+    "own_ci_high",
+    "published_score",
+    "published_ci_low",
+    "published_ci_high",
+    "difference",
+    "diff_ci_low",
+    "diff_ci_high",
+    "verdict",
+]
+HISTORY_VIEW = ["dump_version", "data_as_of", "d", "ci_low", "ci_high", "status"]
+
 NEXT_VIEW = [
     "rank",
     "model_id",
@@ -167,6 +185,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             args.max_rows,
         )
         _show(f"substitutes for {args.substitute}", a.substitutes, args.max_rows)
+    if not tables.own_effect.empty:  # how much own runs move D, and why
+        console.rule("your runs on the published timeline")
+        sentence = str(tables.own_effect["sentence"].iloc[0])
+        console.print(sentence, markup=False, highlight=False)
+    _show(
+        "calibration: own vs published scores", tables.calibration[CALIBRATION_VIEW], args.max_rows
+    )
+    _show("D(lag) per Epoch hub snapshot", tables.history[HISTORY_VIEW], args.max_rows)
     own = tables.scores[tables.scores["source"] == "own"] if len(tables.scores) else tables.scores
     _show("scores (own runs)", own[[c for c in SCORE_VIEW if c in own.columns]], args.max_rows)
     _show("horizons", tables.horizons, args.max_rows)

@@ -71,3 +71,23 @@ def test_the_api_answer_and_report_carry_the_history(tmp_path: Path) -> None:
     assert list(tables.history["d"]) == pytest.approx([D_FIRST, D_SECOND], abs=1e-12)
     # an analysis of one sweep's rows reads no hub rows: no history to compute
     assert api.analyze(ws, sweep="nothing", spec=spec).history.empty
+
+
+def test_the_cli_shows_the_history_and_takes_own_rows(tmp_path: Path, capsys) -> None:
+    from harness import exitcodes
+    from harness.cli import main
+
+    store = Store(tmp_path / "results")
+    refresh(store, tmp_path, 4, "2026-04-10T12:00:00Z", new_open=False)
+    refresh(store, tmp_path, 5, "2026-05-12T12:00:00Z", new_open=True)
+    quick = ["--since", "", "--censoring", "none", "--replicates", "200"]
+    quick += ["--curve-replicates", "50", "--power-simulations", "50"]
+    args = ["analyze", "--results-dir", str(store.root), *quick]
+    capsys.readouterr()
+    assert main([*args, "--own-rows", "none"]) == exitcodes.OK
+    out = capsys.readouterr().out
+    assert "D(lag) per Epoch hub snapshot" in out
+    assert "epoch-hub-2026-04" in out and "epoch-hub-2026-05" in out
+    assert main([*args, "--own-rows", "most"]) == exitcodes.USAGE
+    err = capsys.readouterr().err
+    assert "--own-rows" in err and "Traceback" not in err
