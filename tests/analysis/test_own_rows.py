@@ -144,3 +144,38 @@ def test_the_option_is_recorded_and_checked():
     assert not spec.same_method(spec_from_options())
     with pytest.raises(UserError, match="--own-rows: unknown choice 'some'"):
         spec_from_options(own_rows="some")
+
+
+def test_every_key_and_column_is_documented():
+    import re
+    from pathlib import Path
+
+    from harness.analysis.history import HISTORY_COLUMNS
+    from harness.analysis.measures.calibration import CALIBRATION_COLUMNS
+    from harness.analysis.measures.own_rows import OWN_POINT_COLUMNS, OWN_SCORE_COLUMNS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "analysis-json.md").read_text()
+    documented = set(re.findall(r"^\| `([a-z0-9_]+)` \|", doc, flags=re.M))
+    documented |= set(re.findall(r"`([a-z0-9_]+)`", doc.split("## history")[1]))
+    effect = answer(frame(timeline(), MY_OPEN), HAND, context=Context(hub=LINKS)).own_rows
+    assert effect is not None
+    every = set(effect.to_dict()) | set(OWN_POINT_COLUMNS) | set(OWN_SCORE_COLUMNS)
+    every |= set(CALIBRATION_COLUMNS) | set(HISTORY_COLUMNS)
+    assert sorted(every - documented) == []
+
+
+def test_the_shipped_cards_published_names_are_in_the_shipped_dump():
+    import csv
+    import io
+    import zipfile
+
+    from harness.config import BUNDLED_EPOCH_DUMP
+    from harness.models import SHIPPED_REGISTRY, load_registry
+
+    with zipfile.ZipFile(BUNDLED_EPOCH_DUMP) as zf:
+        (index,) = [n for n in zf.namelist() if n.endswith("epoch_capabilities_index.csv")]
+        versions = {
+            r["Model version"] for r in csv.DictReader(io.StringIO(zf.read(index).decode()))
+        }
+    named = {n for c in load_registry(SHIPPED_REGISTRY).cards for n in c.published_names}
+    assert named and named <= versions
