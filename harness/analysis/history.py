@@ -27,6 +27,7 @@ from harness.analysis.measures.hub_links import HubLinks
 from harness.analysis.measures.scores import own_task_matrices
 from harness.analysis.prepare import prepare
 from harness.analysis.spec import MEASURE_UNITS, PRIMARY, PRIMARY_MEASURE, AnalysisSpec
+from harness.errors import UserError
 
 EPOCH_SOURCE = "imported:epoch"
 HISTORY_COLUMNS = [
@@ -60,7 +61,10 @@ def snapshot_d(
 ) -> dict[str, object]:
     """The D(lag) row of one snapshot's rows plus the other rows, under `spec`."""
     rows = pd.concat([frame, others], ignore_index=True) if not others.empty else frame
-    prep = prepare(rows, spec, null_baselines=null_baselines, hub=hub)
+    try:
+        prep = prepare(rows, spec, null_baselines=null_baselines, hub=hub)
+    except UserError as exc:  # e.g. --benchmarks names a benchmark this dump did not have yet
+        return {"status": "insufficient", "reason": str(exc)}
     tests = run_tests(prep, spec, own_task_matrices(prep.samples, prep.scores))
     lag = tests[tests["measure"] == PRIMARY_MEASURE]
     if lag.empty:

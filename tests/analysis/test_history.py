@@ -91,3 +91,14 @@ def test_the_cli_shows_the_history_and_takes_own_rows(tmp_path: Path, capsys) ->
     assert main([*args, "--own-rows", "most"]) == exitcodes.USAGE
     err = capsys.readouterr().err
     assert "--own-rows" in err and "Traceback" not in err
+
+
+def test_a_snapshot_without_a_chosen_benchmark_is_insufficient_not_an_error() -> None:
+    import pandas as pd
+
+    from harness.analysis.history import snapshot_d
+    from tests.analysis.hub_synth import frame, timeline
+
+    spec = spec_from_options(benchmarks="gpqa_diamond,arc_agi_9", base=HAND)
+    row = snapshot_d(frame(timeline()), pd.DataFrame(), spec)
+    assert row["status"] == "insufficient" and "arc_agi_9" in str(row["reason"])
