@@ -83,7 +83,6 @@ def main() -> None:
 
 def score(items: list[dict[str, Any]]) -> dict[str, Any]:
     handlers = {fc: _install_model_config(fc) for fc in (False, True)}
-    from bfcl_eval.constants.enums import Language, ReturnFormat
     from bfcl_eval.eval_checker import eval_runner
     from bfcl_eval.utils import load_dataset_entry, load_ground_truth_entry
 
@@ -101,41 +100,62 @@ def score(items: list[dict[str, Any]]) -> dict[str, Any]:
             answers[category] = _by_id(load_ground_truth_entry(category))
         entry = json.loads(json.dumps(prompts[category][item["id"]]))  # the runner mutates it
         truth = answers[category][item["id"]]["ground_truth"]
-        if category.startswith("multi_turn"):
-            # BFCL keeps backend instances in module globals named after (model, entry):
-            # each trajectory gets a model name of its own so none sees another's state.
-            model = f"{MODEL_NAME}_{len(scores)}"
-            out = eval_runner._evaluate_single_multi_turn_entry(
-                handlers[True], item["id"], item["result"], truth, entry, model, category
-            )
-        else:
-            out = eval_runner._evaluate_single_ast_entry(
-                handlers[False],
-                item["id"],
-                item["result"],
-                truth,
-                entry,
-                MODEL_NAME,
-                category,
-                language=Language.PYTHON,
-                return_format=ReturnFormat.PYTHON,
-                has_tool_call_tag=False,
-            )
-        error = out.get("error")
-        error_type = out.get("error_type")
-        if isinstance(error, dict):  # multi-turn: {"error_message", "error_type", ...}
-            error_type = error.get("error_type")
-            error = error.get("error_message")
-        scores[item["key"]] = {
-            "valid": bool(out["valid"]),
-            "error_type": error_type,
-            "error": None if error is None else json.dumps(error, default=str)[:600],
-        }
+        try:
+            scores[item["key"]] = _score_one(eval_runner, handlers, item, entry, truth, len(scores))
+        except Exception as exc:  # BFCL's own runner would stop here: no official score
+            scores[item["key"]] = {
+                "valid": False,
+                "error_type": "official-crash",
+                "error": f"{type(exc).__name__}: {exc}"[:600],
+            }
     return {
         "version": metadata.version("bfcl-eval"),
         "entry": "bfcl_eval.eval_checker.eval_runner._evaluate_single_ast_entry / "
         "_evaluate_single_multi_turn_entry",
         "scores": scores,
+    }
+
+
+def _score_one(
+    eval_runner: Any,
+    handlers: dict[bool, Any],
+    item: dict[str, Any],
+    entry: dict[str, Any],
+    truth: Any,
+    index: int,
+) -> dict[str, Any]:
+    from bfcl_eval.constants.enums import Language, ReturnFormat
+
+    category = item["category"]
+    if category.startswith("multi_turn"):
+        # BFCL keeps backend instances in module globals named after (model, entry): each
+        # trajectory gets a model name of its own so none sees another's state.
+        out = eval_runner._evaluate_single_multi_turn_entry(
+            handlers[True], item["id"], item["result"], truth, entry, f"{MODEL_NAME}_{index}",
+            category,
+        )  # fmt: skip
+    else:
+        out = eval_runner._evaluate_single_ast_entry(
+            handlers[False],
+            item["id"],
+            item["result"],
+            truth,
+            entry,
+            MODEL_NAME,
+            category,
+            language=Language.PYTHON,
+            return_format=ReturnFormat.PYTHON,
+            has_tool_call_tag=False,
+        )
+    error = out.get("error")
+    error_type = out.get("error_type")
+    if isinstance(error, dict):  # multi-turn: {"error_message", "error_type", ...}
+        error_type = error.get("error_type")
+        error = error.get("error_message")
+    return {
+        "valid": bool(out["valid"]),
+        "error_type": error_type,
+        "error": None if error is None else json.dumps(error, default=str)[:600],
     }
 
 

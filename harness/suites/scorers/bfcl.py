@@ -380,7 +380,7 @@ def score_calls(output: str, doc: StandardDoc) -> Score:
     meta = doc.metadata
     try:
         calls = decode_calls(output)
-    except (SyntaxError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+    except (Exception, RecursionError) as exc:  # BFCL: any decoding exception fails the reply
         return Score(0.0, False, f"not a function-call list ({type(exc).__name__})")
     if not _is_call_list(calls):
         return Score(0.0, False, "not a function-call list")
