@@ -38,12 +38,18 @@ def test_docs_lead_with_the_verdict_and_the_primary_d(published):
     a = published.answer
     doc = publish_docs.render_doc(published)
     lead = doc.split("## The primary specification")[0]
-    assert f"## Verdict: {a.verdict}" in lead and a.sentence in lead
-    # the primary D with its CI, the curve summary and the published figures as citations
-    assert "D = " in a.sentence and "CI" in a.sentence and "specifications" in a.sentence
+    assert f"## Verdict: {a.verdict}" in lead and a.head in lead
+    # what is known, ruled out, detectable, how robust, what would settle it: each statement
+    said = a.words.to_dict()
+    for key in ("estimate", "ruled_out", "detectable", "curve", "settle"):
+        assert said[key] and said[key] in lead, key
+    assert "D = " in said["estimate"] and "CI" in said["estimate"]
+    assert "ruled out" in said["ruled_out"] and "80%" in said["detectable"]
+    # the published figures as citations
     assert "*published*" in doc and "Ihle 2026" in doc
     readme = publish_docs.render_readme_block(published)
     assert f"**{a.verdict}**" in readme
+    assert " ".join(said["ruled_out"].split()) in " ".join(readme.split())
 
 
 def test_a_changed_number_is_caught(published):
@@ -51,6 +57,16 @@ def test_a_changed_number_is_caught(published):
     import dataclasses
 
     a = published.answer
-    moved = dataclasses.replace(a, sentence=a.sentence.replace("D = ", "D = 1"))
-    other = dataclasses.replace(published, answer=moved)
+    words = dataclasses.replace(a.words, estimate=a.words.estimate.replace("D = ", "D = 1"))
+    other = dataclasses.replace(published, answer=dataclasses.replace(a, words=words))
     assert publish_docs.render_doc(other) != publish_docs.render_doc(published)
+    assert publish_docs.render_readme_block(other) != publish_docs.render_readme_block(published)
+
+
+def test_the_entry_point_has_help_and_refuses_a_bad_dump(capsys, tmp_path):
+    with pytest.raises(SystemExit) as done:
+        publish_docs.main(["--help"])
+    assert done.value.code == 0 and "--check" in capsys.readouterr().out
+    assert publish_docs.main([str(tmp_path / "no-such-dump.zip"), "--check"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such dump" in err[0]
