@@ -101,9 +101,15 @@ def _print_summary(summary: NightlySummary) -> None:
         console.print(f"DRIFT {a.model_id} x {a.suite}: {a.reason}", markup=False, highlight=False)
     sp = summary.spend
     if summary.ran:
+        budget = ""
+        if sp.budget_usd is not None:  # spend against the budget, as `run` ends
+            budget = f" | budget ${sp.budget_usd:.2f}: spent {sp.spent_usd / sp.budget_usd:.0%}"
+            if sp.budget_stop:
+                budget += "; samples left for the next night (the budget)"
         console.print(
             f"model calls: {sp.upstream_calls} (cache hits {sp.cache_hits}) | "
-            f"spent ${sp.spent_usd:.4f} | rows cost ${sp.rows_cost_usd:.4f}",
+            f"spent ${sp.spent_usd:.4f} | rows cost ${sp.rows_cost_usd:.4f}{budget}",
+            markup=False,
             highlight=False,
         )
     if summary.report:

@@ -257,6 +257,8 @@ def run_night(
                 rows_cost_usd=outcome.cost_usd,
                 upstream_calls=outcome.upstream_calls,
                 cache_hits=outcome.cache_hits,
+                budget_usd=outcome.budget_usd,
+                budget_stop=outcome.budget_stop,
             )
             return summary(
                 result,

@@ -89,6 +89,10 @@ class Spend(_Frozen):
     )
     upstream_calls: int = 0
     cache_hits: int = 0
+    budget_usd: float | None = Field(default=None, description="the night's spending limit")
+    budget_stop: str | None = Field(
+        default=None, description="why the budget left samples for a later night, if it did"
+    )
 
 
 class NightlySummary(_Frozen):
