@@ -42,10 +42,40 @@ _INVISIBLE_RANGES = (
 INVISIBLE = re.compile(f"[{_INVISIBLE_RANGES}]")
 _INVISIBLE_OR_LAYOUT = re.compile(f"[{_INVISIBLE_RANGES}\t\n\r]")
 
-# OWASP: cells starting with these are formulas to a spreadsheet. The full-width forms are
-# folded to the ASCII ones by some spreadsheet locales, so they are treated the same.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_FORMULA = re.compile("^[=+\\-@\t\r\uff1d\uff0b\uff0d\uff20]")
+# OWASP: cells starting with these are formulas to a spreadsheet. Their compatibility forms
+# (full-width, small, superscript and subscript signs: every character whose NFKC form starts
+# with one of them; tests/test_text.py checks the list against unicodedata) are folded to the
+# ASCII ones by some spreadsheet locales and input methods, so they are treated the same.
+FORMULA_START = (
+    "=", "+", "-", "@", "\t", "\r",
+    "\u207a", "\u207c", "\u208a", "\u208c", "\u2a75", "\u2a76", "\ufb29",
+    "\ufe62", "\ufe63", "\ufe66", "\ufe6b", "\uff0b", "\uff0d", "\uff1d", "\uff20",
+)  # fmt: skip
+# Spreadsheets trim leading spaces on import (LibreOffice's "Trim spaces", Google Sheets), so
+# a formula sign after whitespace or invisible characters counts as a start too.
+_LEADING = "\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _escaped_class(chars: str, re2: bool) -> str:
+    """A character-class body with every character escaped ('-' kept as the range sign), in
+    Python's syntax or RE2's (pyarrow's match_substring_regex)."""
+
+    def esc(c: str) -> str:
+        if c == "-":
+            return c
+        return f"\\x{{{ord(c):x}}}" if re2 else f"\\U{ord(c):08x}"
+
+    return "".join(esc(c) for c in chars)
+
+
+def _formula_pattern(re2: bool) -> str:
+    lead = _escaped_class(_LEADING + _INVISIBLE_RANGES, re2)
+    start = _escaped_class("".join(FORMULA_START).replace("-", ""), re2)
+    return f"^[{lead}]*[{start}\\x{{2d}}]" if re2 else f"^[{lead}]*[{start}\\-]"
+
+
+_FORMULA = re.compile(_formula_pattern(re2=False))
+_FORMULA_RE2 = _formula_pattern(re2=True)
 
 CLIP_AT = 200  # characters of a name kept in a message
 MESSAGE_RUN_MAX = 300  # a run of non-space characters longer than this is clipped
@@ -109,39 +139,63 @@ def csv_cell(value: Any) -> Any:
 
 
 def csv_safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with every string cell of a non-numeric column neutralised (csv_cell). Numeric,
+    """`df` with every string cell of a text column (object, string or categorical: analysis
+    reads names as categoricals) and every column name neutralised (csv_cell). Numeric,
     boolean and date columns are left as they are: -0.5 in a score column is a number."""
     import pandas as pd
+
+    def risky(value: object) -> bool:
+        return isinstance(value, str) and bool(_FORMULA.match(value))
 
     changed: dict[str, pd.Series] = {}
     for col in df.columns:
         series = df[col]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            categories = series.dtype.categories
+            if any(risky(c) for c in categories):
+                changed[col] = series.astype(object).map(csv_cell)
+            continue
         if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
             continue
-        if not series.map(lambda v: isinstance(v, str) and bool(_FORMULA.match(v))).any():
+        if not series.map(risky).any():
             continue
         changed[col] = series.map(csv_cell)
-    if not changed:
+    renamed = any(risky(c) for c in df.columns)
+    if not changed and not renamed:
         return df
     out = df.copy()
     for col, series in changed.items():
         out[col] = series
+    if renamed:
+        out.columns = [csv_cell(c) for c in df.columns]
     return out
 
 
 def csv_safe_table(table: pa.Table) -> pa.Table:
-    """The Arrow version of csv_safe_frame: string columns neutralised, others untouched."""
+    """The Arrow version of csv_safe_frame: string columns (dictionary-encoded ones too) and
+    column names neutralised, others untouched."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    pattern = _FORMULA.pattern
     for i, field in enumerate(table.schema):
-        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
-            continue
         column = table.column(i)
-        hits = pc.match_substring_regex(column, pattern)
-        if not pc.any(hits).as_py():
+        if pa.types.is_dictionary(field.type) and _is_text(field.type.value_type):
+            column = column.cast(field.type.value_type)
+            field = field.with_type(field.type.value_type)
+        elif not _is_text(field.type):
+            continue
+        hits = pc.match_substring_regex(column, _FORMULA_RE2)
+        if not pc.any(hits).as_py():  # clean (a dictionary column stays encoded)
             continue
         fixed = pc.if_else(hits, pc.binary_join_element_wise("'", column, ""), column)
         table = table.set_column(i, field, fixed.cast(field.type))
+    names = table.column_names
+    if any(_FORMULA.match(n) for n in names):
+        table = table.rename_columns([csv_cell(n) for n in names])
     return table
+
+
+def _is_text(t: pa.DataType) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t))

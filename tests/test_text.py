@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 
 from harness._text import (
+    FORMULA_START,
     INVISIBLE,
     clip,
     csv_cell,
@@ -64,6 +65,15 @@ def test_visible_shows_what_is_stored(text: str, shown: str) -> None:
         ("\t=1", "'\t=1"),
         ("\r=1", "'\r=1"),
         ("\uff1d1+1", "'\uff1d1+1"),  # full-width equals sign
+        # B2 (red team): what a spreadsheet trims or folds before it looks for a formula
+        (" =1+1", "' =1+1"),  # LibreOffice's "Trim spaces", Google Sheets trim
+        ("\u00a0\u3000@SUM(1)", "'\u00a0\u3000@SUM(1)"),  # no-break and ideographic spaces
+        ("\n=1+1", "'\n=1+1"),
+        ("\u200b=1+1", "'\u200b=1+1"),  # a zero-width space first
+        ("\ufe66cmd|' /C calc'!A0", "'\ufe66cmd|' /C calc'!A0"),  # small equals sign
+        ("\u207c1", "'\u207c1"),  # superscript equals sign
+        ("a=1", "a=1"),
+        (" plain", " plain"),
         ("gpt-4o", "gpt-4o"),
         ("", ""),
     ],
@@ -106,3 +116,34 @@ def test_messages_stay_on_one_line() -> None:
     assert str(UserError("x\ny")) == "x\\ny"
     huge = one_line(" ".join(["word"] * 5000))
     assert len(huge) < 4200 and "characters in all" in huge
+
+
+def test_formula_lookalikes_are_every_character_nfkc_folds_to_a_formula_sign() -> None:
+    # B2 (red team): the list against this Python's Unicode database, every code point
+    folded = {
+        chr(cp)
+        for cp in range(0x80, 0x110000)
+        if unicodedata.normalize("NFKC", chr(cp))[:1] in ("=", "+", "-", "@")
+    }
+    assert folded == set(FORMULA_START) - set("=+-@\t\r")
+    for char in folded:
+        assert csv_cell(f"{char}1") == f"'{char}1", hex(ord(char))
+
+
+def test_categorical_and_dictionary_columns_and_headers_are_neutralised() -> None:
+    # B2 (red team): analysis reads names as categoricals, DuckDB may give dictionary columns,
+    # and a column named by data is a header cell too
+    df = pd.DataFrame({"model_id": pd.Categorical(["=1+1", "ok", "=1+1"]), "=x": [1, 2, 3]})
+    text = csv_safe_frame(df).to_csv(index=False)
+    assert text.splitlines() == ["model_id,'=x", "'=1+1,1", "ok,2", "'=1+1,3"]
+    table = pa.table(
+        {
+            "m": pa.array(["@SUM(1)", "ok", None]).dictionary_encode(),
+            "clean": pa.array(["a", "b", None]).dictionary_encode(),
+            " +h": pa.array(["\u3000=1", "x", None]),
+        }
+    )
+    safe = csv_safe_table(table)
+    assert safe.column("m").to_pylist() == ["'@SUM(1)", "ok", None]
+    assert safe.column("' +h").to_pylist() == ["'\u3000=1", "x", None]
+    assert safe.schema.field("clean").type == table.schema.field("clean").type  # left alone
