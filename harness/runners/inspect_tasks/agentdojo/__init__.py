@@ -1,9 +1,14 @@
 """AgentDojo utility tasks (no prompt injections, no docker) through inspect_evals.
 
-inspect_evals' `agentdojo` task with `with_injections=False, with_sandbox_tasks="no"`: the 96
-user tasks of the banking, slack, travel and workspace_plus suites, with inspect_evals' agent
-(system prompt + tool loop), environments, tools and utility checker unchanged; data inside
-the package. Needs the `inspect-evals[agentdojo]` extra (email-validator, deepdiff).
+inspect_evals' `agentdojo` data with `with_injections=False, with_sandbox_tasks="no"`: the 96
+user tasks of the banking, slack, travel and workspace_plus suites (AgentDojo v1.2.2's
+banking, slack, travel and workspace), with inspect_evals' environments, tools and utility
+checks; data inside the package. Needs the `inspect-evals[agentdojo]` extra (email-validator,
+deepdiff). Where inspect_evals departs from AgentDojo's own harness, gapbench follows AgentDojo
+(bench/fidelity/fixed.yaml): the agent runs in AgentDojo's pipeline (pipeline.py: 15 rounds of
+tool calls, a run without a final text repeated up to 3 times, AgentDojo's argument
+validation), the utility is computed on the last run (scoring.py), and a defect of the port's
+cloud drive is put right (port_fixes.py).
 
 h = number of calls in the task's ground-truth solution, computed on the suite's default
 environment (the one every sample starts from).
@@ -19,6 +24,9 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 
 from harness.runners.inspect_tasks import register
+from harness.runners.inspect_tasks.agentdojo import port_fixes
+from harness.runners.inspect_tasks.agentdojo.pipeline import agentdojo_agent
+from harness.runners.inspect_tasks.agentdojo.scoring import utility_scorer
 from harness.suites.spec import SuiteLimits, SuiteSpec
 
 if TYPE_CHECKING:
@@ -41,6 +49,7 @@ def agentdojo_task(limits: SuiteLimits, agent: str = "default") -> Task:
     """The utility-only AgentDojo task; `agent="ground_truth"` replays the solutions (tests)."""
     from inspect_evals.agentdojo import agentdojo
 
+    port_fixes.apply()
     upstream = agentdojo(with_injections=False, with_sandbox_tasks="no", agent=agent)
     lengths = _ground_truth_lengths()
     samples: list[Sample] = []
@@ -51,8 +60,8 @@ def agentdojo_task(limits: SuiteLimits, agent: str = "default") -> Task:
     return Task(
         dataset=MemoryDataset(samples, name="agentdojo_utility"),
         setup=upstream.setup,
-        solver=upstream.solver,
-        scorer=upstream.scorer,
+        solver=agentdojo_agent() if agent == "default" else upstream.solver,
+        scorer=utility_scorer(),
         config=GenerateConfig(max_tokens=limits.max_tokens, temperature=limits.temperature),
         message_limit=limits.message_limit,
         token_limit=limits.token_limit,

@@ -1,8 +1,10 @@
 """tau2-bench (airline, retail, telecom) through inspect_evals, with the data it ships.
 
-The dataset and scorers are inspect_evals' own (so the tasks, policies, tools and checks are
-exactly upstream's). The conversation loop is ours, and it differs from inspect_evals' in ways
-that matter for a fair comparison:
+The dataset, policies and tools are inspect_evals' own (exactly upstream's). The conversation
+loop (loop.py) and the reward (reward.py) follow tau2-bench's orchestrator and evaluator, which
+inspect_evals' port does not in several ways that change scores (bench/fidelity/fixed.yaml):
+how a conversation ends (max steps, max tool errors, failed replies score 0), which messages
+count as telling the customer a fact, and how expected actions are matched. Besides:
 
 - A failed model call or an exceeded limit ends the sample and propagates, so inspect records
   it as an error or a limit. inspect_evals' loop catches every exception, prints it and goes
@@ -11,42 +13,24 @@ that matter for a fair comparison:
   for every agent model (an agent that also plays its own user would not be comparable).
 - The simulator's max_tokens is bounded too (inspect only applies the task's generate config
   to the model under test).
-- Messages are kept as they are produced, so a sample stopped by a limit mid-turn keeps its
-  transcript and step count.
 - Each sample carries h (expected actions) and, after the run, steps (agent tool calls).
-
-Transcripts: the sample's messages are the simulated user's side; the agent's own
-conversation is in the sample store under the domain's instance name (as in inspect_evals).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import (
-    ChatMessage,
-    ChatMessageAssistant,
-    ChatMessageSystem,
-    GenerateConfig,
-    Model,
-    ModelOutput,
-    execute_tools,
-    get_model,
-)
+from inspect_ai.model import ChatMessageAssistant, ChatMessageSystem, GenerateConfig, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.tool import Tool
 from inspect_ai.util import store_as
 from inspect_evals.tau2.airline.agents import get_domain_policy as _airline_policy
 from inspect_evals.tau2.airline.tools import all_airline_tools
-from inspect_evals.tau2.common.agents import (
-    StoredAgentState,
-    TrajectoryMessage,
-    flip_assistant_message_to_user,
-)
+from inspect_evals.tau2.common.agents import StoredAgentState
 from inspect_evals.tau2.retail.agents import get_domain_policy as _retail_policy
 from inspect_evals.tau2.retail.tools import all_retail_tools
 from inspect_evals.tau2.tau2 import tau2_airline, tau2_retail, tau2_telecom
@@ -57,17 +41,12 @@ from inspect_evals.tau2.telecom.user_tools import all_telecom_user_tools
 
 from harness.errors import UserError
 from harness.runners.inspect_tasks import register
+from harness.runners.inspect_tasks.tau2.loop import TERMINATION_KEY, Counters, converse
+from harness.runners.inspect_tasks.tau2.reward import tau2_reward
 from harness.suites.spec import SuiteLimits, SuiteSpec
 
 if TYPE_CHECKING:
     from harness.runners.base import RunContext
-
-# The simulated user ends the conversation with one of these (tau2-bench's stop tokens).
-STOP_MARKERS = ("###STOP###", "###OUT-OF-SCOPE###", "###TRANSFER###")
-
-# Upper bound on user/agent rounds (inspect_evals' default); the sample limits usually end a
-# conversation long before.
-MAX_ROUNDS = 100
 
 # Copied verbatim from inspect_evals.tau2.common.agents.user_simulator_agent: the agent's
 # system prompt must stay identical to upstream's.
@@ -160,30 +139,6 @@ def tau2_dataset(domain: str) -> MemoryDataset:
     return _dataset(DOMAINS[domain].upstream(shuffle=False), domain)
 
 
-async def generate_loop(
-    role: Literal["user", "assistant"],
-    model: Model,
-    messages: list[ChatMessage],
-    tools: list[Tool],
-    trajectory: list[TrajectoryMessage],
-) -> ModelOutput:
-    """Generate, run the tool calls, repeat until a reply without tool calls.
-
-    The same loop as inspect's `Model.generate_loop` (which inspect_evals uses), except that
-    each message is kept as soon as it exists: when a limit stops the sample mid-turn, the
-    transcript and the step count still hold the calls made so far.
-    """
-    while True:
-        output = await model.generate(messages, tools=tools)
-        messages.append(output.message)
-        trajectory.append(TrajectoryMessage(role=role, message=output.message))
-        if not output.message.tool_calls:
-            return output
-        result = await execute_tools(messages, tools)
-        messages.extend(result.messages)
-        trajectory.extend(TrajectoryMessage(role=role, message=m) for m in result.messages)
-
-
 def _agent_tool_calls(stored: StoredAgentState) -> int:
     return sum(
         len(m.tool_calls or []) for m in stored.messages if isinstance(m, ChatMessageAssistant)
@@ -191,8 +146,9 @@ def _agent_tool_calls(stored: StoredAgentState) -> int:
 
 
 @solver
-def tau2_conversation(domain: str, user_max_tokens: int, max_rounds: int = MAX_ROUNDS) -> Solver:
-    """The simulated user (role "user") and the agent (the model under test) take turns."""
+def tau2_conversation(domain: str, user_max_tokens: int) -> Solver:
+    """The simulated user (role "user") and the agent (the model under test) take turns, by
+    tau2-bench's rules (loop.py)."""
     spec = DOMAINS[domain]
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
@@ -202,28 +158,28 @@ def tau2_conversation(domain: str, user_max_tokens: int, max_rounds: int = MAX_R
             required=True,
             config=GenerateConfig(temperature=0.0, max_tokens=user_max_tokens),
         )
-        agent_tools = spec.agent_tools()
-        user_tools = spec.user_tools()
         stored = store_as(StoredAgentState, spec.instance)
         stored.messages = [
             ChatMessageSystem(content=_AGENT_INSTRUCTIONS.format(policy=spec.policy()))
         ]
+        counters = Counters()
         try:
-            for _ in range(max_rounds):
-                user_output = await generate_loop(
-                    "user", user_model, state.messages, user_tools, stored.trajectory
-                )
-                if any(marker in user_output.completion for marker in STOP_MARKERS):
-                    state.output = user_output
-                    break
-                stored.messages.append(flip_assistant_message_to_user(user_output.message))
-                agent_output = await generate_loop(
-                    "assistant", agent_model, stored.messages, agent_tools, stored.trajectory
-                )
-                state.messages.append(flip_assistant_message_to_user(agent_output.message))
+            last_user = await converse(
+                (user_model, state.messages, spec.user_tools()),
+                (agent_model, spec.agent_tools()),
+                stored,
+                counters,
+            )
+            if last_user is not None:
+                state.output = last_user
         finally:
             # Recorded even when a limit ends the sample: steps taken before the limit.
             state.metadata["steps"] = _agent_tool_calls(stored)
+            state.metadata[TERMINATION_KEY] = counters.termination or "limit"
+            state.metadata["tau2_steps"] = counters.steps
+            state.metadata["tau2_tool_errors"] = counters.errors
+            if counters.notes:
+                state.metadata["tau2_notes"] = counters.notes
         return state
 
     return solve
@@ -232,8 +188,9 @@ def tau2_conversation(domain: str, user_max_tokens: int, max_rounds: int = MAX_R
 def tau2_task(domain: str, limits: SuiteLimits) -> Task:
     """A tau2 domain as an inspect Task, with the suite's per-sample limits.
 
-    message_limit bounds each conversation inspect checks at generate time (the agent's own,
-    tool calls included); token_limit counts the agent's and the user's tokens together.
+    tau2's own max_steps ends conversations (loop.py); message_limit is only a backstop on
+    each conversation inspect checks at generate time; token_limit counts the agent's and the
+    user's tokens together.
     """
     if domain not in DOMAINS:
         raise KeyError(f"unknown tau2 domain '{domain}' (known: {', '.join(DOMAINS)})")
@@ -245,7 +202,7 @@ def tau2_task(domain: str, limits: SuiteLimits) -> Task:
             *spec.setup(),
             tau2_conversation(domain, user_max_tokens=limits.max_tokens),
         ],
-        scorer=upstream.scorer,
+        scorer=tau2_reward(domain),
         config=GenerateConfig(max_tokens=limits.max_tokens, temperature=limits.temperature),
         message_limit=limits.message_limit,
         token_limit=limits.token_limit,
