@@ -5,8 +5,11 @@ A simulated data set keeps what the real one has: as many benchmarks per kind, e
 own datapoints (as many as its models gave), its bounds where crossings were censored, and
 its weights. It is drawn from the observed benchmarks (each kind resampled with
 replacement to its own size, the bootstrap's model of "another set of benchmarks like
-these"), after moving every agentic datapoint (exact values and bounds alike) by -D_hat, so
-that the true D of the simulated world is 0. Each simulated set is analysed exactly as the
+these"; each benchmark first moved away from its kind's estimate by sqrt(n/(n-1)) - 1 of its
+distance, so that the simulated world's spread between benchmarks is the unbiased sample
+spread, not the (n-1)/n of it a plain bootstrap draws), after moving every agentic
+datapoint (exact values and bounds alike) by -D_hat, so that the true D of the simulated
+world is 0. Each simulated set is analysed exactly as the
 real one (`dtest.d_row`: the censored fit under bounds, the expanded percentile interval),
 and its CI's lower end L is kept.
 
@@ -111,7 +114,9 @@ def simulate(
     est: dict[str, np.ndarray] = {}
     raw: dict[str, np.ndarray] = {}
     for k in KINDS:
-        group = [e.shifted(-d_hat) for e in by_kind[k]] if k == "agentic" else by_kind[k]
+        group = _spread_corrected(by_kind[k], averaging)
+        if k == "agentic":
+            group = [e.shifted(-d_hat) for e in group]
         n = sizes[k]
         drawn = rng.integers(0, n, size=(n_sims, n))  # each simulated set's benchmarks
         picks = rng.integers(0, n, size=(n_sims, n_boot, n))  # its bootstrap replicates
@@ -138,6 +143,27 @@ def simulate(
     at = float(thresholds[int(np.ceil(target * n_sims)) - 1])
     mde = max(at, 0.0) if np.isfinite(at) else float("nan")
     return Power("ok", "", n_sims, n_boot, target, mde, thresholds)
+
+
+def _spread_corrected(group: Sequence[Evidence], averaging: Averaging) -> list[Evidence]:
+    """The kind's benchmarks moved away from the kind's estimate by sqrt(n/(n-1)) - 1 of
+    their distance: drawn with replacement, n benchmarks spread by (n-1)/n of their sample
+    variance (the bootstrap's known shrinkage); this makes the simulated world's spread the
+    unbiased one. A benchmark's place is the mean of its exact datapoints (one with only
+    bounds stays where it is); all its datapoints, bounds too, move together."""
+    n = len(group)
+    if n < 2:
+        return list(group)
+    centre = float(weighted_estimates(group, averaging, np.ones((1, n)))[0][0])
+    if not np.isfinite(centre):
+        return list(group)
+    grow = float(np.sqrt(n / (n - 1))) - 1.0
+    out = []
+    for e in group:
+        exact = e.lo == e.hi
+        place = float(np.average(e.lo[exact], weights=e.w[exact])) if exact.any() else centre
+        out.append(e.shifted(grow * (place - centre)))
+    return out
 
 
 def _counts(idx: np.ndarray, n: int) -> np.ndarray:

@@ -15,10 +15,12 @@ inside +-1 month (any difference between the kinds is then under a month). Three
   only if adding it can change the benchmark's lag evidence (a new frontier point, a new
   first model, or a later last model, which moves the bounds of unreached thresholds). Each
   candidate is added alone and D(lag) recomputed with the same bootstrap draws (common
-  random numbers, so the change is the data's, not the resampling's); they are ranked by
-  how much they narrow the CI. Many models change a benchmark alike (every open model
+  random numbers, so the change is the data's, not the resampling's, and each benchmark
+  keeps its column of the draws); they are ranked by how much they narrow the CI (those
+  that would widen it are left out). Many models change a benchmark alike (every open model
   after the last one extends the same bounds): per benchmark only the PER_BENCHMARK that
-  add the most exact lags, then datapoints, are tried.
+  add the most exact lags, then datapoints, are tried; models released the same day with
+  the same capability count once (API aliases of one model).
 - in order: the ranked evaluations added one after another (up to GREEDY_MAX), and how
   many settle it (often none do: more evaluations on the same benchmarks narrow the
   bounds, not the spread between benchmarks).
@@ -327,9 +329,11 @@ def what_would_settle(
         # lags, then datapoints, then the most recent): many models change it alike
         found.sort(key=lambda x: x[0], reverse=True)
         found = _aliases_once(found)
-        others = [e for n, e in base_ev.items() if n != name and e is not None]
         for _, c, pred, ev in found[:PER_BENCHMARK]:
-            new = scorer.ci([*others, ev])
+            # in place: each benchmark keeps its column of the bootstrap draws
+            new = scorer.ci(
+                [e for e in (ev if n == name else x for n, x in base_ev.items()) if e is not None]
+            )
             if not np.isfinite(new[0]):
                 continue
             rows.append(
@@ -347,7 +351,9 @@ def what_would_settle(
                 }
             )
     ranked = pd.DataFrame(rows, columns=[c for c in NEXT_COLUMNS if c != "rank"])
-    ranked = ranked.sort_values(
+    # only evaluations that narrow the CI (more data can also widen it: a new datapoint
+    # far from the others)
+    ranked = ranked[ranked["width_gain"] > 0].sort_values(
         ["width_gain", "model_id", "benchmark"], ascending=[False, True, True]
     )
     ranked = ranked.reset_index(drop=True)
