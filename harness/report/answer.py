@@ -46,6 +46,8 @@ class AnswerView:
     why_lag: str = ""
     understatement: tuple[dict[str, Any], ...] = ()  # the answer's rows, units and methods
     influence_rows: tuple[dict[str, Any], ...] = ()  # D(lag) without each benchmark, top 10
+    influence: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure, all rows
+    next_evaluations: pd.DataFrame = field(default_factory=pd.DataFrame)  # every ranked one
     sources: tuple[dict[str, Any], ...] = ()  # per source: rows, models, data version
     code_commit: str = ""
     rows: int | None = None
@@ -201,6 +203,8 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
         next_total=len(ranked),
         why_lag=str(summary.get("why") or ""),
         understatement=tuple(_measure_rows(answer.understatement)),
+        influence=answer.influence,
+        next_evaluations=ranked,
         influence_rows=tuple(
             answer.influence[answer.influence["measure"] == "lag_months"]
             .head(10)

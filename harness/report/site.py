@@ -186,6 +186,8 @@ class Site:
             "substitutes": self.answer.substitutes,
             "coverage": self.answer.coverage,
             "crosschecks": self.answer.crosschecks,
+            "influence": self.answer.influence,
+            "next_evaluations": self.answer.next_evaluations,
         }
         for name, df in extra.items():
             if not df.empty:
