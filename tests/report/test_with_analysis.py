@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from harness.analysis import AnalysisSpec, build_report_tables, headline
-from harness.report import _format as fmt
+from harness.analysis.wording import num
 from harness.report import render_report
 from tests.analysis import synth
 from tests.report._html import read
@@ -29,17 +29,21 @@ def test_render_real_analysis_tables(tmp_path: Path) -> None:
     site = tmp_path / "report"
     index = read(render_report(tables, site, headline=headline(tables)))
 
-    # every understatement row is shown: its D as a number, or its reason as a flag
+    # every understatement row is shown, in its unit with its interval's method: its D as a
+    # number in analysis's own format, or its reason as a flag
+    assert tables.answer is not None
     shown = index.table("Understatement test")
-    for r in tables.understatement.to_dict("records"):
-        cells = shown.row(str(r["measure"]))
+    words = {"lag_months": "threshold lag", "catchup_months": "catch-up time"}
+    words |= {"score_gap": "score gap", "score_gap_logit": "logit score gap"}
+    for r in tables.answer.understatement.to_dict("records"):
+        cells = shown.row(words[str(r["measure"])])
         if r["status"] == "insufficient":
             assert f"insufficient data: {r['reason']}" in cells
         else:
-            dg = fmt.digits_for(r["measure"])  # months to 0.1, logits to 0.01, scores to 0.001
-            assert fmt.signed(r["d"], dg) in cells
-            assert fmt.ci(r["ci_low"], r["ci_high"], dg) in cells
-            assert cells[1] == "all dates"
+            assert num(r["d"], str(r["unit"]), signed=True) in cells
+            ci = f"{num(r['ci_low'], str(r['unit']))} to {num(r['ci_high'], str(r['unit']))}"
+            assert ci in cells
+            assert cells[-1] == r["ci_method"]
     # hundreds of imported models: the index keeps to a readable size
     assert len(tables.scores) > 200
     assert "no run of your own in this store" in index.text  # synthetic rows are not own runs
