@@ -163,7 +163,7 @@ def pretty_json(value: Any) -> str:
     raw = text(value)
     try:
         return json.dumps(json.loads(raw), indent=2, ensure_ascii=False)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):  # a model may nest 100,000 brackets deep
         return raw
 
 

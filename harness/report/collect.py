@@ -202,7 +202,7 @@ def raw_logs(
         run_id = str(run_id)
         value = recorded.get(run_id) or rawpaths.layout_path(sweep_id, suite, model_id)
         try:
-            where = rawpaths.confine(results, value)
+            where = rawpaths.run_folder(results, run_id, value, recorded=run_id in recorded)
         except rawpaths.BadRawPath as exc:
             warnings.append(
                 one_line(f"run {run_id}: raw path '{value}': {exc}; its logs are left out")
@@ -218,7 +218,9 @@ def raw_logs(
                 if "lm_eval" not in f.path.relative_to(base).parts[:-1]
                 or run_id in f.path.relative_to(base).parts
             ]
-            out += [RawLog(run_id, f.path, str(f.path.relative_to(base))) for f in files]
+            out += [
+                RawLog(run_id, f.path, str(f.path.relative_to(base)), root=results) for f in files
+            ]
             if listing.left_out:
                 shown = "; ".join(listing.left_out[:3])
                 more = f" and {len(listing.left_out) - 3} more" if len(listing.left_out) > 3 else ""
@@ -231,7 +233,7 @@ def raw_logs(
         servers = rawpaths.server_logs(results, str(deployment_id))
         if servers and run_id in ended:  # one server per run: the log that ended with it
             servers = [min(servers, key=lambda f: abs(f.path.stat().st_mtime - ended[run_id]))]
-        out += [RawLog(run_id, f.path, f"server log {f.path.name}") for f in servers]
+        out += [RawLog(run_id, f.path, f"server log {f.path.name}", root=results) for f in servers]
     for line in warnings:
         print(f"warning: {line}", file=sys.stderr, flush=True)
     return tuple(out), tuple(warnings)

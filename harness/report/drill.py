@@ -12,7 +12,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -222,60 +222,87 @@ def copy_raw_logs(
     for log in logs:
         if log.run_id not in run_pages:
             continue
-        try:
-            st = os.lstat(log.path)
-        except OSError:
+        fd = _open_log(log)
+        if fd is None:
             continue
-        kind = rawpaths.raw_kind(log.path, st.st_size) if stat.S_ISREG(st.st_mode) else None
-        if kind is None:
-            continue
-        raw = rawpaths.RawFile(log.path, log.path.name, kind, st.st_size)
-        entry: dict[str, Any] = {
-            "label": log.label,
-            "size": st.st_size,
-            "href": None,
-            "name": raw.published_name,
-            "download": kind == "inspect-log",
-        }
-        if st.st_size <= RAW_FILE_MAX and total + st.st_size <= RAW_TOTAL_MAX:
-            folder = f"raw/{Path(run_pages[log.run_id]).stem}"
-            rel = f"{folder}/{raw.published_name}"
-            n = 1
-            while rel in used:  # two logs with one published name (a.json, a.JSON)
-                n += 1
-                rel = f"{folder}/{n}-{raw.published_name}"
-            used.add(rel)
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            copied = _copy_regular(log.path, target, RAW_FILE_MAX)
-            if copied is None:
-                target.unlink(missing_ok=True)
+        with os.fdopen(fd, "rb") as src:
+            size = os.fstat(src.fileno()).st_size
+            kind = _kind(log.path, src, size)
+            if kind is None:
                 continue
-            total += copied
-            entry["href"] = rel
+            raw = rawpaths.RawFile(log.path, log.path.name, kind, size)
+            entry: dict[str, Any] = {
+                "label": log.label,
+                "size": size,
+                "href": None,
+                "name": raw.published_name,
+                "download": kind == "inspect-log",
+            }
+            if size <= RAW_FILE_MAX and total + size <= RAW_TOTAL_MAX:
+                folder = f"raw/{Path(run_pages[log.run_id]).stem}"
+                rel = f"{folder}/{raw.published_name}"
+                n = 1
+                while rel in used:  # two logs with one published name (a.json, a.JSON)
+                    n += 1
+                    rel = f"{folder}/{n}-{raw.published_name}"
+                used.add(rel)
+                target = root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                copied = _copy_regular(src, target, RAW_FILE_MAX)
+                if copied is None:
+                    target.unlink(missing_ok=True)
+                    continue
+                total += copied
+                entry["href"] = rel
         out.setdefault(log.run_id, []).append(entry)
     return out
 
 
-def _copy_regular(source: Path, target: Path, max_bytes: int) -> int | None:
-    """Copy a regular file opened without following a link and without blocking (a fifo put
-    in its place after the check is not waited on); None when it is not a regular file or
-    grew past max_bytes."""
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+def _open_log(log: RawLog) -> int | None:
+    """A descriptor of the log, opened without following any link (from the results folder
+    it was confined to, component by component, when known) and without blocking on a fifo;
+    None when it is not a regular file any more."""
     try:
-        fd = os.open(source, flags)
-    except OSError:
+        if log.root is not None:
+            return rawpaths.open_below(log.root, log.path)
+        fd = os.open(log.path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except (OSError, ValueError, rawpaths.BadRawPath):
         return None
-    with os.fdopen(fd, "rb") as src:
-        if not stat.S_ISREG(os.fstat(src.fileno()).st_mode):
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def _kind(path: Path, src: BinaryIO, size: int) -> rawpaths.RawKind | None:
+    """The known raw type of the opened file (an .eval must be a zip: its magic is read from
+    the descriptor, never by opening the path again)."""
+    known = rawpaths.KNOWN_SUFFIXES.get(path.suffix.lower())
+    if known is None:
+        return None
+    if known[0] == "inspect-log":
+        magic = os.pread(src.fileno(), len(rawpaths.ZIP_MAGIC), 0)
+        if size < len(rawpaths.ZIP_MAGIC) or magic != rawpaths.ZIP_MAGIC:
             return None
-        n = 0
-        with target.open("wb") as dst:
-            while chunk := src.read(1 << 20):
-                n += len(chunk)
-                if n > max_bytes:
-                    return None
-                dst.write(chunk)
+        if size <= RAW_FILE_MAX and rawpaths.eval_problem(src) is not None:
+            return None  # zip slip names, a bomb, or members no scan can read
+        src.seek(0)
+    return known[0]
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+
+
+def _copy_regular(src: BinaryIO, target: Path, max_bytes: int) -> int | None:
+    """Copy an opened regular file; None when it grew past max_bytes while copied."""
+    n = 0
+    with target.open("wb") as dst:
+        while chunk := src.read(1 << 20):
+            n += len(chunk)
+            if n > max_bytes:
+                return None
+            dst.write(chunk)
     return n
 
 

@@ -79,6 +79,9 @@ class RawLog:
     run_id: str
     path: Path
     label: str
+    # the results folder the path was confined to: the copy opens the path again from here,
+    # one component at a time without following a link (harness.store.rawpaths.open_below)
+    root: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,13 @@ copies and a site publishes:
   no backslash or NUL, and no symbolic link anywhere from the results folder down (a link
   could lead anywhere, `raw` itself included); only regular files (no fifo, device or socket,
   which could block a reader or be a disk); `BadRawPath` otherwise, one line naming why;
+- a run's own: a run's folder is at least two levels below raw/ (raw/<sweep>/<suite>/...),
+  never raw/ itself nor the server logs' folder (which would publish every other run's logs),
+  and a recorded raw_path ends with the run's id, as the executor names it
+  (raw/<sweep>/<suite>/<model>/<run_id>): a record cannot claim another run's folder;
+- opened as checked: `open_below` opens a file one path component at a time from the results
+  folder, never following a link, so a folder swapped for a link after the check (TOCTOU)
+  is refused, not followed;
 - known: only the types the engines write are published: inspect logs (`.eval`, which must be
   a zip), lm-eval output (`.json`, `.jsonl`) and model server logs (`.log`). Each gets a name
   a browser shows as text or downloads (`.json.txt`, `.jsonl.txt`, `.log.txt`; `.eval` is a
@@ -25,7 +32,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from harness._text import one_line
 
@@ -44,6 +51,9 @@ KNOWN_SUFFIXES: dict[str, tuple[RawKind, str]] = {
     ".log": ("server-log", ".log.txt"),
 }
 ZIP_MAGIC = b"PK\x03\x04"  # an .eval log is a zip; anything else under that name is refused
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
@@ -112,6 +122,56 @@ def confine(results_dir: Path, value: str) -> Path | None:
     return here
 
 
+def run_folder(results_dir: Path, run_id: str, value: str, *, recorded: bool) -> Path | None:
+    """`confine` for a run's raw folder: `value` is its recorded raw_path (`recorded`) or the
+    older layout's path (layout_path). Beyond `confine`: at least two levels below raw/, not
+    in the server logs' folder, and a recorded path ends with the run's own id."""
+    pure = _check_text(str(value))
+    below = pure.parts[1:]
+    if len(below) < 2:
+        raise BadRawPath(f"not a run's folder (at least {RAW_FOLDER}/<sweep>/<suite>/...)")
+    if below[0] == SERVER_LOGS:
+        raise BadRawPath(f"inside {RAW_FOLDER}/{SERVER_LOGS}/ (server logs go by deployment)")
+    if recorded and below[-1] != str(run_id):
+        raise BadRawPath("does not end with the run's id (another run's folder)")
+    return confine(results_dir, str(value))
+
+
+def open_below(results_dir: Path, path: Path) -> int:
+    """A read-only descriptor of the regular file `path` (below `results_dir`), opened one
+    component at a time from the results folder: every folder with O_NOFOLLOW|O_DIRECTORY,
+    the file with O_NOFOLLOW|O_NONBLOCK. A component swapped for a symbolic link (or the
+    file for a fifo) after the path was checked is refused here, never followed.
+    BadRawPath otherwise. Where the OS has no dir_fd support, only the last component is
+    opened without following a link."""
+    rel = Path(path).relative_to(results_dir)
+    parts = PurePosixPath(rel.as_posix()).parts
+    if not parts or ".." in parts:
+        raise BadRawPath("not below the results folder")
+    if os.open not in os.supports_dir_fd:  # pragma: no cover - not Linux or macOS
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    else:
+        here = os.open(results_dir, os.O_RDONLY | _DIRECTORY)
+        try:
+            for part in parts[:-1]:
+                try:
+                    below = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW, dir_fd=here)
+                except OSError as exc:
+                    raise BadRawPath(f"{part}: not a folder ({exc.strerror})") from None
+                os.close(here)
+                here = below
+            try:
+                fd = os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK, dir_fd=here)
+            except OSError as exc:
+                raise BadRawPath(f"{parts[-1]}: cannot be opened ({exc.strerror})") from None
+        finally:
+            os.close(here)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BadRawPath(f"{parts[-1]}: not a regular file")
+    return fd
+
+
 def layout_path(sweep_id: str, suite: str, model_id: str) -> str:
     """Where runs recorded before `raw_path` existed kept their logs: raw/<sweep>/<suite>/
     <model>/ (model ids may hold '/': org/model). Confine it like any recorded path."""
@@ -124,13 +184,74 @@ def raw_kind(path: Path, size: int) -> RawKind | None:
     if known is None:
         return None
     if known[0] == "inspect-log":
-        try:
-            with path.open("rb") as fh:
-                if size < len(ZIP_MAGIC) or fh.read(len(ZIP_MAGIC)) != ZIP_MAGIC:
-                    return None
+        if size < len(ZIP_MAGIC):
+            return None
+        try:  # a fifo or link put in its place after the caller's lstat is not followed
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
         except OSError:
             return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode) or not _is_zip_fd(fd):
+                return None
+        finally:
+            os.close(fd)
     return known[0]
+
+
+def _is_zip_fd(fd: int) -> bool:
+    return os.pread(fd, len(ZIP_MAGIC), 0) == ZIP_MAGIC
+
+
+# What an inspect .eval log may be to be published: a zip that Python reads (so the publish
+# guard can scan every member), of member names that cannot climb out when someone unzips it,
+# and of a size that the scan reads whole (a zip bomb is not published).
+EVAL_MAX_MEMBERS = 100_000
+EVAL_MAX_UNCOMPRESSED = 512 * 2**20  # harness.secrets.MAX_SCAN_BYTES: every member is scanned
+_READABLE_COMPRESSION = (0, 8, 12, 14)  # stored, deflate, bzip2, lzma (zipfile reads these)
+
+
+def _eval_file_problem(path: Path) -> str | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    with os.fdopen(fd, "rb") as src:
+        return eval_problem(src)
+
+
+def eval_problem(src: BinaryIO) -> str | None:
+    """Why an opened .eval file may not be published (None: it may): not a readable zip,
+    a member name with '..', an absolute path, a backslash or a control character, a
+    compression Python cannot read, encryption, or more than EVAL_MAX_UNCOMPRESSED bytes
+    (or EVAL_MAX_MEMBERS members) once decompressed. Reads the zip's directory only."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(src) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        return f"not a readable zip ({type(exc).__name__})"
+    if len(infos) > EVAL_MAX_MEMBERS:
+        return f"{len(infos):,} members"
+    total = 0
+    for info in infos:
+        name = info.filename
+        parts = PurePosixPath(name).parts
+        if (
+            not name
+            or name.startswith("/")
+            or "\\" in name
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in parts
+            or re.search(r"[\x00-\x1f\x7f]", name)
+        ):
+            return f"a member named {one_line(name)[:80]!r}"
+        if info.compress_type not in _READABLE_COMPRESSION or info.flag_bits & 0x1:
+            return f"member {one_line(name)[:80]!r} compressed in a way that cannot be checked"
+        total += info.file_size
+    if total > EVAL_MAX_UNCOMPRESSED:
+        return f"{total:,} bytes once decompressed"
+    return None
 
 
 @dataclass(frozen=True)
@@ -158,6 +279,8 @@ def list_raw(results_dir: Path, top: Path) -> Listing:
             left_out.append(f"{name}: not a regular file")
         elif (kind := raw_kind(path, st.st_size)) is None:
             left_out.append(f"{name}: not a known raw log type")
+        elif kind == "inspect-log" and (problem := _eval_file_problem(path)) is not None:
+            left_out.append(f"{name}: {problem}")
         else:
             files.append(RawFile(path, name, kind, st.st_size))
 
@@ -236,7 +359,7 @@ def raw_path_problems(results_dir: Path, raw_paths: list[tuple[str, object]]) ->
         if value is None or (isinstance(value, float) and value != value) or value == "":
             continue
         try:
-            confine(results_dir, str(value))
+            run_folder(results_dir, str(run_id), str(value), recorded=True)
         except BadRawPath as exc:
             lines.append(
                 one_line(

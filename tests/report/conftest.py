@@ -3,6 +3,7 @@ not depend on the analysis code being written at the same time."""
 
 from __future__ import annotations
 
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -327,7 +328,8 @@ def make_input(tmp: Path, *, with_answer: bool = True) -> ReportInput:
     raw = tmp / "raw-logs"
     raw.mkdir(parents=True, exist_ok=True)
     log = raw / "2026-11-22_tau2-airline.eval"
-    log.write_bytes(b"PK\x03\x04 not really a zip " + XSS[0].encode())
+    with zipfile.ZipFile(log, "w") as zf:  # an inspect log is a zip (published as a download)
+        zf.writestr("header.json", XSS[0])
     texts = transcripts()
     return ReportInput(
         tables=real_answer_tables() if with_answer else make_tables(),

@@ -232,7 +232,7 @@ def build(tmp: Path) -> Hostile:
     results = tmp / "results"
     store = Store(results)
     raw = results / "raw"
-    _raw_files(raw / "demo" / "good", secret)
+    _raw_files(raw / "demo" / "run-bidi", secret)
     (raw / "link-out").symlink_to(secret)
     (raw / "loop").symlink_to(raw / "loop")
     os.mkfifo(raw / "fifo")
@@ -241,7 +241,7 @@ def build(tmp: Path) -> Hostile:
     (logs / "dep-a-8080.log").write_text(f"server started {HTML_PAYLOADS[0]}\n")
     runs = {
         # run id: (model, access, suite, kind, deployment, sweep, raw_path, what it tries)
-        "run-bidi": (BIDI, "closed", "ladder_agentic", "agentic", "dep-a", "demo", "raw/demo/good",
+        "run-bidi": (BIDI, "closed", "ladder_agentic", "agentic", "dep-a", "demo", "raw/demo/run-bidi",
                      "bidi names; every raw file type next to real logs"),
         "run-huge": (HUGE, "open", "ladder_agentic", "agentic", "dep-b", "demo", str(secret),
                      "a 1 MB model id; raw_path absolute"),

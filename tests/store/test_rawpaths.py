@@ -18,6 +18,8 @@ from harness.store.rawpaths import (
     confine,
     layout_path,
     list_raw,
+    open_below,
+    run_folder,
     server_logs,
 )
 
@@ -135,7 +137,7 @@ def test_server_logs_are_matched_by_name_never_by_a_glob(results: Path) -> None:
 def test_results_check_lists_run_records_that_point_elsewhere(results: Path) -> None:
     store = Store(results)
     for run_id, raw in (
-        ("ok", "raw/demo/ladder/org/model/run1"),
+        ("run1", "raw/demo/ladder/org/model/run1"),
         ("evil", "/home"),
         ("up", "raw/../.."),
     ):
@@ -166,3 +168,52 @@ def test_results_check_lists_run_records_that_point_elsewhere(results: Path) -> 
     assert any("run evil" in line and "absolute" in line for line in lines)
     assert any("run up" in line and "'..'" in line for line in lines)
     assert all(line in store.check() for line in lines)
+
+
+# -- B2 (red team of issue 18): a run's folder, and paths swapped after the check -----------
+
+
+@pytest.mark.parametrize(
+    ("value", "recorded", "why"),
+    [
+        ("raw", True, "not a run's folder"),  # every raw file of the store
+        ("raw/./.", True, "not a run's folder"),
+        (layout_path(".", ".", "."), False, "not a run's folder"),  # names that are dots
+        ("raw/demo", True, "not a run's folder"),  # a whole sweep
+        ("raw/server-logs/x", True, "server-logs"),  # every deployment's server logs
+        (layout_path("server-logs", "s", "m"), False, "server-logs"),
+        ("raw/demo/ladder/org/model/other-run", True, "run's id"),  # another run's logs
+    ],
+)
+def test_a_run_cannot_claim_more_than_its_own_folder(
+    results: Path, value: str, recorded: bool, why: str
+) -> None:
+    (results / "raw" / "demo" / "ladder" / "org" / "model" / "other-run").mkdir()
+    with pytest.raises(BadRawPath, match=why):
+        run_folder(results, "run1", value, recorded=recorded)
+    own = run_folder(results, "run1", "raw/demo/ladder/org/model/run1", recorded=True)
+    assert own == results / "raw/demo/ladder/org/model/run1"
+    assert run_folder(results, "x", layout_path("demo", "ladder", "org/model"), recorded=False)
+
+
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_followed(
+    results: Path, tmp_path: Path
+) -> None:
+    run = results / "raw" / "demo" / "ladder" / "org" / "model" / "run1"
+    (run / "results.json").write_text("{}")
+    log = run_folder(results, "run1", "raw/demo/ladder/org/model/run1", recorded=True)
+    assert log is not None
+    fd = open_below(results, log / "results.json")
+    os.close(fd)
+    # the check passed; now the folder becomes a link to a secret folder with the same name
+    (tmp_path / "secret" / "results.json").write_text("PRIVATE KEY")
+    run.rename(run.with_name("moved"))
+    run.symlink_to(tmp_path / "secret")
+    with pytest.raises(BadRawPath, match="run1: not a folder"):
+        open_below(results, log / "results.json")
+    # and the file itself swapped for a fifo: refused without blocking
+    run.unlink()
+    run.mkdir()
+    os.mkfifo(run / "results.json")
+    with pytest.raises(BadRawPath, match="not a regular file"):
+        open_below(results, log / "results.json")

@@ -1,0 +1,116 @@
+"""B2's red team of issue 18 on the report: payloads other than tests/report/hostile.py's.
+
+- a tool call nested 100,000 brackets deep ended the whole report ("input nested too deeply",
+  exit 2): one sample must not take the report down;
+- a raw folder swapped for a link to another folder after the paths were checked (TOCTOU):
+  the copy must not follow it;
+- inspect .eval logs are published only as zips anyone can unzip safely and the publish scan
+  can read whole: no '../' or absolute member names (zip slip), no bombs, no compression
+  Python cannot read.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from harness.report import _format as fmt
+from harness.report.drill import copy_raw_logs
+from harness.report.inputs import RawLog
+from harness.store import rawpaths
+
+SECRET = "-----BEGIN OPENSSH PRIVATE KEY----- b2-canary"
+
+
+def test_deeply_nested_json_is_shown_as_sent() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    assert fmt.pretty_json(deep) == deep
+    assert fmt.pretty_json('{"a": [1]}') == '{\n  "a": [\n    1\n  ]\n}'
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _deflate64(data: bytes) -> bytes:
+    out = bytearray(data)
+    for sig, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):
+        struct.pack_into("<H", out, out.find(sig) + offset, 9)
+    return bytes(out)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    run = tmp_path / "results" / "raw" / "demo" / "suite" / "model" / "run1"
+    run.mkdir(parents=True)
+    (run / "results_1.json").write_text('{"results": {}}')
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "results_1.json").write_text(SECRET)
+    return tmp_path / "results"
+
+
+def test_a_folder_swapped_for_a_link_after_collect_is_not_copied(
+    store: Path, tmp_path: Path
+) -> None:
+    run = store / "raw" / "demo" / "suite" / "model" / "run1"
+    log = RawLog("run1", run / "results_1.json", "results_1.json", root=store)
+    site = tmp_path / "site"
+    assert copy_raw_logs((log,), site, {"run1": "runs/run1.html"})["run1"][0]["href"]
+    # collect checked the paths; before the copy the run's folder becomes a link out
+    run.rename(run.with_name("moved"))
+    run.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    site2 = tmp_path / "site2"
+    assert copy_raw_logs((log,), site2, {"run1": "runs/run1.html"}) == {}
+    assert not any(SECRET.encode() in p.read_bytes() for p in site2.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    ("members", "why"),
+    [
+        ({"../../../.bashrc": b"evil"}, "a member named"),  # zip slip
+        ({"/etc/cron.d/x": b"evil"}, "a member named"),
+        ({"a\\..\\..\\x": b"evil"}, "a member named"),  # Windows separators
+        ({"big.json": b"\0" * 2_000_001}, "decompressed"),  # a bomb (the limit made 2 MB)
+    ],
+)
+def test_eval_logs_that_are_unsafe_to_unzip_are_not_published(
+    store: Path,
+    tmp_path: Path,
+    members: dict[str, bytes],
+    why: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rawpaths, "EVAL_MAX_UNCOMPRESSED", 2_000_000)
+    run = store / "raw" / "demo" / "suite" / "model" / "run1"
+    (run / "x.eval").write_bytes(_zip({"header.json": b"{}", **members}))
+    listing = rawpaths.list_raw(store, run)
+    assert [f.rel.rsplit("/", 1)[1] for f in listing.files] == ["results_1.json"]
+    assert any("x.eval" in line and why in line for line in listing.left_out), listing
+    # and checked again when copied
+    log = RawLog("run1", run / "x.eval", "x.eval", root=store)
+    assert copy_raw_logs((log,), tmp_path / "site", {"run1": "runs/run1.html"}) == {}
+
+
+def test_an_eval_log_in_a_compression_nothing_can_check_is_not_published(store: Path) -> None:
+    run = store / "raw" / "demo" / "suite" / "model" / "run1"
+    (run / "x.eval").write_bytes(_deflate64(_zip({"header.json": b"{}"})))
+    (run / "ok.eval").write_bytes(_zip({"header.json": b"{}", "samples/1.json": b"[]"}))
+    listing = rawpaths.list_raw(store, run)
+    assert sorted(f.rel.rsplit("/", 1)[1] for f in listing.files) == ["ok.eval", "results_1.json"]
+    assert any("x.eval" in line and "cannot be checked" in line for line in listing.left_out)
+
+
+def test_raw_kind_never_blocks_on_a_fifo(store: Path) -> None:
+    # a fifo named like an .eval (put in place after an lstat) is refused, not waited on
+    fifo = store / "raw" / "demo" / "suite" / "model" / "run1" / "x.eval"
+    os.mkfifo(fifo)
+    assert rawpaths.raw_kind(fifo, 100) is None
