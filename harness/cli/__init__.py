@@ -50,7 +50,12 @@ EXAMPLES: dict[str, list[str]] = {
         "gapbench report --name latest                    # reports/latest/index.html",
         "gapbench report --name demo --sweep demo --results-dir results",
     ],
-    "analyze": ["gapbench analyze", "gapbench analyze --sweep frontier --max-rows 50"],
+    "analyze": [
+        "gapbench analyze",
+        "gapbench analyze --sweep frontier --max-rows 50",
+        "gapbench analyze --format json > answer.json",
+        "gapbench analyze --next-sweep next.yaml --next 20   # then: gapbench run next.yaml",
+    ],
     "results": [
         "gapbench results                                 # what is stored, per model and suite",
         "gapbench results --export samples.csv",
