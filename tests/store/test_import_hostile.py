@@ -173,3 +173,77 @@ def test_inspect_logs_with_any_names_import_and_bad_metadata_is_one_line(
     code, lines, _ = _import(tmp_path / "b", "inspect", bad, capsys)
     assert code == 2 and len(lines) == 1, lines
     assert lines[0].startswith(f"gapbench: {bad}: eval.metadata.gapbench_epochs.q0: ")
+
+
+# -- B2 (red team of issue 18): shapes lm-eval never writes, from a file someone else wrote --
+
+
+def _rewrite_samples(folder: Path, task: str, change: Any) -> None:
+    samples = folder / f"samples_{task}_{DATE}.jsonl"
+    rows = [json.loads(line) for line in samples.read_text().splitlines()]
+    for row in rows:
+        change(row)
+    samples.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["metric_list a dict", "metrics an int", "metrics a dict", "a 400-digit score"],
+)
+def test_odd_shapes_import_or_are_skipped_never_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    folder = _lm_eval(tmp_path / "out", "arith")
+    if case == "metric_list a dict":
+        data = json.loads((folder / RESULTS.name).read_text())
+        data["configs"]["arith"]["metric_list"] = {"metric": "exact_match"}
+        (folder / RESULTS.name).write_text(json.dumps(data))
+    elif case.startswith("metrics"):
+        data = json.loads((folder / RESULTS.name).read_text())
+        data["configs"]["arith"].pop("metric_list", None)
+        (folder / RESULTS.name).write_text(json.dumps(data))
+        odd = 5 if case == "metrics an int" else {"exact_match": 1}
+        _rewrite_samples(folder, "arith", lambda r: r.update(metrics=odd))
+    else:
+        (folder / f"samples_arith_{DATE}.jsonl").unlink()
+        text = (folder / RESULTS.name).read_text()
+        data = json.loads(text)
+        key = next(k for k in data["results"]["arith"] if k.startswith("exact_match,"))
+        data["results"]["arith"][key] = 12345
+        (folder / RESULTS.name).write_text(json.dumps(data).replace("12345", "1" + "0" * 400))
+    code, lines, store = _import(tmp_path, "lm-eval", folder, capsys)  # no traceback
+    assert code == 0, lines
+    if case == "a 400-digit score":
+        assert "not a 0..1 value" in lines[-1] and store.samples().empty, lines
+
+
+@pytest.mark.parametrize(("h", "why"), [(-3, "must be >= 1"), (10**30, "must be <= 1000000")])
+def test_a_required_step_count_out_of_range_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], h: int, why: str
+) -> None:
+    # h feeds log2(h) in the horizon fit: 0 or less is not a number of steps, and 10^30
+    # does not fit the store's integer column
+    folder = _lm_eval(tmp_path / "out", "arith", gapbench={"run_id": "r1"})
+    _rewrite_samples(folder, "arith", lambda r: r.update(gapbench={"h": h}))
+    code, lines, _ = _import(tmp_path, "lm-eval", folder, capsys)
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].endswith(f"line 1: gapbench.h: {why}"), lines
+
+
+def test_a_lone_surrogate_in_a_name_or_a_response_imports_as_a_replacement_character(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "\ud800" is valid JSON but no UTF-8 text: file names and Parquet refuse it
+    folder = _lm_eval(tmp_path / "out", "arith", model="m\udfff")
+    results = folder / RESULTS.name
+    results.write_text(results.read_text().replace('"arith"', '"ar\\ud800th"'))
+    code, lines, store = _import(tmp_path / "a", "lm-eval", folder, capsys)
+    assert code == 0, lines
+    df = store.samples()
+    assert set(df.suite) == {"ar\ufffdth"} and set(df.model_id) == {"m\ufffd"}, df
+    folder = _lm_eval(tmp_path / "out2", "arith")
+    _rewrite_samples(folder, "arith", lambda r: r.update(resps=[["\udc80 broken emoji"]]))
+    code, lines, store = _import(tmp_path / "b", "lm-eval", folder, capsys)
+    assert code == 0, lines
+    texts = store.transcripts(list(store.samples().sample_key))
+    assert {t.output for t in texts.values()} == {"\ufffd broken emoji"}

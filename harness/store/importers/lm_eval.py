@@ -77,13 +77,13 @@ class OwnEntry(BaseModel):
 
     sample_id: str | int | None = None
     epoch: int | None = Field(default=None, ge=1, le=1_000_000)
-    h: int | None = None
+    h: int | None = Field(default=None, ge=1, le=1_000_000)  # required steps: 1 at least
     status: str | None = None
     error: str | None = None
 
 
 def _load_json(path: Path) -> ResultsFile:
-    data = read_json(path)  # size and nesting caps; one line naming the file
+    data = _no_surrogates(read_json(path))  # size and nesting caps; one line naming the file
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise ConfigError(path, "results", "required field missing (not an lm-eval results file)")
     try:
@@ -100,6 +100,8 @@ def samples_file(results: Path, task: str, date_id: str) -> Path | None:
     name = f"samples_{task}_{date_id}.jsonl"
     if "\x00" in name or len(name.encode("utf-8", "surrogatepass")) > 4000:
         return None
+    if not _encodable(name):  # a lone surrogate ("\ud800" in JSON) names no file
+        return None
     candidate = folder / name
     try:
         real = candidate.resolve(strict=True)
@@ -111,9 +113,33 @@ def samples_file(results: Path, task: str, date_id: str) -> Path | None:
     return real if real.is_file() else None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _no_surrogates(value: Any) -> Any:
+    """`value` with every lone UTF-16 surrogate ("\\ud800" is valid JSON, but not text that
+    UTF-8, a file name or Parquet can hold) replaced by U+FFFD, keys included."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+    if isinstance(value, dict):
+        return {_no_surrogates(k): _no_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_no_surrogates(v) for v in value]
+    return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _samples(path: Path) -> list[dict[str, Any]]:
     rows = []
-    for n, row in enumerate(read_jsonl(path), 1):
+    for n, raw_row in enumerate(read_jsonl(path), 1):
+        row = _no_surrogates(raw_row)
         if not isinstance(row, dict) or "doc_id" not in row:
             raise ConfigError(path, f"line {n}", "a sample without doc_id")
         if isinstance(row.get("gapbench"), dict):
@@ -129,11 +155,16 @@ def _samples(path: Path) -> list[dict[str, Any]]:
 def _metric(
     config: dict[str, Any], samples: list[dict[str, Any]], result: dict[str, Any]
 ) -> str | None:
-    metric_list = config.get("metric_list") or []
-    if metric_list and isinstance(metric_list[0], dict) and metric_list[0].get("metric"):
-        return str(metric_list[0]["metric"])
-    if samples and samples[0].get("metrics"):
-        return str(samples[0]["metrics"][0])
+    # any of these may be any JSON in a file someone else wrote: only the shapes lm-eval
+    # writes are read (a list of {"metric": name}; a list of names)
+    metric_list = config.get("metric_list")
+    if isinstance(metric_list, list) and metric_list:
+        first = metric_list[0]
+        if isinstance(first, dict) and isinstance(first.get("metric"), str) and first["metric"]:
+            return first["metric"]
+    named = samples[0].get("metrics") if samples else None
+    if isinstance(named, list) and named and isinstance(named[0], str):
+        return named[0]
     for key in result:
         if "," in key and "_stderr" not in key:
             return key.split(",", 1)[0]
@@ -144,7 +175,10 @@ def _number(value: object) -> float | None:
     if isinstance(value, bool):
         return 1.0 if value else 0.0
     if isinstance(value, int | float):
-        return float(value)
+        try:
+            return float(value)
+        except OverflowError:  # an integer of 400 digits: not a score
+            return None
     return None
 
 
