@@ -12,6 +12,7 @@ import pytest
 
 from harness.analysis.answer import Context
 from harness.analysis.build import build_report_tables
+from harness.analysis.intervals import NO_CI, SE_CLIPPED, SE_NORMAL, WILSON
 from harness.analysis.measures.calibration import (
     CALIBRATION_COLUMNS,
     DIFF_MOVER,
@@ -75,9 +76,7 @@ def test_the_difference_interval_is_mover_not_overlap_or_point_in_interval():
     assert r["diff_ci_low"] == pytest.approx(d - math.hypot(0.60 - lo1, hi2 - 0.67), abs=1e-9)
     assert r["diff_ci_high"] < 0 and r["verdict"] == "disagree"
     assert r["diff_ci_method"] == DIFF_MOVER
-    assert r["own_ci_method"].startswith("Wilson") and "published standard error" in str(
-        r["published_ci_method"]
-    )
+    assert (r["own_ci_method"], r["published_ci_method"]) == (WILSON, SE_NORMAL)
     assert (r["matched_by"], r["published_model"]) == (
         "card (published_names)",
         "gpt-x-2025_medium",
@@ -93,7 +92,7 @@ def test_the_difference_interval_is_mover_not_overlap_or_point_in_interval():
 def test_a_published_score_without_standard_error_is_taken_as_exact_and_labelled():
     (r,) = table(50, 100, 0.70, None).to_dict("records")
     lo1, hi1 = wilson(50, 100)
-    assert math.isnan(r["published_ci_low"]) and r["published_ci_method"].startswith("none")
+    assert math.isnan(r["published_ci_low"]) and r["published_ci_method"] == NO_CI
     assert r["diff_ci_low"] == pytest.approx(lo1 - 0.70, abs=1e-9)
     assert r["diff_ci_high"] == pytest.approx(hi1 - 0.70, abs=1e-9)
     assert r["verdict"] == "disagree" and "taken as exact" in r["diff_ci_method"]
@@ -101,7 +100,7 @@ def test_a_published_score_without_standard_error_is_taken_as_exact_and_labelled
 
 def test_the_published_interval_is_clipped_to_the_scale_and_says_so():
     (r,) = table(99, 100, 0.99, 0.02).to_dict("records")
-    assert r["published_ci_high"] == 1.0 and "clipped" in r["published_ci_method"]
+    assert r["published_ci_high"] == 1.0 and r["published_ci_method"] == SE_CLIPPED
 
 
 def test_a_card_names_its_variant_and_name_matching_is_the_fallback():
