@@ -17,6 +17,7 @@ import struct
 import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from harness.report import _format as fmt
@@ -114,3 +115,44 @@ def test_raw_kind_never_blocks_on_a_fifo(store: Path) -> None:
     fifo = store / "raw" / "demo" / "suite" / "model" / "run1" / "x.eval"
     os.mkfifo(fifo)
     assert rawpaths.raw_kind(fifo, 100) is None
+
+
+def test_a_poisoned_figure_cache_is_drawn_again_not_published(tmp_path: Path) -> None:
+    # the figure cache lives outside the report (GAPBENCH_CACHE_DIR, possibly shared): an
+    # entry that is a link (to any file) or an SVG with script is not copied into a report
+    from harness.report.figures import FigureJob, render_figures
+
+    minutes = pd.DataFrame(
+        {
+            "benchmark": ["metr_time_horizons"] * 2,
+            "kind": ["agentic"] * 2,
+            "model_id": ["c1", "o1"],
+            "access": ["closed", "open"],
+            "release_date": pd.to_datetime(["2024-03-14", "2025-02-01"]),
+            "minutes": [5.4, 54.0],
+            "log2_minutes": [2.43, 5.75],
+            "frontier": [True, True],
+        }
+    )
+    jobs = [FigureJob("horizon_minutes", "figures/m.svg", minutes)]
+    cache = tmp_path / "cache"
+    render_figures(jobs, tmp_path / "a", cache_dir=cache)
+    (svg,) = cache.glob("*.svg")
+    good = svg.read_bytes()
+    (tmp_path / "id_rsa").write_text(SECRET)
+    poisons = {
+        "a link": None,
+        "script": good.replace(b"</svg>", b"<script>alert(1)</script></svg>"),
+        "a handler": good.replace(b"<svg ", b'<svg onload="alert(1)" ', 1),
+        "a link out": good.replace(b"</svg>", b'<image href="https://evil.example/x"/></svg>'),
+    }
+    for what, bad in poisons.items():
+        svg.unlink()
+        if bad is None:
+            svg.symlink_to(tmp_path / "id_rsa")
+        else:
+            svg.write_bytes(bad)
+        site = tmp_path / what.replace(" ", "-")
+        render_figures(jobs, site, cache_dir=cache)
+        assert (site / "figures" / "m.svg").read_bytes() == good, what
+    assert not svg.is_symlink() and svg.read_bytes() == good  # the entry drawn again

@@ -17,6 +17,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
+import stat
 import sys
 import uuid
 from collections.abc import Callable, Sequence
@@ -129,16 +131,25 @@ class _Cache:
             root.mkdir(parents=True, exist_ok=True)
 
     def get(self, key: str) -> _Result | None:
+        """A cached figure, or None (drawn again) when the entry is missing, is not a plain
+        file (a link could bring any file into the report), or its SVG holds anything a
+        matplotlib figure never does (script, event handlers, foreign content, links out):
+        the cache folder is outside the report and may have been written by someone else."""
         if self.root is None:
             return None
-        meta = self.root / f"{key}.json"
         try:
-            info = json.loads(meta.read_text(encoding="utf-8"))
-            if info.get("empty"):
+            info = json.loads(_read_plain(self.root / f"{key}.json", 1 << 20))
+            if not isinstance(info, dict):
+                return None
+            if info.get("empty") is True:
                 return _Result(None)
-            return _Result((self.root / f"{key}.svg").read_bytes(), info["alt"], info["caption"])
+            alt, caption = info["alt"], info["caption"]
+            svg = _read_plain(self.root / f"{key}.svg", SVG_MAX_BYTES)
         except (OSError, ValueError, KeyError):
             return None
+        if not (isinstance(alt, str) and isinstance(caption, str)) or not inert_svg(svg):
+            return None
+        return _Result(svg, alt, caption)
 
     def put(self, key: str, result: _Result) -> None:
         if self.root is None:
@@ -152,6 +163,35 @@ class _Cache:
             else {"alt": result.alt, "caption": result.caption}
         )
         _write_atomic(self.root / f"{key}.json", json.dumps(info).encode())
+
+
+SVG_MAX_BYTES = 50 * 2**20
+# What a figure matplotlib drew never holds (its only references are '#id' within the file).
+_ACTIVE_SVG = re.compile(
+    rb"<\s*(?:script|foreignObject|iframe|embed|object|handler|listener|animate|set)\b"
+    rb"|\son[a-z]+\s*="
+    rb"|javascript:|<!ENTITY|@import"
+    rb"|href\s*=\s*[\"'](?!#)"
+    rb"|url\(\s*[\"']?(?!#)",
+    re.IGNORECASE,
+)
+
+
+def inert_svg(svg: bytes) -> bool:
+    """True when `svg` holds nothing that runs or loads (see _ACTIVE_SVG)."""
+    return svg.lstrip().startswith(b"<?xml") and _ACTIVE_SVG.search(svg) is None
+
+
+def _read_plain(path: Path, max_bytes: int) -> bytes:
+    """A regular file's bytes, opened without following a link or blocking on a fifo."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = fh.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError("too large")
+    return data
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
