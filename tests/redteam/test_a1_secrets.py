@@ -6,7 +6,10 @@ each test fails today and is marked xfail(strict=True) so that the fix turns it 
   (an upstream echoing its own key, a gateway's key, a key pasted into a prompt);
 - a known key value written URL-encoded or with '/' JSON-escaped is not masked;
 - `scan_store` (behind `results --check` and `publish`) does not see text in some places a
-  store file can hold it.
+  store file can hold it. Severity: the raw .eval and UTF-16 cases are published by a report
+  (the publish guard's own site scan refuses them: tests/publish/test_guard_redteam.py);
+  the Parquet cases are not read by the store (a dictionary or binary column is skipped with
+  a warning; schema metadata is never shown), so they only make `results --check` incomplete.
 """
 
 from __future__ import annotations
