@@ -24,15 +24,13 @@ import numpy as np
 from scipy.stats import norm
 from scipy.stats import t as student_t
 
-# the names tables and pages show beside an interval (`ci_method` columns)
-WILSON = "Wilson score interval (effective n over repeated epochs)"
-SE_NORMAL = "published standard error, score ± 1.96 se"
-SE_CLIPPED = "published standard error, score ± 1.96 se, clipped to the scale's range"
-NO_CI = "none: no standard error published"
-D_BOOTSTRAP = (
-    "expanded percentile bootstrap over benchmarks, stratified by kind "
-    "(widened by sqrt(n/(n-1)) t/z per kind)"
-)
+# the names tables and pages show beside an interval (`ci_method` columns); short, as a
+# table column; docs/methods.md and the report's method page define each in full
+WILSON = "Wilson (effective n over epochs)"
+SE_NORMAL = "published SE, ± 1.96 se"
+SE_CLIPPED = "published SE, ± 1.96 se, clipped to the scale"
+NO_CI = "none (no SE published)"
+D_BOOTSTRAP = "expanded percentile bootstrap over benchmarks, by kind"
 
 ScoreUnit = Literal["fraction", "minutes"]
 

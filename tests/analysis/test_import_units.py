@@ -71,7 +71,7 @@ def test_se_in_percent_points_is_kept_in_its_unit_and_converted_for_the_ci(tmp_p
     z = 1.959963984540054
     assert s.loc["closed-a", "ci_low"] == pytest.approx(0.30 - z * 0.036)
     assert s.loc["closed-a", "ci_high"] == pytest.approx(0.30 + z * 0.036)
-    assert s.loc["closed-a", "ci_method"] == "published standard error, score ± 1.96 se"
+    assert s.loc["closed-a", "ci_method"] == "published SE, ± 1.96 se"
 
 
 @pytest.mark.parametrize(

@@ -45,6 +45,7 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
         "Limits",
         "Null baseline",
         "Source",
+        "Interval",  # each score's interval method (analysis's ci_method)
     ]
     assert len(t.rows) == 9
     assert t.row("claude-sonnet-4", "humaneval v1") == [
@@ -60,6 +61,7 @@ def test_scores_table_rows_and_numbers(index: Page) -> None:
         "0",
         "0.000",
         "own",
+        "—",  # this hand-made table names no interval method
     ]
     llama = t.row(SLASHED, "tau2-airline v1")
     assert llama[4] == "open"
