@@ -13,7 +13,9 @@ inside +-1 month (any difference between the kinds is then under a month). Three
   have it, else its mean rank across benchmarks) by a linear fit on that benchmark's
   evaluated models (logit of the score; log2 minutes for horizons). A pair is a candidate
   only if adding it can change the benchmark's lag evidence (a new frontier point, a new
-  first model, or a later last model, which moves the bounds of unreached thresholds). Each
+  first model, or a later last model, which moves the bounds of unreached thresholds) and
+  adds at least one exact lag (a bound alone, e.g. on a saturated benchmark, would add a
+  benchmark to the count without evidence, narrowing the CI for nothing). Each
   candidate is added alone and D(lag) recomputed with the same bootstrap draws (common
   random numbers, so the change is the data's, not the resampling's, and each benchmark
   keeps its column of the draws); they are ranked by how much they narrow the CI (those
@@ -324,7 +326,12 @@ def what_would_settle(
                 old is not None and np.array_equal(ev.lo, old.lo) and np.array_equal(ev.hi, old.hi)
             ):
                 continue
-            found.append((_information(ev, old, c.day), c, pred, ev))
+            info = _information(ev, old, c.day)
+            if info[0] <= 0:
+                # no new exact lag: a bound alone (a saturated benchmark's vacuous "the open
+                # side leads by at most 30 months") adds a benchmark to count, not evidence
+                continue
+            found.append((info, c, pred, ev))
         # the CI only for the candidates that add most to what the benchmark says (exact
         # lags, then datapoints, then the most recent): many models change it alike
         found.sort(key=lambda x: x[0], reverse=True)
