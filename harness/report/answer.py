@@ -163,7 +163,7 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
     n = int(summary.get("n_specs") or 0)
     curve_title = (
         f"Threshold lag: D > 0 in {pct(summary.get('share_d_positive'))} of {n:,} "
-        f"specifications; CI above 0 in {pct(summary.get('share_ci_above_zero'))}, below 0 "
+        f"specifications;\nCI above 0 in {pct(summary.get('share_ci_above_zero'))}, below 0 "
         f"in {pct(summary.get('share_ci_below_zero'))}"
         if n
         else ""

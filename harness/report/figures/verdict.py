@@ -56,7 +56,7 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
     measures = [m for m in MEASURE_ORDER if m in present]
     measures += sorted(present - set(measures))
     # compact: it sits above the fold; panels share the x axis, so little gap between them
-    fig = st.panels(len(measures), 0.8, left=0.75, top=0.6, gap=0.45)
+    fig = st.panels(len(measures), 0.8, left=0.75, top=0.8, gap=0.45)
     axes = st.axes(fig, len(measures))
     for ax, measure in zip(axes, measures, strict=True):
         part = df[df["measure"].astype(str) == measure].sort_values("_d", kind="stable")
@@ -79,8 +79,9 @@ def spec_curve(table: pd.DataFrame, *, title: str = "") -> Drawn | None:
         name = MEASURE_NAME.get(measure, measure)
         ax.set_title(st.label(f"{name}: {n} specifications", 60), loc="left", fontsize=9)
         ax.tick_params(axis="x", labelbottom=ax is axes[-1])
-    if title:
-        fig.suptitle(st.label(title, 110), x=0.01, ha="left", fontsize=10)
+    if title:  # one or two lines, each kept to the figure's width
+        lines = [st.label(line, 75) for line in str(title).splitlines()[:2]]
+        fig.suptitle("\n".join(lines), x=0.01, ha="left", fontsize=9)
     axes[-1].set_xlabel("specifications of each measure, sorted by D (%)")
     return Drawn(
         fig,
