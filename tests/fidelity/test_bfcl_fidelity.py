@@ -4,6 +4,7 @@ bfcl_simple|bfcl_multiple|bfcl_parallel|bfcl_multi_turn`; this is the slice CI r
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
@@ -136,11 +137,18 @@ def test_multi_turn_checker_agrees_with_bfcl_eval_on_perturbed_steps(backends: N
 
 def test_multi_turn_slice_through_the_runner() -> None:
     """A few trajectories replayed through inspect (solver, tools, the request path, the
-    suite's scorer, the store), each agreeing with bfcl-eval."""
+    suite's scorer, the store), each agreeing with bfcl-eval: gold, a call one turn late, and
+    arguments with a stray trailing quote (inspect recovers them; BFCL's json.loads does not,
+    so the step is dropped)."""
     all_trajs = bfcl_multi_turn.trajectories(20, seed=3)
-    wanted = ("gold", "call_late", "malformed_in_parallel_step")
-    trajs = [next(t for t in all_trajs if t.perturbation == k) for k in wanted]
+    gold = next(t for t in all_trajs if t.perturbation == "gold")
+    late = next(t for t in all_trajs if t.perturbation == "call_late")
+    turns = json.loads(json.dumps(gold.payload))
+    call = turns[0][0]["calls"][0]
+    call["arguments"] = json.dumps(call["arguments"]) + '"'
+    quoted = Trajectory(f"{gold.sample_id}#quote", gold.sample_id, "trailing_quote", turns)
+    trajs = [gold, late, quoted]
     official, _ = bfcl_multi_turn.official_scores(trajs, make=False)
     compared = compare(trajs, bfcl_multi_turn.gapbench_scores(trajs), official)
-    assert [c.official for c in compared][:2] == [1.0, 0.0]  # call_late: BFCL fails it
+    assert [c.official for c in compared] == [1.0, 0.0, 0.0]
     assert all(c.agree for c in compared), compared

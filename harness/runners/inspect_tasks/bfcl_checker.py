@@ -64,10 +64,13 @@ def record_raw_arguments() -> None:
     raw response for the first 5 calls of a sample only. BFCL json.loads the string, so the
     checker needs it. Wraps the parser inspect's OpenAI chat and responses code call;
     idempotent."""
-    import inspect_ai.model._openai as chat
-    import inspect_ai.model._openai_responses as responses
+    import importlib
 
-    for module in (chat, responses):
+    for name in ("inspect_ai.model._openai", "inspect_ai.model._openai_responses"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:  # another inspect layout: arguments then decode as inspect parsed
+            continue
         original = getattr(module, "parse_tool_call", None)
         if original is None or getattr(original, "_gapbench_raw", False):
             continue
