@@ -181,7 +181,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         _show("coverage per benchmark", a.coverage[COVERAGE_VIEW], args.max_rows)
         _show(
             "cross-checks (published rows are cited, not ours)",
-            a.crosschecks[["check", "origin", "value", "low", "high", "unit", "window", "n"]],
+            a.crosschecks[
+                ["check", "origin", "value", "low", "high", "unit", "window", "n", "n_bounds"]
+            ],
             args.max_rows,
         )
         _show(f"substitutes for {args.substitute}", a.substitutes, args.max_rows)
