@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 
+from harness._text import clip
 from harness._types import Transcript, TranscriptMessage
 from harness.report import _format as fmt
 from harness.report.inputs import RawLog, ReportInput
@@ -32,6 +33,16 @@ MAX_SAMPLE_PAGES = 2000
 # Tool outputs and prompts longer than this are collapsed (<details>) on the sample page.
 COLLAPSE_CHARS = 1200
 COLLAPSE_LINES = 20
+# A sample page shows at most this much of its text: each field (a message, the prompt, a
+# tool call's arguments, ...) up to PAGE_FIELD_MAX characters while the page's budget lasts,
+# then only its head; at most PAGE_MESSAGES messages. A store compresses repeated text a
+# thousandfold, so a few kilobytes of someone else's store must not become gigabytes of HTML;
+# what is clipped says how long it was (the whole text stays in the store).
+PAGE_TEXT_BUDGET = 2_000_000
+PAGE_FIELD_MAX = 200_000
+PAGE_FIELD_HEAD = 2_000
+PAGE_MESSAGES = 1_000
+MESSAGE_MAX = 4_000  # a run's message or a sample's error on a page
 # Raw engine logs are copied into the report up to these sizes; larger ones are named.
 RAW_FILE_MAX = 25 * 2**20
 RAW_TOTAL_MAX = 200 * 2**20
@@ -151,6 +162,28 @@ def shown_samples(samples: pd.DataFrame) -> dict[str, pd.DataFrame]:
     }
 
 
+CSV_TEXT_MAX = 10_000  # characters of a sample's error in its run's CSV (see PAGE_TEXT_BUDGET)
+
+
+def clip_errors(table: pa.Table) -> pa.Table:
+    """A run's CSV table with each error longer than CSV_TEXT_MAX characters cut, saying how
+    long it was (a hostile store's 20 MB error must not make a 4 GB CSV)."""
+    import pyarrow.compute as pc
+
+    if "error" not in table.column_names:
+        return table
+    col = table.column("error")
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        return table
+    lengths = pc.utf8_length(col)
+    long = pc.fill_null(pc.greater(lengths, CSV_TEXT_MAX), False)
+    if not pc.any(long).as_py():
+        return table
+    clipped = [clip(v, CSV_TEXT_MAX) if isinstance(v, str) else v for v in col.to_pylist()]
+    i = table.column_names.index("error")
+    return table.set_column(i, table.schema.field(i), pa.array(clipped, col.type))
+
+
 def split_by_run(table: pa.Table | None) -> dict[str, pa.Table]:
     """Every own sample per run (the table is sorted by run_id): each run's CSV."""
     if table is None or table.num_rows == 0:
@@ -172,7 +205,7 @@ def run_context(
     facts = first[0] if first else {}
     return {
         "run": run,
-        "run_facts": [(k, run.get(k)) for k in RUN_FACTS if k in run],
+        "run_facts": [(k, clip_text(run.get(k), MESSAGE_MAX)) for k in RUN_FACTS if k in run],
         "serving": [(k, facts.get(k)) for k in SERVING_FACTS if facts.get(k) not in (None, "")],
         "snapshots": sorted(
             {str(s) for s in part.get("model_snapshot", pd.Series(dtype=str)).dropna()}
@@ -190,6 +223,59 @@ class ShownMessage:
     message: TranscriptMessage
     collapsed: bool
     summary: str
+
+
+def clip_text(value: Any, limit: int) -> Any:
+    """A string cut to `limit` characters, saying how long it was; anything else as it is."""
+    return clip(value, limit) if isinstance(value, str) else value
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = PAGE_TEXT_BUDGET
+
+    def take(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        limit = min(PAGE_FIELD_MAX, max(self.left, PAGE_FIELD_HEAD))
+        out = clip(text, limit)
+        self.left -= min(len(text), limit)
+        return out
+
+
+def page_transcript(transcript: Transcript | None) -> Transcript | None:
+    """The transcript as its page shows it: every text field clipped (see PAGE_TEXT_BUDGET),
+    at most PAGE_MESSAGES messages (a last system note says how many more there are)."""
+    if transcript is None:
+        return None
+    budget = _Budget()
+    shown = transcript.messages[:PAGE_MESSAGES]
+    messages = [
+        replace(
+            m,
+            content=budget.take(m.content) or "",
+            error=budget.take(m.error),
+            tool_calls=tuple(
+                replace(c, arguments=budget.take(c.arguments) or "") for c in m.tool_calls
+            ),
+        )
+        for m in shown
+    ]
+    hidden = len(transcript.messages) - len(shown)
+    if hidden:
+        note = f"({hidden:,} more messages are not shown here; the store holds them all)"
+        messages.append(TranscriptMessage("system", note))
+    return replace(
+        transcript,
+        messages=tuple(messages),
+        prompt=budget.take(transcript.prompt),
+        output=budget.take(transcript.output),
+        target=budget.take(transcript.target),
+        explanation=budget.take(transcript.explanation),
+        answer=budget.take(transcript.answer),
+        metadata=budget.take(transcript.metadata),
+        traceback=budget.take(transcript.traceback),
+    )
 
 
 def shown_messages(transcript: Transcript | None) -> list[ShownMessage]:

@@ -323,9 +323,13 @@ class Site:
             ctx = drill.run_context(run, part, limit, n_samples)
             self._page(run_rel, "run.html", "../", raw=raw.get(run_id, []), csv=csv_rel, **ctx)
             if whole is not None:
-                pacsv.write_csv(csv_safe_table(whole), self.root / csv_rel)
+                pacsv.write_csv(csv_safe_table(drill.clip_errors(whole)), self.root / csv_rel)
             else:
-                csv_safe_frame(part).to_csv(self.root / csv_rel, index=False)
+                shown_part = part
+                if "error" in part.columns:
+                    clipped = part["error"].map(lambda e: drill.clip_text(e, drill.CSV_TEXT_MAX))
+                    shown_part = part.assign(error=clipped)
+                csv_safe_frame(shown_part).to_csv(self.root / csv_rel, index=False)
             self._samples(run, part.head(limit), keys, transcripts)
             if tick:
                 tick(i + 1, len(self.run_rows))
@@ -341,8 +345,9 @@ class Site:
             return
         by_key = {str(r["sample_key"]): r for r in records(part)}
         for key, prev, nxt in drill.neighbours(keys):
-            sample = by_key[key]
-            transcript = transcripts.get(key)
+            sample = dict(by_key[key])
+            sample["error"] = drill.clip_text(sample.get("error"), drill.MESSAGE_MAX)
+            transcript = drill.page_transcript(transcripts.get(key))
             self._page(
                 self.links.samples[key],
                 "sample.html",

@@ -156,3 +156,44 @@ def test_a_poisoned_figure_cache_is_drawn_again_not_published(tmp_path: Path) ->
         render_figures(jobs, site, cache_dir=cache)
         assert (site / "figures" / "m.svg").read_bytes() == good, what
     assert not svg.is_symlink() and svg.read_bytes() == good  # the entry drawn again
+
+
+def test_a_compressible_store_does_not_become_gigabytes_of_pages(tmp_path: Path) -> None:
+    # a store compresses repeated text a thousandfold: 100 KB of store held 20 MB fields
+    # (messages, prompt, tool arguments, errors) and rendered 611 MB of sample pages and
+    # 20 MB run CSVs; each page's text is now bounded and says what it left out
+    from dataclasses import replace
+
+    import pyarrow as pa
+
+    from harness._types import ToolCall, Transcript, TranscriptMessage
+    from harness.report import drill, render_report
+    from tests.report.conftest import make_input
+
+    big = "A<b>" * 250_000  # 1 M characters, 1.7 MB once escaped
+    huge = Transcript(
+        messages=(
+            TranscriptMessage("user", big),
+            TranscriptMessage("assistant", big, tool_calls=(ToolCall("c", "f", big),)),
+            *[TranscriptMessage("tool", "x")] * 3000,
+        ),
+        prompt=big,
+        output=big,
+        metadata=big,
+        traceback=big,
+    )
+    report = make_input(tmp_path, with_answer=False)
+    samples = report.samples.assign(error=big)
+    every = pa.Table.from_pandas(samples[["run_id", "sample_key", "error"]], preserve_index=False)
+    transcripts = {"transcripts": lambda keys: dict.fromkeys(keys, huge)}
+    for name, fields in {"all": {"all_samples": every}, "shown": {}}.items():
+        site = tmp_path / name
+        render_report(replace(report, samples=samples, **transcripts, **fields), site)
+        pages = list((site / "samples").glob("*.html"))
+        assert pages
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            assert len(html) < 3 * drill.PAGE_TEXT_BUDGET, (page.name, len(html))
+            assert "1,000,000 characters" in html and "more messages are not shown" in html
+        for csv in (site / "runs").glob("*.csv"):
+            assert csv.stat().st_size < 100 * drill.CSV_TEXT_MAX, csv.name
