@@ -184,7 +184,8 @@ class NextSweep:
         head = [
             "# What to evaluate next (gapbench analyze --next-sweep): the missing evaluations",
             "# that narrow the CI of D(lag) most, ranked by the answer (scores predicted from",
-            "# each model's capability only to rank them). Pairs this sweep runs:",
+            "# each model's capability only to rank them). Pairs this sweep runs:"
+            + ("" if self.pairs["runnable"].any() else " none yet."),
         ]
         runnable = self.pairs[self.pairs["runnable"]]
         for r in runnable.to_dict("records"):
