@@ -148,7 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _sigterm_as_interrupt() -> Callable[[], None]:
     """SIGTERM (a scheduler's stop, `kill`) ends a command as Ctrl-C does: every child is
-    ended by the code that started it, exit 130 with one line. Returns the undo."""
+    ended by the code that started it, exit 130 with one line. Returns the undo.
+
+    SIGINT is honoured too when it arrives ignored: a shell starts background jobs (`cmd &`
+    in a script, a CI step, some schedulers) with SIGINT ignored, and Python then installs no
+    handler, so `kill -INT` would be silently dropped and the run would go on."""
     import signal
     import threading
 
@@ -160,10 +164,15 @@ def _sigterm_as_interrupt() -> Callable[[], None]:
 
     try:
         previous = signal.signal(signal.SIGTERM, interrupt)
+        previous_int = signal.getsignal(signal.SIGINT)
+        if previous_int == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
     except (ValueError, OSError):
         return lambda: None
 
     def undo() -> None:
         signal.signal(signal.SIGTERM, previous)
+        if previous_int == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     return undo
