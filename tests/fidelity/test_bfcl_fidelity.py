@@ -135,6 +135,7 @@ def test_multi_turn_checker_agrees_with_bfcl_eval_on_perturbed_steps(backends: N
     assert {official[t.key] for t in trajs} == {0.0, 1.0}
 
 
+@pytest.mark.slow  # ~30 s: inspect and the BFCL backends start in a sweep worker
 def test_multi_turn_slice_through_the_runner() -> None:
     """A few trajectories replayed through inspect (solver, tools, the request path, the
     suite's scorer, the store), each agreeing with bfcl-eval: gold, a call one turn late, and

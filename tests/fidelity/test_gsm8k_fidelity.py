@@ -29,6 +29,7 @@ def gsm8k_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, 
     return cache, answers
 
 
+@pytest.mark.slow  # ~60 s: lm-eval indexes its task registry (~11 s) in each process
 def test_slice_through_the_runner(gsm8k_cache: tuple[Path, list[int]]) -> None:
     cache, answers = gsm8k_cache
     forms = ["hashes", "answer_is", "hashes_thousands_comma", "hashes_dollar",
