@@ -3,8 +3,13 @@
 Before a sample starts, its worst-case cost is reserved (`worst_case_usd`: its suite's limits
 times its deployment's prices); the sample starts only if what is spent plus every
 reservation of samples in flight plus this one stays within the limit. When the sample ends
-its reservation is released: what it really cost is in the spend by then (the request path's
-ledger). So the spend never passes the limit as long as the worst cases hold; a worst case
+its reservation is released, but it keeps counting ("settling") until the ledger is known to
+hold what the sample really cost: the request path reports calls in batched events that reach
+the ledger a little after the engine has its answer, so dropping the reservation at once
+would leave a window in which the sample's cost counts nowhere (on a loaded machine a whole
+chunk of samples slipped past the ceiling through it). A settling reservation goes when the
+ledger has caught up (`settle`: the request path's sync, asked only when a sample would not
+fit otherwise). So the spend never passes the limit as long as the worst cases hold; a worst case
 that did not hold (a prompt longer than the assumed context) overshoots by at most that one
 sample. The spend of samples still in flight is counted twice until they end (spent, and
 reserved whole): the ceiling errs low, never high.
@@ -80,6 +85,11 @@ class Budget:
         self._held: dict[str, list[float]] = defaultdict(list)  # unit id -> reservations
         self._finished = 0
         self.refused: str | None = None  # why the first sample was refused, once one was
+        # Released reservations whose real cost may not be in the ledger yet (see module doc).
+        self._settling: list[float] = []
+        # Waits until every call answered so far is in the ledger (RequestPath.sync); None
+        # keeps settling reservations held for the whole command (the ceiling errs low).
+        self.settle: Callable[[], None] | None = None
         # Spend not in the ledger yet (Ray units' own request paths), read live.
         self.extra_spent: Callable[[], float] | None = None
 
@@ -91,7 +101,10 @@ class Budget:
     @property
     def reserved_usd(self) -> float:
         with self._lock:
-            return sum(sum(v) for v in self._held.values())
+            return self._reserved()
+
+    def _reserved(self) -> float:
+        return sum(sum(v) for v in self._held.values()) + sum(self._settling)
 
     @property
     def in_flight(self) -> int:
@@ -112,9 +125,11 @@ class Budget:
         when it does not. extra_usd: what must also stay free (units that cannot reserve:
         their samples in flight at their worst)."""
         worst = worst_usd or 0.0
+        if not self._fits(worst, extra_usd):
+            self._catch_up()  # settled reservations go once the ledger is current; check again
         spent = self.spent_usd
         with self._lock:
-            held = sum(sum(v) for v in self._held.values())
+            held = self._reserved()
             if spent + held + extra_usd + worst > self.limit_usd or spent >= self.limit_usd:
                 if self.refused is None:
                     self.refused = self._line(spent, held + extra_usd, worst)
@@ -122,25 +137,43 @@ class Budget:
             self._held[unit_id].append(worst)
             return True
 
+    def _fits(self, worst: float, extra_usd: float) -> bool:
+        spent = self.spent_usd
+        with self._lock:
+            held = self._reserved()
+        return spent < self.limit_usd and spent + held + extra_usd + worst <= self.limit_usd
+
+    def _catch_up(self) -> None:
+        """Bring the ledger up to date and drop the settling reservations it now covers."""
+        with self._lock:
+            if not self._settling or self.settle is None:
+                return
+            n = len(self._settling)  # released before the sync: their calls were answered
+        try:
+            self.settle()
+        except Exception:  # the request path is gone: keep them counted (errs low)
+            return
+        with self._lock:
+            del self._settling[:n]
+
     def release(self, unit_id: str) -> None:
         """A sample of the unit ended: its reservation goes (its real cost is spent)."""
         with self._lock:
             self._finished += 1
             held = self._held.get(unit_id)
             if held:
-                held.pop()
+                self._settling.append(held.pop())
 
     def release_unit(self, unit_id: str) -> None:
-        """The unit ended: whatever it still held (a sample that never reported) goes."""
+        """The unit ended: whatever it still held (a sample that never reported) settles."""
         with self._lock:
-            self._held.pop(unit_id, None)
+            self._settling.extend(self._held.pop(unit_id, []))
 
     def exhausted(self, extra_usd: float = 0.0, next_usd: float = 0.0) -> bool:
         """Nothing more fits (checked without reserving)."""
-        spent = self.spent_usd
-        with self._lock:
-            held = sum(sum(v) for v in self._held.values())
-        return spent >= self.limit_usd or spent + held + extra_usd + next_usd > self.limit_usd
+        if not self._fits(next_usd, extra_usd):
+            self._catch_up()
+        return not self._fits(next_usd, extra_usd)
 
     def _line(self, spent: float, held: float, worst: float) -> str:
         return (

@@ -262,6 +262,8 @@ def _execute_runs(
             # One proxy process for every deployment: one concurrency limit per deployment
             # across its shards and runs, one place for the cache, retries and breakers.
             path = stack.enter_context(RequestPath(settings.cache_dir / "requests", ledger))
+            if budget is not None:
+                budget.settle = path.sync  # a released sample's cost is counted before it goes
         flags = StopFlags(mp, deployment_ids)
         lock = threading.Lock()
 

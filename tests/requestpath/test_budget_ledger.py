@@ -33,6 +33,9 @@ def _call(cost: float | None, outcome: str = "ok", snapshot: str = "m-1") -> Cal
 def test_budget_reserves_each_samples_worst_case_and_releases_it_at_its_end() -> None:
     ledger = Ledger([_call(5.0)])  # spent before the budget started: not counted
     budget = Budget(1.0, ledger)
+    # Here each cost is recorded before its sample's release, so catching up has nothing to
+    # wait for (in a run it is the request path's sync: tests/sweep/test_budget_settle.py).
+    budget.settle = lambda: None
     assert budget.spent_usd == 0
     assert budget.reserve("u", 0.4) and budget.reserve("u", 0.4)  # 0.8 held
     assert not budget.reserve("u", 0.4)  # 1.2 would pass the limit: refused, nothing held
@@ -43,7 +46,8 @@ def test_budget_reserves_each_samples_worst_case_and_releases_it_at_its_end() ->
     assert budget.reserve("u", 0.4)  # 0.85 + ... fits again
     assert not budget.reserve("other", 0.2)  # 0.05 + 0.8 + 0.2 > 1.0
     assert budget.reserve("other", 0.1, extra_usd=0.0)
-    budget.release_unit("u")  # a unit that ended: whatever it held goes
+    budget.release_unit("u")  # a unit that ended: what it held settles, then goes
+    assert not budget.exhausted(next_usd=0.85)  # 0.05 spent + 0.1 held + 0.85 = the limit
     assert budget.reserved_usd == pytest.approx(0.1)
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import openai
 
+from harness.serve.proxy import RequestPath
 from harness.serve.proxy.ledger import Ledger
 from harness.sweep.budget import Budget
 from tests.fakeapi import FakeAPI
 from tests.fixtures.fakeapi import FAKE_API_KEY
-from tests.requestpath.conftest import proxied
+from tests.requestpath.conftest import PRICING, deployment, endpoint, proxied, upstream_url
 
 SAMPLES = [f"sample {i}: what is the code?" for i in range(20)]
 CHUNK = 4
@@ -24,7 +25,12 @@ def _command(fake: FakeAPI, cache: Path, todo: list[str], budget_usd: float | No
     ledger = Ledger()
     budget = Budget(budget_usd, ledger) if budget_usd else None
     done: list[str] = []
-    with proxied(fake, "openai", cache, ledger) as (ep, _):
+    dep = deployment("openai", upstream_url(fake, "openai"), pricing=PRICING)
+    with RequestPath(cache, ledger) as rp:
+        ep = rp.add(endpoint(dep, timeout_s=10.0), dep)
+        if budget:
+            # as the executor does: a released sample's cost is in the ledger before it goes
+            budget.settle = rp.sync
         client = openai.OpenAI(base_url=ep.base_url, api_key=FAKE_API_KEY, max_retries=2)
 
         def sample(prompt: str) -> str:
