@@ -133,14 +133,24 @@ def slug(name: Any) -> str:
 
     Model ids contain '/' (org/model) and may contain anything at all, so unsafe runs become
     '_' and, whenever anything was changed, a short hash of the original is appended so that
-    'a/b' and 'a_b' never share a page.
+    'a/b' and 'a_b' never share a page. Stems are lower case (with the hash when the name was
+    not): on a case-insensitive file system (macOS, Windows, a clone of the published branch)
+    'GPT-4o' would otherwise overwrite the page of 'gpt-4o'. Windows' reserved device names
+    (con, nul, com1, ...) get a '_' first and the hash.
     """
     raw = str(name)
-    safe = _UNSAFE.sub("_", raw).strip("._") or "_"
+    safe = _UNSAFE.sub("_", raw).strip("._").lower() or "_"
     safe = safe[:80]
+    if safe.split(".")[0] in _RESERVED:  # Windows reads 'nul.txt-1.html' as the device too
+        safe = f"_{safe}"
     if safe != raw:
         safe = f"{safe}-{hashlib.sha1(raw.encode('utf-8')).hexdigest()[:8]}"
     return safe
+
+
+_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{d}{i}" for d in ("com", "lpt") for i in range(10)]
+)
 
 
 def seconds(value: Any) -> str:

@@ -197,3 +197,13 @@ def test_a_compressible_store_does_not_become_gigabytes_of_pages(tmp_path: Path)
             assert "1,000,000 characters" in html and "more messages are not shown" in html
         for csv in (site / "runs").glob("*.csv"):
             assert csv.stat().st_size < 100 * drill.CSV_TEXT_MAX, csv.name
+
+
+def test_page_names_never_collide_on_a_case_insensitive_file_system() -> None:
+    # 'GPT-4o' from an imported store would overwrite the page of 'gpt-4o' on macOS/Windows
+    names = ["gpt-4o", "GPT-4o", "Gpt-4o", "gpt-4O", "con", "CON", "nul.txt", "LPT1"]
+    stems = [fmt.slug(n) for n in names]
+    assert len({s.casefold() for s in stems}) == len(names), stems
+    assert fmt.slug("gpt-4o") == "gpt-4o"  # plain lower-case names keep their stem
+    for name, stem in zip(names[4:], stems[4:], strict=True):  # Windows device names
+        assert stem.split(".")[0] not in ("con", "nul", "lpt1"), (name, stem)
