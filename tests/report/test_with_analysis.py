@@ -62,7 +62,8 @@ def test_render_real_analysis_tables(tmp_path: Path) -> None:
     if len(subs) > 50:
         assert f"Showing the first 50 of {len(subs)} closed model and kind rows" in text
     first = subs.iloc[0]
-    assert shown.rows[0][:3] == [first["closed_model"], first["kind"], str(first["benchmarks"])]
+    head = first["closed_model"] + (f" (variant {first['variants']})" if first["variants"] else "")
+    assert shown.rows[0][:3] == [head, first["kind"], str(first["benchmarks"])]
     assert len(pd.read_csv(site / "data" / "substitutes_by_kind.csv")) == len(subs)
     # horizons fitted on the ladder suite appear on its page
     ladder = read(site / "suites" / "ladder_agentic.html")

@@ -112,9 +112,14 @@ def grouped(samples: pd.DataFrame) -> pd.DataFrame:
 
 
 def variants_of(model_id: str, variants: list[str]) -> str:
-    """'(1K, 8K, 64K)' for a group's variants, '' when it was published under one id only."""
-    names = sorted({v for v in variants if v and v != model_id})
-    if not names:
-        return ""
-    suffixes = [parse(v).variant or v for v in names]
-    return ", ".join(dict.fromkeys(suffixes))
+    """'1K, 8K, 64K' for a group's variants (budgets by size), '' when it was published
+    under one id only."""
+    names = {v for v in variants if v and v != model_id}
+    suffixes = {parse(v).variant or v for v in names}
+    return ", ".join(sorted(suffixes, key=_budget_order))
+
+
+def _budget_order(suffix: str) -> tuple[int, float, str]:
+    """Token budgets by size (1K, 8K, 64K), then the named settings alphabetically."""
+    m = re.fullmatch(r"(\d+)[kK]", suffix)
+    return (0, float(m.group(1)), "") if m else (1, 0.0, suffix)
