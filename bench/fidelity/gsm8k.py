@@ -63,6 +63,11 @@ FORMS: dict[str, tuple[float, Form]] = {
         lambda v, r: f"#### {v}\nI hope this helps! Let me know if you need more.",
     ),
     "hashes_then_question": (2, lambda v, r: f"#### {v}\n\nQuestion: what is 2 + 2?\nAnswer: 4"),
+    "question_echo_first": (
+        2,
+        lambda v, r: f"Question: restating it.\nAnswer: {v - 1} + 1.\n#### {v}",
+    ),
+    "im_end_then_answer": (1, lambda v, r: f"Thinking.<|im_end|>\n#### {v}"),
     "two_hashes_right_first": (2, lambda v, r: f"#### {v}\n#### {v + 1}"),
     "two_hashes_wrong_first": (2, lambda v, r: f"#### {v + 1}\n#### {v}"),
     "bold": (2, lambda v, r: f"**Answer:** **{v}**"),

@@ -21,9 +21,8 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -62,14 +61,6 @@ class GapbenchScore:
 
 
 ReplyFor = Callable[[Trajectory, Conversation], Reply]
-
-
-@dataclass
-class _Table:
-    """(model, sample id) -> trajectory, and the sample id of each prompt seen."""
-
-    by_slot: dict[tuple[str, str], Trajectory] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def slots(trajectories: Sequence[Trajectory]) -> dict[str, int]:
