@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from harness.errors import UserError
 from harness.secrets import MAX_SCAN_BYTES, find_secrets, secret_values
+from harness.store.rawpaths import readable_zip_methods
 
 # Compressed content is scanned decompressed, so a key cannot hide in it: zip archives
 # (inspect's .eval logs; found by their bytes, whatever the name) member by member, and gzip,
@@ -45,7 +46,6 @@ _ZIP = b"PK\x03\x04"
 _EMPTY_ZIP = b"PK\x05\x06"
 _STREAMS = {b"\x1f\x8b": "gzip", b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz"}
 _OTHER_COMPRESSED = (b"\x28\xb5\x2f\xfd", b"7z\xbc\xaf\x27\x1c", b"Rar!")  # zstd, 7z, rar
-_READABLE_ZIP = (0, 8, 12, 14)  # stored, deflate, bzip2, lzma
 UNCHECKED = "cannot be checked"
 LINK = "a symbolic link"
 SPECIAL = "not a regular file"
@@ -182,6 +182,7 @@ def _scan_zip(
     if depth >= MAX_DEPTH:
         yield where, f"{UNCHECKED}: archive nested too deeply"
         return
+    readable = readable_zip_methods()  # zstd too: inspect's .eval logs
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
     except Exception as exc:  # a zip's magic but not a zip Python reads
@@ -192,7 +193,7 @@ def _scan_zip(
             member = f"{where}:{info.filename}"
             if info.is_dir():
                 continue
-            if info.compress_type not in _READABLE_ZIP or info.flag_bits & 0x1:
+            if info.compress_type not in readable or info.flag_bits & 0x1:
                 yield member, f"{UNCHECKED}: compression {info.compress_type} or encrypted"
                 continue
             if info.file_size > MAX_SCAN_BYTES:
@@ -215,6 +216,8 @@ def refuse_secrets(
     """UserError (one line, exit 2) when the store or the site holds a secret, or the site
     holds something the scan cannot check (a link, an archive it cannot read); else nothing."""
     values = secret_values(key_env_names)
+    # teaches zipfile zstd first, so the store scan below reads inspect's .eval logs too
+    readable_zip_methods()
     if results_dir is not None and Path(results_dir).is_dir():
         from harness.store.secret_scan import scan_store
 

@@ -207,7 +207,24 @@ def _is_zip_fd(fd: int) -> bool:
 # and of a size that the scan reads whole (a zip bomb is not published).
 EVAL_MAX_MEMBERS = 100_000
 EVAL_MAX_UNCOMPRESSED = 512 * 2**20  # harness.secrets.MAX_SCAN_BYTES: every member is scanned
-_READABLE_COMPRESSION = (0, 8, 12, 14)  # stored, deflate, bzip2, lzma (zipfile reads these)
+_STDLIB_COMPRESSION = (0, 8, 12, 14)  # stored, deflate, bzip2, lzma (zipfile reads these)
+ZIP_ZSTANDARD = 93  # what inspect writes its .eval logs with
+
+
+def readable_zip_methods() -> tuple[int, ...]:
+    """The zip compression methods this process can read: the standard library's, plus
+    zstandard (inspect's .eval logs) through `zipfile_zstd`, the package inspect itself uses to
+    teach zipfile zstd on Python < 3.14 (imported here, so a process that never imported
+    inspect reads its logs too). Without it a zstd member cannot be read: callers treat it as
+    unchecked, never as clean."""
+    import zipfile
+
+    if getattr(zipfile, "ZIP_ZSTANDARD", None) != ZIP_ZSTANDARD:
+        try:
+            import zipfile_zstd  # noqa: F401
+        except ImportError:  # pragma: no cover - installed with inspect-ai
+            return _STDLIB_COMPRESSION
+    return (*_STDLIB_COMPRESSION, ZIP_ZSTANDARD)
 
 
 def _eval_file_problem(path: Path) -> str | None:
@@ -226,6 +243,7 @@ def eval_problem(src: BinaryIO) -> str | None:
     (or EVAL_MAX_MEMBERS members) once decompressed. Reads the zip's directory only."""
     import zipfile
 
+    readable = readable_zip_methods()
     try:
         with zipfile.ZipFile(src) as zf:
             infos = zf.infolist()
@@ -246,7 +264,7 @@ def eval_problem(src: BinaryIO) -> str | None:
             or re.search(r"[\x00-\x1f\x7f]", name)
         ):
             return f"a member named {one_line(name)[:80]!r}"
-        if info.compress_type not in _READABLE_COMPRESSION or info.flag_bits & 0x1:
+        if info.compress_type not in readable or info.flag_bits & 0x1:
             return f"member {one_line(name)[:80]!r} compressed in a way that cannot be checked"
         total += info.file_size
     if total > EVAL_MAX_UNCOMPRESSED:

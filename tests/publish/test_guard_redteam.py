@@ -129,3 +129,39 @@ def test_publish_refuses_a_report_with_a_link_it_would_follow(
     assert code == 2 and len(lines) == 1, lines
     assert "cannot be checked" in lines[0] and "a symbolic link" in lines[0], lines
     assert not (tmp_path / "www").exists()
+
+
+WRITE_ZSTD_LOG = """
+import json, sys, zipfile, zipfile_zstd
+with zipfile.ZipFile(sys.argv[1], "w", compression=93) as z:
+    z.writestr("header.json", json.dumps({"error": "bad key sk-proj-" + "Zz9" * 12}))
+"""
+GUARD = """
+import sys
+from pathlib import Path
+assert "zipfile_zstd" not in sys.modules and "inspect_ai" not in sys.modules
+from harness.errors import UserError
+from harness.publish.guard import refuse_secrets
+try:
+    refuse_secrets(results_dir=Path(sys.argv[1]))
+except UserError as exc:
+    print(exc)
+"""
+
+
+def test_publish_finds_a_key_in_the_stores_inspect_log_as_inspect_writes_it(
+    tmp_path: Path,
+) -> None:
+    # inspect writes .eval members with zstd (method 93), which zipfile reads only once
+    # zipfile_zstd is imported; publish never imports inspect (so: fresh processes)
+    import subprocess
+    import sys
+
+    log = tmp_path / "results" / "raw" / "s" / "suite" / "m" / "r1" / "log.eval"
+    log.parent.mkdir(parents=True)
+    subprocess.run([sys.executable, "-c", WRITE_ZSTD_LOG, str(log)], check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", GUARD, str(tmp_path / "results")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    assert "publish: refused: the store" in done.stdout and "openai-key" in done.stdout, done

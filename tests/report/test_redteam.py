@@ -207,3 +207,45 @@ def test_page_names_never_collide_on_a_case_insensitive_file_system() -> None:
     assert fmt.slug("gpt-4o") == "gpt-4o"  # plain lower-case names keep their stem
     for name, stem in zip(names[4:], stems[4:], strict=True):  # Windows device names
         assert stem.split(".")[0] not in ("con", "nul", "lpt1"), (name, stem)
+
+
+ZSTD_CHECK = """
+import json, shutil, sys, zipfile
+from pathlib import Path
+assert "zipfile_zstd" not in sys.modules and "inspect_ai" not in sys.modules
+from harness.publish import guard
+from harness.store import rawpaths
+real, site = Path(sys.argv[1]), Path(sys.argv[2])
+out = {}
+with real.open("rb") as fh:
+    out["problem"] = rawpaths.eval_problem(fh)
+(site / "raw").mkdir(parents=True)
+shutil.copy(real, site / "raw" / "real.eval")
+out["clean"] = [f.line() for f in guard.scan_site(site, ())]
+with zipfile.ZipFile(site / "raw" / "keyed.eval", "w", compression=rawpaths.ZIP_ZSTANDARD) as z:
+    z.writestr("header.json", json.dumps({"error": "bad key sk-proj-" + "Zz9" * 12}))
+out["keyed"] = [f.line() for f in guard.scan_site(site, ())]
+print(json.dumps(out))
+"""
+
+
+def test_inspect_logs_zstd_members_are_read_where_inspect_is_not_imported(
+    tmp_path: Path,
+) -> None:
+    # inspect writes .eval members with zstd (method 93), which zipfile reads only after
+    # zipfile_zstd is imported; report and publish never import inspect: its real logs must
+    # still be published, and a key in them still found
+    import json
+    import subprocess
+    import sys
+
+    real = Path(__file__).parents[1] / "store" / "data" / "inspect" / "tiny_arith.eval"
+    with zipfile.ZipFile(real) as zf:
+        assert {i.compress_type for i in zf.infolist()} == {rawpaths.ZIP_ZSTANDARD}
+    done = subprocess.run(
+        [sys.executable, "-c", ZSTD_CHECK, str(real), str(tmp_path / "site")],
+        capture_output=True, text=True, check=True, cwd=Path(__file__).parents[2],
+    )  # fmt: skip
+    out = json.loads(done.stdout)
+    assert out["problem"] is None and out["clean"] == [], out
+    assert out["keyed"] == ["raw/keyed.eval:header.json (openai-key)"], out

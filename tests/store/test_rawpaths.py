@@ -3,7 +3,9 @@ types listed, and `results --check` naming the run records that point elsewhere.
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +25,15 @@ from harness.store.rawpaths import (
     server_logs,
 )
 
-ZIP = b"PK\x03\x04" + b"\0" * 30
+
+def _zip() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("header.json", "{}")
+    return buf.getvalue()
+
+
+ZIP = _zip()  # an inspect log is a zip that can be read (anything else is not published)
 
 
 @pytest.fixture
