@@ -272,8 +272,34 @@ def section(h: HorizonStudy, pw: PowerStudy, tab: Table) -> list[str]:
                     ]
                 )
     lines += tab(head, rows)
-    lines += ["", *power_lines(pw, tab)]
+    lines += ["", *power_lines(pw, tab), *OWN_AGENTS]
     return lines
+
+
+OWN_AGENTS = [
+    "### Your own agents",
+    "",
+    "Any competence can be planted the same way and run through the same path (from the "
+    "repository root, which holds `bench/` and the fake endpoint in `tests/fakeapi`):",
+    "",
+    "```python",
+    "from pathlib import Path",
+    "from bench.fidelity.ladder_agents import KnownAgent",
+    "from bench.fidelity.ladder_path import Entrant, compare, run_through_path",
+    "from harness.analysis import horizons, ladder",
+    "",
+    "rungs = (1, 2, 4, 8, 16, 32)",
+    "closed = KnownAgent(0.97, tuple((h, 0.98) for h in rungs), seed=1, replicate=0)",
+    "opened = KnownAgent(0.93, tuple((h, 0.98) for h in rungs), seed=1, replicate=0, answer_p=0.99)",
+    'entrants = [Entrant(closed, "closed", ("agentic", "standard")),',
+    '            Entrant(opened, "open", ("agentic", "standard"))]',
+    'samples = run_through_path(entrants, per_rung=30, workdir=Path("/tmp/mine"), port=0)',
+    "print(compare(samples, {a.name: a for a in (closed, opened)}, expected=720))",
+    'print(horizons(samples[samples.suite == "ladder_agentic"])[0])  # true h50: a.true_h50()',
+    "print(ladder(samples))                                   # D per rung and pooled",
+    "```",
+    "",
+]
 
 
 def power_lines(pw: PowerStudy, tab: Table) -> list[str]:

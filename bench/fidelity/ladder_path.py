@@ -14,6 +14,7 @@ computed from simulated replicates is the statistic the real path would give for
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,7 +80,7 @@ def simulate(entrants: Iterable[Entrant], per_rung: int, version: str = "") -> p
 
 
 def run_through_path(
-    entrants: Sequence[Entrant], per_rung: int, workdir: Path, *, port: int = PORT
+    entrants: Sequence[Entrant], per_rung: int, workdir: Path, *, port: int = PORT, batch: int = 3
 ) -> pd.DataFrame:
     """Run every entrant on the first per_rung items of each rung of its forms through
     gapbench, against the fake endpoint; -> the stored sample rows of these models.
@@ -88,6 +89,12 @@ def run_through_path(
     the same agents) only runs what is missing."""
     import gapbench
     from tests.fakeapi import FakeAPI
+
+    # inspect writes its .eval members zstd-compressed and patches zipfile to read them when
+    # it is imported; the sweep masks raw files in this process, which never imports inspect
+    # (harness/secrets.py's _mask_zip fails with "compression method not supported" without it)
+    with contextlib.suppress(ImportError):
+        import zipfile_zstd  # type: ignore[import-not-found]  # noqa: F401
 
     agents = {e.agent.name: e.agent for e in entrants}
     names = {n: n for n in agents}
@@ -99,26 +106,28 @@ def run_through_path(
     limit = per_rung * len(ladder_suite.HORIZONS)
     with FakeAPI(models=names, policy=known_policy(agents), port=port) as fake:
         for forms in sorted({e.forms for e in entrants}):
-            models = [
-                gapbench.endpoint(
-                    fake.openai_base_url,
-                    e.agent.name,
-                    access=e.access,
-                    release_date=RELEASE,
-                    id=e.agent.name,
-                    organisation="gapbench fidelity (scripted)",
-                    max_connections=8,
+            group = [e for e in entrants if e.forms == forms]
+            # a few models at a time: each run is an engine process of its own (~0.4 GB)
+            for start in range(0, len(group), batch):
+                models = [
+                    gapbench.endpoint(
+                        fake.openai_base_url,
+                        e.agent.name,
+                        access=e.access,
+                        release_date=RELEASE,
+                        id=e.agent.name,
+                        organisation="gapbench fidelity (scripted)",
+                        max_connections=8,
+                    )
+                    for e in group[start : start + batch]
+                ]
+                gapbench.evaluate(
+                    models,
+                    [SUITE_OF[f] for f in forms],
+                    limit=limit,
+                    name="fidelity-ladder",
+                    ws=ws,
                 )
-                for e in entrants
-                if e.forms == forms
-            ]
-            gapbench.evaluate(
-                models,
-                [SUITE_OF[f] for f in forms],
-                limit=limit,
-                name="fidelity-ladder",
-                ws=ws,
-            )
     samples = ws.store.samples()
     return samples[samples["model_id"].isin(list(agents))].reset_index(drop=True)
 
