@@ -158,7 +158,9 @@ def check_target(args: argparse.Namespace) -> Target:
         from harness.api.workspace import load_sweep_ref
 
         target, source = load_sweep_ref(str(sweep_ref), w)
-        names = [("models", i, m) for i, m in enumerate(target.models)]
+        names: list[tuple[str, int | None, str]] = [
+            ("models", i, m) for i, m in enumerate(target.models)
+        ]
         if target.user_simulator:
             names.append(("user_simulator", None, target.user_simulator))
         for key, i, ref in names:

@@ -35,7 +35,7 @@ def test_unknown_registry_task_is_a_mistake_in_the_suite_file() -> None:
     # not "unavailable" (skipped): the suite file names a task lm-eval does not have, which is
     # one line naming suite.yaml and its task field, exit 2 (issue 18)
     suite = load_suite(GSM8K).model_copy(update={"task": "no_such_lm_eval_task"})
-    with pytest.raises(ConfigError, match="suite.yaml: task: 'no_such_lm_eval_task' is not an"):
+    with pytest.raises(ConfigError, match=r"suite\.yaml: task: 'no_such_lm_eval_task' is not an"):
         LmEvalRunner().sample_ids(suite)
 
 
