@@ -172,8 +172,8 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
         "trajectory agrees when the two scores are equal.",
         "",
         f"Over {len(results)} suites, the scores agree on {agree} of {total} trajectories "
-        f"({pct(agree, total)}); {n_open} disagreements are open and {n_up} are documented "
-        "upstream defects.",
+        f"({pct(agree, total)}). Disagreements: {n_open} open (a gapbench bug not yet fixed), "
+        f"{n_up} documented as defects of the official evaluator, with evidence below.",
         "",
     ]
     rows: list[list[object]] = []
@@ -322,6 +322,14 @@ def render_doc(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _are(n: int) -> str:
+    return f"{n} is" if n == 1 else f"{n} are"
+
+
+def _count(results: list[AgreementResult], status: str) -> int:
+    return sum(d.status == status for r in results for d in r.disagreements)
+
+
 def readme_sentence(
     results: list[AgreementResult],
     study: tuple[ladder_doc.HorizonStudy, ladder_doc.PowerStudy] | None,
@@ -332,7 +340,9 @@ def readme_sentence(
         first = (
             f"Fidelity (`docs/fidelity.md`, generated): on {len(results)} suites, gapbench's "
             f"per-sample score equals the official evaluator's on {agree} of {total} "
-            f"trajectories ({pct(agree, total)})."
+            f"trajectories ({pct(agree, total)}; of the other {total - agree}, "
+            f"{_are(_count(results, 'upstream-defect'))} documented defects of the official "
+            f"evaluator and {_are(_count(results, 'open'))} open)."
         )
     else:
         first = (

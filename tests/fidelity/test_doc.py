@@ -56,11 +56,14 @@ def result(n: int, agree: int, statuses: tuple[str, ...] = ()) -> doc.AgreementR
 
 def test_agreement_numbers_follow_the_data():
     one = doc.render_doc([result(200, 199, ("open",))], [], None)
-    assert "the scores agree on 199 of 200 trajectories (99.5%); 1 disagreements are open" in one
+    assert "the scores agree on 199 of 200 trajectories (99.5%). Disagreements: 1 open" in one
     assert "a \\| pipe in the cause" in one  # free text cannot break the table
     two = doc.render_doc([result(200, 197, ("open", "upstream-defect", "open"))], [], None)
-    assert "197 of 200 trajectories (98.5%); 2 disagreements are open and 1 are" in two
-    assert "199 of 200 trajectories (99.5%)" in doc.readme_sentence([result(200, 199)], None)
+    assert "197 of 200 trajectories (98.5%). Disagreements: 2 open" in two
+    assert "1 documented as defects of the official evaluator" in two
+    sentence = doc.readme_sentence([result(200, 197, ("open", "upstream-defect", "open"))], None)
+    assert "197 of 200 trajectories (98.5%; of the other 3, 1 is documented" in sentence
+    assert "and 2 are open)" in sentence
     # a percentage never rounds a disagreement away, nor an agreement to nothing
     assert (doc.pct(199_999, 200_000), doc.pct(200, 200), doc.pct(1, 100_000)) == (
         ">99.9%",
