@@ -89,9 +89,20 @@ def _raw_arguments(output: ModelOutput) -> list[Any] | None:
     response: Any = event.call.response
     try:
         calls = response["choices"][0]["message"].get("tool_calls") or []
-        return [c.get("function", {}).get("arguments") for c in calls]
+        return [_resolved(c.get("function", {}).get("arguments")) for c in calls]
     except (KeyError, IndexError, TypeError, AttributeError):
         return None
+
+
+_ATTACHMENT = "attachment://"
+
+
+def _resolved(value: Any) -> Any:
+    """inspect keeps long strings of an event as `attachment://<hash>`: the text itself, or
+    None when it is not at hand (then only inspect's own parse error is checked)."""
+    if isinstance(value, str) and value.startswith(_ATTACHMENT):
+        return transcript().attachments.get(value[len(_ATTACHMENT) :])
+    return value
 
 
 def _check_reply(output: ModelOutput) -> None:
