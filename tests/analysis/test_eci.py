@@ -62,3 +62,23 @@ def test_provider_copies_do_not_add_frontier_points():
     pts = eci_points(eci)
     assert pts.exact.all() and len(pts.lo) == 2
     assert sorted(np.round(pts.lo, 1)) == [3.0, 4.0]
+
+
+@pytest.mark.parametrize("weak,strong", [("c-a", "c-b"), ("c-b", "c-a")])
+def test_closed_models_of_one_day_are_one_rise(weak, strong):
+    """Two closed models released the same day above every open level raise the closed
+    frontier once: one lower bound, whichever sorts first (two were counted when the
+    weaker came first)."""
+    eci = pd.DataFrame(
+        [
+            ("c0", "closed", day(1), 10.0),
+            ("o1", "open", day(2), 5.0),
+            ("o2", "open", day(6), 10.0),
+            (weak, "closed", day(3), 20.0),
+            (strong, "closed", day(3), 25.0),
+        ],
+        columns=["model_id", "access", "release_date", "eci"],
+    )
+    pts = eci_points(eci)
+    lower = pts.lo[np.isinf(pts.hi)]
+    assert list(lower) == pytest.approx([(day(6) - day(3)).days / DAYS_PER_MONTH])

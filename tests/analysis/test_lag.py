@@ -173,3 +173,38 @@ def test_same_day_first_models_are_censored_together():
     assert used["closed_model"].iloc[0] == "B"
     cu = catchup_table(benches(scores_of(df)))
     assert cu.loc[0, "level_low"] == pytest.approx(-np.log(0.6))
+
+
+def _same_day_case(small: str, big: str) -> pd.DataFrame:
+    """Two closed models released the same day (not the first): one reaches 0.30, the
+    other 0.50; one open model reaches 0.55 later, and two more closed ones pass it."""
+    r = synth.row
+    return synth.frame(
+        [
+            r("A", "closed", date(2023, 1, 1), "b", "standard", 0.10),
+            r(small, "closed", date(2023, 6, 1), "b", "standard", 0.32),
+            r(big, "closed", date(2023, 6, 1), "b", "standard", 0.52),
+            r("C1", "closed", date(2023, 8, 1), "b", "standard", 0.62),
+            r("C2", "closed", date(2023, 8, 1), "b", "standard", 0.72),
+            r("X", "open", date(2023, 2, 1), "b", "standard", 0.05),
+            r("Y", "open", date(2023, 9, 1), "b", "standard", 0.55),
+        ]
+    )
+
+
+@pytest.mark.parametrize("small,big", [("a-mini", "b-pro"), ("b-mini", "a-pro")])
+def test_models_released_the_same_day_are_one_frontier_step(small, big):
+    """The frontier steps once on a day however many models it released: two models of one
+    day are one datapoint (same dates, same lag), whichever of them sorts first by name.
+    (The review found gsm8k, mmlu, arc_agi, frontiermath, ... counting a day's models as
+    separate pairs: duplicated lags and bounds, and a D that moved with model names.)"""
+    lags = lag_table(benches(scores_of(_same_day_case(small, big))), "bounds")
+    used = lags[lags["used"]]
+    exact = used[used["bound"] == ""]
+    # 0.15-0.50 reached on 2023-06-01 and by Y on 2023-09-01: one exact lag of 92 days;
+    # 0.55 reached by C1 (2023-08-01) and Y: 31 days
+    assert list(exact["lag_months"]) == pytest.approx([92 / DAYS_PER_MONTH, 31 / DAYS_PER_MONTH])
+    assert exact["closed_model"].iloc[0] == big  # the day's best model is its frontier step
+    # 0.60-0.70 reached on 2023-08-01 and by no open model: one lower bound, not two
+    pending = used[(used["bound"] == "lower bound") & used["open_date"].isna()]
+    assert list(pending["lag_low"]) == pytest.approx([31 / DAYS_PER_MONTH])

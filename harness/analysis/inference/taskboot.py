@@ -9,9 +9,9 @@ arithmetic runs on (replicates x models) arrays:
 - frontiers: the running maximum along the models (sorted by release day, as in `Side.best`);
 - "first model to reach a level": the count of frontier values below the level, which is
   what `np.searchsorted(best, level, side="left")` gives on a non-decreasing frontier;
-- a threshold's model pair: both first-crossing indices grow with the threshold, so equal
-  pairs are neighbours and "the same pair as a lower threshold" is "the same as the
-  threshold below" (`censor.lag_data`'s de-duplication).
+- a threshold's pair of frontier steps (release days): both crossing days grow with the
+  threshold, so equal pairs are neighbours and "the same pair as a lower threshold" is "the
+  same as the threshold below" (`censor.lag_data`'s de-duplication).
 
 Replicates where some model's score is undefined (none of its tasks drawn: NaN, which the
 running `fmax` skips) and horizon-scale benchmarks take the one-replicate-at-a-time path,
@@ -200,10 +200,12 @@ def _lag(
     if censoring == "bounds":
         bound = (both & (c_first ^ o_first)) | (c_ok ^ o_ok)
     counted = exact | bound
-    # one datapoint per model pair: equal pairs are neighbours (indices grow with thr)
-    pair = ci * (no + 1) + oi
+    # one datapoint per pair of frontier steps (release days, as censor.lag_data): equal
+    # pairs are neighbours (crossing days grow with thr); NaN (not crossed) equals NaN
+    same_c = (cday[:, 1:] == cday[:, :-1]) | (np.isnan(cday[:, 1:]) & np.isnan(cday[:, :-1]))
+    same_o = (oday[:, 1:] == oday[:, :-1]) | (np.isnan(oday[:, 1:]) & np.isnan(oday[:, :-1]))
     repeat = np.zeros_like(counted)
-    repeat[:, 1:] = pair[:, 1:] == pair[:, :-1]
+    repeat[:, 1:] = same_c & same_o
     counted &= ~repeat
     od = np.where(np.isfinite(oday), oday, b.open.days[-1])
     sel = counted & (od >= start) & (od <= end)

@@ -98,7 +98,8 @@ def lag_data(b: Bench, censoring: Censoring = "both", *, dedupe_pairs: bool = Tr
 
     One datapoint per model pair: the same (closed, open) pair gives the same lag at every
     threshold it sets (Ihle counts it once), and the same closed model with no open crosser
-    gives one bound; the lowest threshold is kept.
+    gives one bound; the lowest threshold is kept. Models released the same day are one
+    frontier step (the same dates, so the same lag): a pair is a pair of release days.
     """
     thr = thresholds_for(b)
     nc, no = b.closed.scores.size, b.open.scores.size
@@ -138,7 +139,9 @@ def lag_data(b: Bench, censoring: Censoring = "both", *, dedupe_pairs: bool = Tr
             )
             lo_i, hi_i = -np.inf, bound
         if st and dedupe_pairs:
-            pair = (int(ci[i]) if c_ok[i] else None, int(oi[i]) if o_ok[i] else None)
+            # the pair of frontier steps (release days): models released the same day are
+            # one step, whichever of them sorts first
+            pair = (float(cday[i]) if c_ok[i] else None, float(oday[i]) if o_ok[i] else None)
             if pair in seen:
                 st, why = "", "same model pair as a lower threshold"
             else:

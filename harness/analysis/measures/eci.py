@@ -58,8 +58,11 @@ def eci_points(eci: pd.DataFrame) -> EciPoints:
     none = EciPoints(np.empty(0), np.empty(0), np.empty(0))
     if closed.empty or opened.empty:
         return none
-    c_days = closed["day"].to_numpy(dtype=float)
-    c_best = np.maximum.accumulate(closed["eci"].to_numpy(dtype=float))
+    # one frontier step per release day on both sides: models released the same day are
+    # one rise, however they are ordered
+    c_day = closed.groupby("day")["eci"].max()
+    c_days = c_day.index.to_numpy(dtype=float)
+    c_best = np.maximum.accumulate(c_day.to_numpy(dtype=float))
     o_day = opened.groupby("day")["eci"].max()
     o_days = o_day.index.to_numpy(dtype=float)
     o_best = np.maximum.accumulate(o_day.to_numpy(dtype=float))

@@ -92,14 +92,18 @@ class Bench:
 
 def _side(rows: pd.DataFrame) -> Side:
     days = to_days(rows["release_date"])
-    order = np.argsort(days, kind="stable")
+    scores = rows["score"].to_numpy(dtype=float)
+    # by day, and a day's best model first: it is that day's frontier step, whatever the
+    # models are called (the first model to reach a level is then never a weaker one of
+    # the same day)
+    order = np.lexsort((-scores, days))
 
     def texts(col: str) -> tuple[str, ...]:
         return tuple(str(v) for v in rows[col].to_numpy()[order]) if col in rows else ()
 
     return Side(
         days=days[order],
-        scores=rows["score"].to_numpy(dtype=float)[order],
+        scores=scores[order],
         models=texts("model_id"),
         variants=texts("variant"),
         sources=texts("source"),
