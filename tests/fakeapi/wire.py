@@ -100,6 +100,11 @@ def _ids(seed_text: str, n: int) -> list[str]:
     return [f"{digest[:16]}{i}" for i in range(n)]
 
 
+def _arguments_text(arguments: Any) -> str:
+    # A string is sent as it is: a scripted model replaying malformed tool-call JSON.
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
 def render_openai(
     reply: Reply, snapshot: str, usage: tuple[int, int, int], key: str
 ) -> dict[str, Any]:
@@ -111,7 +116,7 @@ def render_openai(
             {
                 "id": f"call_{ids[i + 1]}",
                 "type": "function",
-                "function": {"name": c.name, "arguments": json.dumps(c.arguments)},
+                "function": {"name": c.name, "arguments": _arguments_text(c.arguments)},
             }
             for i, c in enumerate(reply.tool_calls)
         ]
