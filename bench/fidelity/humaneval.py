@@ -238,7 +238,7 @@ CODES: dict[str, tuple[float, Callable[[StandardDoc, random.Random], Code]]] = {
     ),
     "non_ascii_source": (
         1,
-        lambda d, r: _module_suffix(d, "_café = 'naïve – ünïcödé ✓'\nassert len(_café) == 15"),
+        lambda d, r: _module_suffix(d, "_café = 'naïve – ünïcödé ✓'\nassert len(_café) == 17"),
     ),
     "redefined_wrong_last": (2, lambda d, r: _redefined(d, wrong_last=True)),
     "redefined_right_last": (2, lambda d, r: _redefined(d, wrong_last=False)),
