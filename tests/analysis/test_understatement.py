@@ -163,3 +163,18 @@ def test_task_resampling_carries_task_noise(rng):
     width = with_tasks["ci_high"] - with_tasks["ci_low"]
     assert width > 1.2 * (without["ci_high"] - without["ci_low"])
     assert 10 < width < 60, width
+
+
+def test_an_own_run_that_adds_no_evidence_leaves_the_interval_alone(rng):
+    """The benchmark bootstrap draws from its own stream: an own run whose benchmark has no
+    closed model (no lag, no gap) must not move the published rows' CI or p. (The review saw
+    a SmolLM2 ladder run move the dump's p from 0.530 to 0.544 and 'what would settle it'
+    from 48 to 47 benchmarks: its task weights were drawn first from the same generator.)"""
+    df = synth.gap_benchmarks(rng, n_per_kind=5, lag_agentic=5.0, lag_standard=4.0, spread=1.0)
+    bl = benches(df.assign(benchmark=df["suite"]))
+    alone = own_run(rng, {"a-own": 0.2}, n_tasks=20)
+    alone = alone[alone["access"] == "open"]  # no closed model: no evidence
+    tms = {"a-own": task_matrix(alone)}
+    without = understatement(bl, n_boot=300)
+    with_run = understatement(bl, n_boot=300, task_matrices=tms)
+    pd.testing.assert_frame_equal(with_run, without)

@@ -8,6 +8,7 @@ every model's score, frontier and the benchmark's evidence, then redraws the ben
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -74,8 +75,13 @@ def understatement(
     w_end = to_date(window[1]) if window else None
     rng = np.random.default_rng(seed)
     tms = dict(task_matrices or {})
-    # one set of task weights per benchmark, shared by all measures (same replicate world)
-    weights = {name: cluster_weights(rng, len(tm.tasks), n_boot) for name, tm in tms.items()}
+    # one set of task weights per benchmark, shared by all measures (same replicate world),
+    # each from its own stream: the benchmark bootstrap's draws (rng) are then the same
+    # whichever own runs the store holds, so a run that adds no evidence moves nothing
+    weights = {
+        name: cluster_weights(_task_stream(seed, name), len(tm.tasks), n_boot)
+        for name, tm in tms.items()
+    }
     lag_cache = {b.name: lag_data(b, censoring) for b in bench_list if b.has_pair}
     rows = []
     for measure in measures:
@@ -119,6 +125,12 @@ def understatement(
         )
     cols = UNDERSTATEMENT_COLUMNS + UNDERSTATEMENT_EXTRA
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
+
+
+def _task_stream(seed: int, benchmark: str) -> np.random.Generator:
+    """The task-resampling generator of one own-run benchmark: seeded by the spec's seed and
+    the benchmark's name (stable across processes, unlike hash())."""
+    return np.random.default_rng([seed, zlib.crc32(benchmark.encode("utf-8"))])
 
 
 def window_label(row: Mapping[str, object]) -> str:
