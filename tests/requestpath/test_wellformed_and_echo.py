@@ -144,3 +144,93 @@ def test_a_key_the_upstream_echoes_never_reaches_the_client(
                 base_url=fake_api.base_url, api_key=FAKE_API_KEY, max_retries=0
             ).messages.create(model="fake-claude", max_tokens=8, messages=HELLO)  # type: ignore[arg-type]
     assert FAKE_API_KEY in str(raw.value)
+
+
+def _chat(message: object, usage: object = None) -> bytes:
+    body: dict[str, object] = {"choices": [{"message": message, "finish_reason": "stop"}]}
+    if usage is not None:
+        body["usage"] = usage
+    return json.dumps(body).encode()
+
+
+def _msg(content: object, usage: object = None) -> bytes:
+    body: dict[str, object] = {"type": "message", "content": content, "stop_reason": "end_turn"}
+    if usage is not None:
+        body["usage"] = usage
+    return json.dumps(body).encode()
+
+
+TEXT = {"role": "assistant", "content": "hi"}
+COUNTS = {"prompt_tokens": 10, "completion_tokens": 2, "total_tokens": 12}
+
+
+@pytest.mark.parametrize(
+    ("protocol", "body", "why"),
+    [
+        # A3's fault server (issue 19's acceptance): 200s that parse but are no answer. A
+        # content object crashed the run's store write ("worker died (ArrowTypeError)"), a
+        # null text block was scored as a wrong answer, a negative count ran the spend
+        # backwards ($-196 spent, the budget never stopping), a count past 2^63 ended the
+        # command with an OverflowError traceback.
+        ("openai", b'{"error": {"message": "internal", "type": "server_error"}}', "choices"),
+        ("openai", _chat({"role": "assistant", "content": {"nested": 5}}), "content"),
+        ("openai", _chat({"content": ["part"]}), "content part"),
+        ("openai", _chat({"content": None, "tool_calls": [{"function": {"name": "f"}}]}),
+         "arguments"),
+        ("openai", _chat({"content": None, "tool_calls": {"name": "f"}}), "tool_calls"),
+        ("openai", _chat(TEXT, {"prompt_tokens": -1000000, "completion_tokens": 3}),
+         "prompt_tokens"),
+        ("openai", _chat(TEXT, {"prompt_tokens": 10**19, "completion_tokens": 3}), "0 to"),
+        ("openai", _chat(TEXT, {"prompt_tokens": "12", "completion_tokens": 3}), "number"),
+        ("openai", _chat(TEXT, {**COUNTS, "prompt_tokens_details": {"cached_tokens": -5}}),
+         "cached_tokens"),
+        ("openai", _chat(TEXT, [1, 2]), "usage is not an object"),
+        ("anthropic", _msg([{"type": "text", "text": None}]), "text block"),
+        ("anthropic", _msg([{"type": "tool_use", "name": "f", "input": "x"}]), "tool_use"),
+        ("anthropic", _msg(["hi"]), "content block"),
+        ("anthropic", _msg([], {"input_tokens": -1, "output_tokens": 1}), "input_tokens"),
+        ("anthropic", _msg([], {"input_tokens": 1, "output_tokens": 1.5}), "output_tokens"),
+    ],
+)  # fmt: skip
+def test_answers_of_the_wrong_shape_are_malformed(protocol: str, body: bytes, why: str) -> None:
+    path = "/chat/completions" if protocol == "openai" else "/messages"
+    found = problem(protocol, path, "application/json", body)  # type: ignore[arg-type]
+    assert found is not None and why in found, found
+
+
+@pytest.mark.parametrize(
+    ("protocol", "body"),
+    [
+        ("openai", _chat(TEXT, COUNTS)),
+        ("openai", _chat({"content": [{"type": "text", "text": "hi"}]})),
+        ("openai", _chat({"content": None, "tool_calls": [
+            {"id": "c", "type": "function", "function": {"name": "f", "arguments": "{}"}}]},
+            {**COUNTS, "cost": 0.0012, "prompt_tokens_details": {"cached_tokens": None}})),
+        ("anthropic", _msg([{"type": "text", "text": "hi"},
+                            {"type": "tool_use", "id": "t", "name": "f", "input": {}},
+                            {"type": "server_tool_use", "whatever": 1}],
+                           {"input_tokens": 5, "output_tokens": 2, "cache_read_input_tokens": None,
+                            "cache_creation": {"ephemeral_5m_input_tokens": 0},
+                            "service_tier": "standard"})),
+    ],
+)  # fmt: skip
+def test_answers_as_providers_send_them_are_well_formed(protocol: str, body: bytes) -> None:
+    path = "/chat/completions" if protocol == "openai" else "/messages"
+    assert problem(protocol, path, "application/json", body) is None  # type: ignore[arg-type]
+
+
+def test_streamed_counts_are_checked_too() -> None:
+    bad = b'data: {"choices": [], "usage": {"prompt_tokens": -9}}\n\ndata: [DONE]\n\n'
+    assert "prompt_tokens" in str(problem("openai", "/chat/completions", "text/event-stream", bad))
+    start = {"type": "message_start", "message": {"usage": {"input_tokens": -9}}}
+    events = f'data: {json.dumps(start)}\n\ndata: {{"type": "message_stop"}}\n\n'.encode()
+    assert "input_tokens" in str(problem("anthropic", "/messages", "text/event-stream", events))
+
+
+def test_a_count_no_call_can_have_is_no_cost() -> None:
+    from harness.serve.proxy.usage import usage_from_json
+
+    usage = usage_from_json(
+        "openai", {"usage": {"prompt_tokens": -(10**6), "completion_tokens": 10**19}}
+    )
+    assert (usage.input_tokens, usage.output_tokens) == (None, None)

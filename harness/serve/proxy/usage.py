@@ -26,8 +26,17 @@ class Usage:
     snapshot: str | None = None
 
 
+# The most tokens one call may report in a count: far above any model's context (the largest
+# in 2026 hold 10M tokens), far below what a Parquet int64 column holds.
+MAX_TOKENS = 10**9
+
+
 def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    """A token count, or None for anything that is not one: a negative count would make a
+    spend run backwards, and a huge one cannot be stored (a hostile or broken upstream)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if 0 <= value <= MAX_TOKENS else None
 
 
 def usage_from_json(protocol: Protocol, body: Any) -> Usage:
