@@ -137,13 +137,22 @@ def test_waiters_get_freed_slots_in_order_and_time_out_alone() -> None:
     asyncio.run(scenario())
 
 
+NOW = 1445412468.0  # Wed, 21 Oct 2015 07:27:48 GMT
+
+
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [({"retry-after": "2"}, 2.0), ({"retry-after-ms": "150", "retry-after": "1"}, 0.15),
-     ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, None), ({}, None)],
+     # RFC 9110's other form, an HTTP date: the seconds until then (issue 19's own fault
+     # server; it was taken as absent, so a 429 got 0.5 s of backoff instead of 12 s)
+     ({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, 12.0),
+     ({"retry-after": "Wed, 21 Oct 2015 07:00:00 GMT"}, 0.0),  # past: at once
+     ({"retry-after": "-3"}, 0.0), ({"retry-after": "nan"}, None),
+     ({"retry-after": "soon"}, None), ({"retry-after-ms": "Wed, 21 Oct 2015"}, None),
+     ({}, None)],
 )  # fmt: skip
 def test_parse_retry_after(headers: dict[str, str], expected: float | None) -> None:
-    assert parse_retry_after(headers) == expected
+    assert parse_retry_after(headers, now=lambda: NOW) == expected
 
 
 _CLIENT = """

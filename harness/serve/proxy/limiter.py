@@ -16,10 +16,12 @@ error instead of letting it wait for ever. Single-threaded: it lives on the prox
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 
 
 @dataclass(frozen=True)
@@ -129,16 +131,31 @@ class AdaptiveLimiter:
         return self._active
 
 
-def parse_retry_after(headers: object) -> float | None:
-    """Seconds from retry-after-ms or retry-after (delta seconds only), if present."""
+def parse_retry_after(headers: object, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds from retry-after-ms or retry-after, if present: delta seconds, or an HTTP date
+    (RFC 9110 allows both; a date in the past is 0). Unparsable values count as absent."""
     get = getattr(headers, "get", None)
     if get is None:
         return None
     for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
         value = get(name)
-        if value:
-            try:
-                return max(0.0, float(value) * scale)
-            except ValueError:
-                continue  # an HTTP date: treated as absent (the default window applies)
+        if not value:
+            continue
+        seconds: float | None
+        try:
+            seconds = float(value) * scale
+        except ValueError:
+            seconds = _seconds_until(str(value), now) if scale == 1.0 else None
+        if seconds is not None and seconds == seconds:  # not NaN
+            return max(0.0, seconds)
     return None
+
+
+def _seconds_until(http_date: str, now: Callable[[], float]) -> float | None:
+    try:
+        when = email.utils.parsedate_to_datetime(http_date)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is GMT; a zone-less one is taken as UTC
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp() - now()
