@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 
 from harness import exitcodes
 from harness.cli._common import console, epilog, err_console, ws
@@ -13,7 +12,7 @@ from harness.cli._common import console, epilog, err_console, ws
 def cmd_serve(args: argparse.Namespace) -> int:
     from harness import api
     from harness.offline import offline_env
-    from harness.serve.process import stop_process
+    from harness.serve.process import start_tied, stop_process
 
     cmd, alias = api.serve_command(args.model, port=args.port, host=args.host, ws=ws(args))
     if args.print_command:
@@ -27,11 +26,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         markup=False,
         highlight=False,
     )
-    env = {**os.environ, **offline_env()}
+    # The server's own watchdog ends it when gapbench is gone (covers what PDEATHSIG cannot).
+    env = {**os.environ, **offline_env(), "GAPBENCH_PARENT_PID": str(os.getpid())}
     # Its own session, stopped by us: Ctrl-C and SIGTERM (`kill`, a service manager) end
-    # gapbench, which stops the server (its whole process group) before it exits; a server
-    # never outlives the command that started it.
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    # gapbench, which stops the server (its whole process group) before it exits; SIGKILL
+    # (`kill -9`, the OOM killer) ends gapbench with no chance to, and the kernel ends the
+    # server then. A server never outlives the command that started it.
+    proc = start_tied(cmd, env=env)
     try:
         code = proc.wait()
     except KeyboardInterrupt:

@@ -119,6 +119,23 @@ def start_process(
     return proc
 
 
+def start_tied(cmd: Sequence[str], *, env: Mapping[str, str]) -> subprocess.Popen[bytes]:
+    """Start `cmd` in its own session with this process's output (a server the user watches,
+    `gapbench serve`), tied to this process: the kernel kills it when this process dies, even
+    by SIGKILL (PR_SET_PDEATHSIG when started from the main thread). The caller stops it in
+    order (`stop_process`) on every other way out."""
+    in_main = threading.current_thread() is threading.main_thread() and _PRCTL is not None
+    try:
+        return subprocess.Popen(
+            list(cmd),
+            env=dict(env),
+            start_new_session=True,
+            preexec_fn=_set_pdeathsig if in_main else None,
+        )
+    except OSError as exc:
+        raise ServeError(f"cannot start {cmd[0]}: {exc}") from None
+
+
 def stop_process(proc: subprocess.Popen[bytes], *, grace_s: float = 5.0) -> None:
     """SIGTERM the process group, wait up to `grace_s`, then SIGKILL it. Idempotent."""
     try:
