@@ -18,7 +18,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from bench.fidelity import bfcl_perturb
+from bench.fidelity import bfcl_perturb, bfcl_perturb_more
 from bench.fidelity.agreement import Compared, Explain, compare, pick_samples, result
 from bench.fidelity.official_env import run_official
 from bench.fidelity.replay import GapbenchScore, Trajectory, replay_suite
@@ -30,6 +30,8 @@ from tests.fakeapi import Conversation, Reply
 HERE = Path(__file__).resolve().parent
 OFFICIAL_SCRIPT = HERE / "bfcl_official.py"
 PER_SAMPLE = 4  # trajectories per sample (replay models side by side)
+# bfcl_perturb's kinds, then the red team's (bfcl_perturb_more)
+GENERATORS = {**bfcl_perturb.GENERATORS, **bfcl_perturb_more.GENERATORS}
 SINGLE = {  # gapbench suite -> BFCL test category
     "bfcl_simple": "simple_python",
     "bfcl_multiple": "multiple",
@@ -48,14 +50,14 @@ def single_turn_trajectories(suite: str, n: int, seed: int) -> list[Trajectory]:
     by_id = {d.id: d for d in docs}
     ids = pick_samples([d.id for d in docs], n, PER_SAMPLE, seed)
     rng = random.Random(seed)
-    kinds = list(bfcl_perturb.GENERATORS)
+    kinds = list(GENERATORS)
     out: list[Trajectory] = []
     for i in range(n):
         sid = ids[i % len(ids)]
         doc = by_id[sid]
         forced = kinds[i] if i < len(kinds) else None
         name, reply, detail = bfcl_perturb.make_reply(
-            doc.metadata["functions"], doc.metadata["ground_truth"], rng, forced
+            doc.metadata["functions"], doc.metadata["ground_truth"], rng, forced, GENERATORS
         )
         out.append(Trajectory(f"{sid}#{i}", sid, name, reply, detail))
     return out

@@ -22,6 +22,8 @@ from typing import Any
 
 from bench.fidelity.agreement import compare, result
 from bench.fidelity.bfcl import OFFICIAL_SCRIPT
+from bench.fidelity.bfcl_multi_turn_more import KINDS_MORE, perturb_more
+from bench.fidelity.bfcl_multi_turn_steps import DONE, Call, Turns, _steps, to_turns
 from bench.fidelity.official_env import run_official
 from bench.fidelity.replay import GapbenchScore, Trajectory, replay_suite
 from harness.config import REPO_ROOT
@@ -32,11 +34,6 @@ SUITE = "bfcl_multi_turn"
 SUITE_DIR = REPO_ROOT / "tasks" / "agentic" / "bfcl_multi_turn"
 DATA = SUITE_DIR / "data"
 PER_SAMPLE = 4
-DONE = "Done."
-
-Call = dict[str, Any]  # {"name": str, "arguments": dict | str (raw, maybe malformed JSON)}
-Step = dict[str, Any]  # {"calls": [Call]} or {"text": str}
-Turns = list[list[Step]]
 
 
 def load_entries() -> tuple[dict[str, dict[str, Any]], dict[str, list[list[str]]]]:
@@ -81,19 +78,8 @@ def parse_call(text: str, signatures: dict[str, list[str]]) -> Call:
     return {"name": name, "arguments": args}
 
 
-def _steps(calls: list[Call], parallel: bool) -> list[Step]:
-    if not calls:
-        return [{"text": DONE}]
-    groups = [calls] if parallel else [[c] for c in calls]
-    return [*({"calls": g} for g in groups), {"text": DONE}]
-
-
 def gold_turns(truth: list[list[str]], signatures: dict[str, list[str]]) -> list[list[Call]]:
     return [[parse_call(c, signatures) for c in turn] for turn in truth]
-
-
-def to_turns(calls: list[list[Call]], parallel: bool = False) -> Turns:
-    return [_steps(turn, parallel) for turn in calls]
 
 
 # -- perturbations ---------------------------------------------------------------------------
@@ -250,6 +236,8 @@ def perturb(kind: str, calls: list[list[Call]], rng: random.Random) -> tuple[Tur
             if "calls" in s:
                 s["text"] = "Calling the tool now."
         return turns, f"turn {t}: text beside the calls"
+    if kind in KINDS_MORE:
+        return perturb_more(kind, c, spots, rng)
     raise KeyError(kind)
 
 
@@ -258,7 +246,7 @@ KINDS: dict[str, float] = {
     "missing_call": 4, "duplicate_call": 3, "order_within_turn": 3, "call_late": 3,
     "call_early": 3, "truncated": 3, "truncated_mid_turn": 2, "malformed_json": 5,
     "malformed_in_parallel_step": 2, "wrong_function_name": 2, "extra_read_call": 2,
-    "no_final_text": 1, "text_with_calls": 1,
+    "no_final_text": 1, "text_with_calls": 1, **KINDS_MORE,
 }  # fmt: skip
 
 

@@ -484,13 +484,16 @@ GENERATORS: dict[str, tuple[float, Gen]] = {
 
 
 def make_reply(functions: list[Doc], answers: list[Answer], rng: random.Random,
-               forced: str | None = None) -> tuple[str, str, str]:  # fmt: skip
-    """(perturbation name, reply, detail): a weighted random generator that applies."""
-    names = list(GENERATORS)
-    weights = [GENERATORS[n][0] for n in names]
+               forced: str | None = None,
+               generators: dict[str, tuple[float, Gen]] | None = None) -> tuple[str, str, str]:  # fmt: skip
+    """(perturbation name, reply, detail): a weighted random generator that applies (from
+    `generators`, by default this module's)."""
+    generators = generators or GENERATORS
+    names = list(generators)
+    weights = [generators[n][0] for n in names]
     for _ in range(50):
         name = forced or rng.choices(names, weights)[0]
-        made = GENERATORS[name][1](functions, answers, rng)
+        made = generators[name][1](functions, answers, rng)
         if made is not None:
             return name, made[0], made[1]
         forced = None

@@ -12,7 +12,7 @@ import pytest
 from bench.fidelity import bfcl, bfcl_multi_turn
 from bench.fidelity.agreement import compare
 from bench.fidelity.replay import Trajectory
-from harness.runners.inspect_tasks.bfcl_checker import Call, check
+from harness.runners.inspect_tasks.bfcl_checker import Call, _decoded, check
 from harness.suites.scorers import load_docs
 from harness.suites.scorers.bfcl import score_calls
 
@@ -43,6 +43,15 @@ REPLIES = [
     "[calculate_triangle_area(10, 5)]",
     '[{"name": "calculate_triangle_area", "arguments": {"base": 10, "height": 5}}]',
     "",
+    # BFCL eval()s an operation whatever its operands: pure builtin and method calls count
+    # (1.1 refused them); names do not (BFCL resolves them in its own module)
+    "[calculate_triangle_area(base=int('10') + 0, height=len('abcde') * 1)]",
+    "[calculate_triangle_area(base=10, height=5, unit='UNITS'.lower() + '')]",
+    "[calculate_triangle_area(base=[10][0] + 0, height=(5 if 1 < 2 else 0) + 0)]",
+    "[calculate_triangle_area(base=10, height=5, unit=f'{\"uni\"}' + 'ts')]",
+    "[calculate_triangle_area(base=10, height=round(5.2) + 0)]",
+    "[calculate_triangle_area(base=0xA, height=5_0 // 10, unit=r'units')]",
+    "[calculate_triangle_area(base=10, height=5, unit=units + '')]",
 ]
 # BFCL reads every unary operation as minus its operand's constant: +5 -> -5, ~-11 -> 11,
 # -(-5) does not decode. gapbench follows Python; these are the documented upstream defect.
@@ -100,6 +109,11 @@ def _metadata(sample_id: str) -> dict[str, object]:
     }
 
 
+def _as_sent(arguments: object) -> dict[str, object] | None:
+    """Arguments as the checker decodes them: text (what a model sent) as BFCL's json.loads."""
+    return _decoded(None, arguments) if isinstance(arguments, str) else arguments  # type: ignore[return-value]
+
+
 @pytest.fixture(scope="module")
 def backends() -> None:
     from harness.runners.inspect_tasks.bfcl import _load_backends
@@ -122,14 +136,20 @@ def test_multi_turn_checker_agrees_with_bfcl_eval_on_perturbed_steps(backends: N
                 trajs.append(Trajectory(f"{sid}#{kind}", sid, kind, made[0], made[1]))
     official, _ = bfcl_multi_turn.official_scores(trajs, make=False)
     for t in trajs:
-        steps = [
-            [
-                [Call(c["name"], c["arguments"]) for c in s["calls"]]
+        steps = []
+        for turn in t.payload:
+            decoded = [
+                [(c["name"], _as_sent(c["arguments"])) for c in s["calls"]]
                 for s in turn
-                if s.get("calls") and all(isinstance(c["arguments"], dict) for c in s["calls"])
-            ]
-            for turn in t.payload
-        ]
+                if s.get("calls")
+            ]  # arguments sent as text decode as BFCL's json.loads does; one failure drops the step
+            steps.append(
+                [
+                    [Call(n, a) for n, a in step]
+                    for step in decoded
+                    if all(a is not None for _, a in step)
+                ]
+            )
         valid, why = check(_metadata(t.sample_id), steps)
         assert float(valid) == official[t.key], (t.key, t.detail, why)
     assert {official[t.key] for t in trajs} == {0.0, 1.0}

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import copy
 import json
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -151,15 +152,67 @@ def _as_bfcl_result(value: Any) -> str:
 
 def _execute(call: Call, methods: dict[str, Any]) -> str:
     try:
-        if call.name in REFUSED:
-            raise Exception(f"Function call {call.name} is not allowed.")
-        method = methods.get(call.name)
-        if method is None:
-            raise NameError(f"name '{call.name}' is not defined")
+        if call.positional:  # a ground-truth call, parsed from BFCL's own source text
+            method, kwargs = methods.get(call.name), call.arguments
+            if method is None:
+                raise NameError(f"name '{call.name}' is not defined")
+        else:
+            method, kwargs = _as_bfcl_runs_it(call, methods)
         args = copy.deepcopy(call.positional)
-        return _as_bfcl_result(method(*args, **copy.deepcopy(call.arguments)))
+        return _as_bfcl_result(method(*args, **copy.deepcopy(kwargs)))
     except Exception as exc:
         return f"Error during execution: {exc}"
+
+
+# bfcl_eval/eval_checker/multi_turn_eval/multi_turn_utils.py, _process_method_calls
+_METHOD_NAME = re.compile(r"\b([a-zA-Z_]\w*)\s*(?=\()")
+_INSTANCE = "_bfcl_instance"
+
+
+def _as_bfcl_runs_it(call: Call, methods: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """The method and keyword arguments BFCL's eval() would call for a model's call, found
+    without eval(). BFCL builds the source `name(k1=repr(v1),k2=repr(v2))` (its
+    convert_to_function_call), puts the instance before every `identifier(` that names a
+    method (its _process_method_calls: inside string values too), refuses kill, exit, ...
+    by the text before the first "(", and eval()s the rest. So, as there: a name or keyword
+    with spaces around it (`cd `), or in another Unicode form of the same identifier (Python
+    normalises identifiers, NFKC), is the method or parameter; a float that is not finite
+    (repr `nan`, `inf`) is an unknown name. Source that is anything but one such call
+    (code in a name or keyword: `mkdir(dir_name='x') or cd`) raises here, where BFCL would
+    run it: an upstream defect, not copied."""
+    if _INSTANCE in call.name:
+        raise NameError(f"name '{call.name}' is not defined")
+    source = f"{call.name}({','.join(f'{k}={v!r}' for k, v in call.arguments.items())})"
+    source = _METHOD_NAME.sub(
+        lambda m: f"{_INSTANCE}.{m.group(1)}" if m.group(1) in methods else m.group(1), source
+    )
+    head = source.split("(")[0]
+    if "." in head:
+        head = head.split(".")[1]
+    if head in REFUSED:
+        raise Exception(f"Function call {head} is not allowed.")
+    try:
+        node = ast.parse(source.lstrip(" \t"), mode="eval").body  # eval() strips those
+    except SyntaxError as exc:
+        raise SyntaxError(f"invalid syntax: {exc.msg}") from None
+    if not (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == _INSTANCE
+        and not node.args
+        and all(k.arg for k in node.keywords)
+    ):
+        func = node.func if isinstance(node, ast.Call) else node
+        name = func.id if isinstance(func, ast.Name) else ast.unparse(node)[:60]
+        raise NameError(f"name '{name}' is not defined")
+    kwargs = {}
+    for keyword in node.keywords:
+        try:
+            kwargs[str(keyword.arg)] = ast.literal_eval(keyword.value)
+        except ValueError:  # repr(nan) is `nan`: a name BFCL cannot resolve
+            raise NameError(f"name '{ast.unparse(keyword.value)}' is not defined") from None
+    return methods[node.func.attr], kwargs
 
 
 def parse_call(text: str) -> Call:

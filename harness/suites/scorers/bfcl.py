@@ -9,12 +9,15 @@ Importing bfcl_eval itself would pull torch and pin numpy, hence the port.
 
 Decoding follows BFCL node type by node type (checked against bfcl-eval itself, trajectory by
 trajectory: bench/fidelity/bfcl.py), with these differences:
-- BFCL evaluates a binary operation with eval(ast.unparse(node)). Here a binary operation is
-  evaluated only when its operands are literals (numbers, strings, bytes, lists, tuples, dicts,
-  sets of them, nested operations), with every operator and bounded result sizes: model output
-  is never executed. Where eval() would raise (a name, a type error, 1/0) the reply does not
-  decode, as in BFCL; an operand that is a call or an attribute (`'a'.upper() + 'b'`, which
-  eval() would run) also makes the reply not decode here.
+- BFCL evaluates a binary operation with eval(ast.unparse(node)). Here its value is computed
+  by bfcl_values.literal, which gives what eval() gives for pure expressions (literals,
+  operators, comparisons, conditionals, subscripts, f-strings, calls of pure builtins and of
+  non-mutating str/list/dict methods: `int('10') + 0`, `'NY'.lower() + ''`) with bounded
+  sizes, and refuses the rest (names, other attributes, lambdas, comprehensions: BFCL would
+  run them in its own module, where os, json, re ... are bound): model output is never
+  executed. Where eval() would raise (an unknown name, a type error, 1/0) the reply does not
+  decode, as in BFCL. (Before 1.2, any call or attribute in an operation made the reply not
+  decode.)
 - Unary operations are evaluated (+5 is 5, ~5 is -6, not True is False, -(-5) is 5). BFCL
   decodes every unary operation as minus its operand's constant (`-value.operand.value`):
   +5 becomes -5, ~5 -5, not True -1, and -(-5) fails to decode. That is a defect upstream,
@@ -28,12 +31,11 @@ ground_truth (BFCL possible answers: [{func: {param: [allowed values]}}]).
 from __future__ import annotations
 
 import ast
-import operator
 import re
-from collections.abc import Callable
 from typing import Any
 
 from harness.suites.scorers import Score, StandardDoc
+from harness.suites.scorers.bfcl_values import literal as _literal
 
 PYTHON_TYPE_MAPPING: dict[str, type[Any]] = {
     "string": str,
@@ -113,77 +115,6 @@ def _resolve_value(value: ast.expr) -> Any:
     # Lambda: BFCL's branch raises (it indexes the lambda's body); sets, comparisons, boolean
     # operations, f-strings, comprehensions...: BFCL has no branch. The reply does not decode.
     raise ValueError(f"unsupported AST type: {type(value).__name__}")
-
-
-_BINARY: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add,
-    ast.Sub: operator.sub,
-    ast.Mult: operator.mul,
-    ast.Div: operator.truediv,
-    ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
-    ast.Pow: operator.pow,
-    ast.LShift: operator.lshift,
-    ast.RShift: operator.rshift,
-    ast.BitOr: operator.or_,
-    ast.BitXor: operator.xor,
-    ast.BitAnd: operator.and_,
-    ast.MatMult: operator.matmul,
-}
-_UNARY: dict[type[ast.unaryop], Callable[[Any], Any]] = {ast.UAdd: operator.pos, ast.USub: operator.neg, ast.Invert: operator.invert,
-          ast.Not: operator.not_}  # fmt: skip
-_MAX_ITEMS = 1_000_000  # longest string or sequence an operation may build
-_MAX_BITS = 100_000  # largest integer a power or shift may build
-
-
-def _literal(node: ast.expr) -> Any:
-    """The value of an expression made of literals and operators only, computed as Python
-    would (eval) but without executing anything; ValueError when it is not such an
-    expression or Python would raise."""
-    try:
-        return _literal_value(node)
-    except (TypeError, ZeroDivisionError, OverflowError, ArithmeticError) as exc:
-        raise ValueError(f"{type(exc).__name__} evaluating {ast.unparse(node)[:80]}") from None
-
-
-def _literal_value(node: ast.expr) -> Any:
-    if isinstance(node, ast.Constant):
-        return node.value
-    if isinstance(node, ast.List | ast.Tuple | ast.Set):
-        items = [_literal_value(e) for e in node.elts]
-        return (
-            list(items)
-            if isinstance(node, ast.List)
-            else (tuple(items) if isinstance(node, ast.Tuple) else set(items))
-        )
-    if isinstance(node, ast.Dict) and all(k is not None for k in node.keys):
-        return {
-            _literal_value(k): _literal_value(v)  # type: ignore[arg-type]
-            for k, v in zip(node.keys, node.values, strict=True)
-        }
-    if isinstance(node, ast.UnaryOp):
-        return _UNARY[type(node.op)](_literal_value(node.operand))
-    if isinstance(node, ast.BinOp):
-        left, right = _literal_value(node.left), _literal_value(node.right)
-        _check_size(node.op, left, right)
-        return _BINARY[type(node.op)](left, right)
-    raise ValueError(f"not a literal: {type(node).__name__}")
-
-
-def _check_size(op: ast.operator, left: Any, right: Any) -> None:
-    def is_int(v: Any) -> bool:
-        return isinstance(v, int) and not isinstance(v, bool)
-
-    big_power = is_int(left) and is_int(right) and abs(left) > 1
-    if isinstance(op, ast.Pow) and big_power and right * abs(left).bit_length() > _MAX_BITS:
-        raise ValueError("power too large")
-    if isinstance(op, ast.LShift) and is_int(right) and right > _MAX_BITS:
-        raise ValueError("shift too large")
-    if isinstance(op, ast.Mult):
-        for seq, n in ((left, right), (right, left)):
-            sized = isinstance(seq, str | bytes | list | tuple) and isinstance(n, int)
-            if sized and len(seq) * max(n, 0) > _MAX_ITEMS:
-                raise ValueError("repetition too large")
 
 
 def _is_call_list(decoded: Any) -> bool:
