@@ -5,10 +5,14 @@ Two things are masked:
   (`api_key_env`, or the provider default OPENAI_API_KEY / ANTHROPIC_API_KEY; the executor
   registers them with `register_key_names`, which child processes inherit) plus any variable
   whose name ends in _API_KEY, _TOKEN, _SECRET or _ACCESS_KEY, as long as the value is long
-  enough to be a key (short values such as "x" or "EMPTY" would mask ordinary words);
+  enough to be a key (short values such as "x" or "EMPTY" would mask ordinary words), each
+  also as others write it (`value_forms`: URL-encoded, '/' JSON-escaped, base64 at any
+  alignment, as an echoed Basic header carries it);
 - common key SHAPES whatever their source (an upstream may echo a key gapbench never saw):
-  `sk-...`, `sk-ant-...`, `Bearer <token>`, `Authorization:` / `x-api-key:` header values,
-  Hugging Face `hf_...` tokens.
+  `sk-...`, `sk-ant-...`, `Bearer <token>`, `Authorization:` / `x-api-key:` /
+  `Ocp-Apim-Subscription-Key:` header values, Hugging Face `hf_...`, Google `AIza...`, GitHub
+  `ghp_...` / `github_pat_...`, Slack `xox?-...` and AWS `AKIA...` keys, `"api_key": "..."`
+  fields (JSON or a printed dict), `?key=` / `&api_key=` query values, a URL's password.
 
 A masked secret reads `[masked:<kind>]`, so a reader still sees that a key was there. Masks
 never contain a quote or a backslash and shapes never swallow one, so masking JSON text
@@ -27,6 +31,8 @@ This is a leaf module (no harness imports).
 
 from __future__ import annotations
 
+import base64
+import functools
 import os
 import re
 import shutil
@@ -36,6 +42,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote, quote_plus
 
 # Values shorter than this are not treated as secrets even when a key variable holds them:
 # local servers are often given api_key="EMPTY" or "x".
@@ -64,17 +71,47 @@ class Shape:
 # (an error body, an escaped string) then never takes the escape that ends its string.
 _TOKEN = r"[A-Za-z0-9._~+/=\-]"
 
+# Names under which a key travels: JSON / dict fields and query parameters.
+_KEY_NAMES = (
+    r"(?:api[_\-]?key|apikey|access[_\-]?token|auth[_\-]?token|secret[_\-]?key|client[_\-]?secret)"
+)
+_QUOTE = r"\\?[\"']"  # a quote, maybe JSON-escaped
+
 SHAPES: tuple[Shape, ...] = (
     Shape("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}")),
     Shape("openai-key", re.compile(r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}")),
     Shape("hf-token", re.compile(r"\bhf_[A-Za-z0-9]{20,}")),
+    Shape("google-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    Shape(
+        "github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")
+    ),
+    Shape("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
+    Shape("aws-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     Shape("bearer", re.compile(rf"(?i)\bbearer\s+({_TOKEN}{{8,}})"), group=1),
     Shape(
         "auth-header",
         re.compile(
-            r"(?i)\b(?:authorization|x-api-key|api-key|x-goog-api-key)(?:\\?[\"'])?\s*[:=]\s*"
-            r"(?:\\?[\"'])?(?:bearer\s+|basic\s+)?([^\s\"',}\\]{8,})"
+            r"(?i)\b(?:authorization|x-api-key|api-key|x-goog-api-key|ocp-apim-subscription-key)"
+            r"(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?(?:bearer\s+|basic\s+)?([^\s\"',}\\]{8,})"
         ),
+        group=1,
+    ),
+    # {"api_key": "..."} in JSON (escaped or not) and {'api_key': '...'} in a printed dict
+    Shape(
+        "key-field",
+        re.compile(rf"(?i){_QUOTE}{_KEY_NAMES}{_QUOTE}\s*[:=]\s*{_QUOTE}([^\"'\\\s]{{8,}})"),
+        group=1,
+    ),
+    # ?key=... / &api_key=... in a URL (Google's APIs, many gateways)
+    Shape(
+        "key-query",
+        re.compile(rf"(?i)[?&](?:key|token|{_KEY_NAMES})=([^&\s\"'#<>\\]{{8,}})"),
+        group=1,
+    ),
+    # scheme://user:password@host
+    Shape(
+        "url-password",
+        re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://[^/\s:@\"'\\]+:([^@\s/\"'\\]{8,})@"),
         group=1,
     ),
 )
@@ -118,13 +155,52 @@ def secret_values(
 
 
 def _values(values: Iterable[str] | None) -> tuple[str, ...]:
+    """The key values as they may be written (`value_forms`), longest first."""
     given = secret_values() if values is None else values
-    return tuple(v for v in given if v and len(v) >= MIN_SECRET_LEN)
+    return _forms(tuple(v for v in given if v and len(v) >= MIN_SECRET_LEN))
+
+
+def _forms(values: tuple[str, ...]) -> tuple[str, ...]:
+    # Forms passed on (mask_bytes -> mask -> mask_values) are not expanded a second time.
+    return values if values in _EXPANDED else _expand(values)
+
+
+@functools.lru_cache(maxsize=64)
+def _expand(values: tuple[str, ...]) -> tuple[str, ...]:
+    out = tuple(sorted({f for v in values for f in value_forms(v)}, key=len, reverse=True))
+    if len(_EXPANDED) > 256:
+        _EXPANDED.clear()
+    _EXPANDED.add(out)
+    return out
+
+
+_EXPANDED: set[tuple[str, ...]] = set()
+
+
+def value_forms(value: str) -> tuple[str, ...]:
+    """A key value as others write it: as is, URL-encoded (a query string, a form body),
+    with '/' JSON-escaped ('\\/', as PHP and some gateways write JSON), and base64-encoded
+    (HTTP Basic credentials an upstream echoes): each of the three alignments the value can
+    have inside a longer encoded text, in the standard and the URL-safe alphabet, without the
+    characters its neighbours share."""
+    forms = {value, quote(value, safe=""), quote(value), quote_plus(value)}
+    forms.add(value.replace("/", "\\/"))
+    data = value.encode("utf-8", "surrogateescape")
+    for start in range(3):
+        whole = data[start : start + 3 * ((len(data) - start) // 3)]
+        if len(whole) >= 6:  # 8 encoded characters at least: no chance match
+            encoded = base64.b64encode(whole).decode("ascii")
+            forms |= {encoded, encoded.translate(_URLSAFE)}
+    return tuple(f for f in forms if len(f) >= MIN_SECRET_LEN)
+
+
+_URLSAFE = str.maketrans("+/", "-_")
 
 
 def mask_values(text: str, values: Iterable[str] | None = None) -> str:
-    """`text` with every known key value replaced (no shapes: for model answers, whose text
-    may legitimately look like a key, e.g. a code sample with "sk-...")."""
+    """`text` with every known key value replaced, in every form `value_forms` lists (no
+    shapes: for model answers, whose text may legitimately look like a key, e.g. a code
+    sample with "sk-...")."""
     if not text:
         return text
     for value in _values(values):
@@ -208,23 +284,50 @@ def _is_zip(path: Path) -> bool:
     return path.suffix.lower() in ZIP_SUFFIXES and zipfile.is_zipfile(path)
 
 
+# A finding for what could not be read whole (unchecked is never clean).
+UNCHECKED = "cannot be checked"
+
+
+def find_in_bytes(data: bytes, values: Iterable[str] | None = None) -> list[str]:
+    """`find_secrets` on a file's bytes: as UTF-8, and when they hold NUL bytes also as
+    UTF-16 (either byte order and alignment), where a key is written k\\0e\\0y\\0."""
+    vals = _values(values)
+    texts = [data.decode("utf-8", "replace")]
+    if b"\x00" in data:
+        texts += [data.decode(enc, "replace") for enc in ("utf-16-le", "utf-16-be")]
+        texts += [data[1:].decode(enc, "replace") for enc in ("utf-16-le", "utf-16-be")]
+    found: list[str] = []
+    for text in texts:
+        found += [kind for kind in find_secrets(text, vals) if kind not in found]
+    return found
+
+
 def find_in_file(path: Path, values: Iterable[str] | None = None) -> list[tuple[str, str]]:
     """(where, kind) of each secret in a file: "" for the file itself, the member name for
-    an archive's member (inspect .eval logs are zip files: their text is compressed)."""
+    an archive's member (inspect .eval logs are zip files: their text is compressed). What
+    cannot be read whole (too large, a member in a compression this process cannot read:
+    zstd needs `zipfile_zstd` imported first) is an UNCHECKED finding."""
     vals = _values(values)
-    if path.stat().st_size > MAX_SCAN_BYTES:
-        return []
+    size = path.stat().st_size
+    if size > MAX_SCAN_BYTES:
+        return [("", f"{UNCHECKED}: {size:,} bytes")]
     if _is_zip(path):
         out: list[tuple[str, str]] = []
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
-                if info.is_dir() or info.file_size > MAX_SCAN_BYTES:
+                if info.is_dir():
                     continue
-                text = zf.read(info).decode("utf-8", "replace")
-                out += [(info.filename, kind) for kind in find_secrets(text, vals)]
+                if info.file_size > MAX_SCAN_BYTES:
+                    out.append((info.filename, f"{UNCHECKED}: {info.file_size:,} bytes"))
+                    continue
+                try:
+                    data = zf.read(info)
+                except Exception as exc:  # deflate64, zstd unknown here, a bad CRC, encrypted
+                    out.append((info.filename, f"{UNCHECKED}: {type(exc).__name__}"))
+                    continue
+                out += [(info.filename, kind) for kind in find_in_bytes(data, vals)]
         return out
-    text = path.read_bytes().decode("utf-8", "replace")
-    return [("", kind) for kind in find_secrets(text, vals)]
+    return [("", kind) for kind in find_in_bytes(path.read_bytes(), vals)]
 
 
 def mask_file(path: Path, values: Iterable[str] | None = None) -> int:
@@ -236,11 +339,24 @@ def mask_file(path: Path, values: Iterable[str] | None = None) -> int:
     if _is_zip(path):
         return _mask_zip(path, vals)
     data = path.read_bytes()
-    masked = mask_bytes(data, vals)
+    masked = _mask_utf16(data, vals) if data[:2] in _UTF16_BOMS else mask_bytes(data, vals)
     if masked == data:
         return 0
     _replace(path, lambda fh: fh.write(masked))
     return 1
+
+
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _mask_utf16(data: bytes, vals: tuple[str, ...]) -> bytes:
+    """A UTF-16 text file (a Windows tool's log) masked and written back as UTF-16."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return mask_bytes(data, vals)
+    masked = mask(text, vals)
+    return data if masked == text else masked.encode("utf-16")
 
 
 def _mask_zip(path: Path, vals: tuple[str, ...]) -> int:
@@ -290,6 +406,6 @@ def mask_tree(root: Path, values: Iterable[str] | None = None) -> int:
             continue
         try:
             changed += mask_file(path, vals) > 0
-        except (OSError, zipfile.BadZipFile, ValueError):
+        except (OSError, zipfile.BadZipFile, ValueError, NotImplementedError, RuntimeError):
             continue  # vanished or unreadable: a scan lists what is left
     return changed

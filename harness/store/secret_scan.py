@@ -30,6 +30,7 @@ from harness.errors import UserError
 from harness.secrets import ANY_SHAPE, find_in_file, find_secrets, mask, mask_file, secret_values
 from harness.store.files import INTERNAL_DIR, fsync_dir, tmp_dir, write_temp
 from harness.store.liveness import LOCKS_DIR
+from harness.store.rawpaths import readable_zip_methods
 
 _ANY = "(?i)" + ANY_SHAPE
 
@@ -40,7 +41,7 @@ class SecretFinding:
 
     file: str  # relative to the results folder
     where: str  # "<table>.<column>" for Parquet files, an archive's member, or "" (the file)
-    kind: str  # key-value | openai-key | anthropic-key | hf-token | bearer | auth-header
+    kind: str  # key-value, a shape's kind (harness.secrets.SHAPES), or "cannot be checked: ..."
 
     def __str__(self) -> str:
         place = f"{self.file} [{self.where}]" if self.where else self.file
@@ -67,6 +68,40 @@ class ScrubSummary:
 
 def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
+
+
+def _is_textlike(t: pa.DataType) -> bool:
+    """Text stored otherwise: dictionary-encoded strings, raw bytes (a store may come from
+    someone else's writer: every place a cell can hold text is read)."""
+    if pa.types.is_dictionary(t):
+        return _is_text(t.value_type) or _is_binary(t.value_type)
+    return _is_binary(t)
+
+
+def _is_binary(t: pa.DataType) -> bool:
+    return pa.types.is_binary(t) or pa.types.is_large_binary(t)
+
+
+def _as_text(col: pa.ChunkedArray) -> pa.ChunkedArray | pa.Array:
+    """A dictionary or binary column's cells as strings (bytes decoded as UTF-8, bad bytes
+    replaced), for searching."""
+    if pa.types.is_dictionary(col.type):
+        col = pc.cast(col, col.type.value_type)
+    if _is_binary(col.type):
+        return pa.array(
+            [None if b is None else b.decode("utf-8", "replace") for b in col.to_pylist()],
+            pa.large_string(),
+        )
+    return col
+
+
+def _restore(cells: list[Any], col: pa.ChunkedArray) -> pa.Array:
+    """Masked strings back into the column's own type (dictionary, binary or text)."""
+    value_type = col.type.value_type if pa.types.is_dictionary(col.type) else col.type
+    if _is_binary(value_type):
+        cells = [None if c is None else c.encode("utf-8", "surrogateescape") for c in cells]
+    out = pa.array(cells, value_type)
+    return out.dictionary_encode().cast(col.type) if pa.types.is_dictionary(col.type) else out
 
 
 def _is_nested(t: pa.DataType) -> bool:
@@ -122,6 +157,15 @@ def _mask_column(
                 cells[i] = masked
                 changed += 1
         return (pa.array(cells, col.type), changed) if changed else (col, 0)
+    if _is_textlike(col.type):
+        dictionary = pa.types.is_dictionary(col.type)
+        value_type = col.type.value_type if dictionary else col.type
+        raw = (pc.cast(col, value_type) if dictionary else col).to_pylist()
+        binary = _is_binary(value_type)
+        cells = [c.decode("utf-8", "surrogateescape") if binary and c else c for c in raw]
+        masked = [mask(c, values) if c else c for c in cells]
+        changed = sum(a != b for a, b in zip(cells, masked, strict=True))
+        return (_restore(masked, col), changed) if changed else (col, 0)
     if _is_nested(col.type):
         rows = col.to_pylist()
         masked_rows = [_walk(r, values) for r in rows]
@@ -174,15 +218,16 @@ def _table_name(path: Path) -> str:
 def _scan_parquet(path: Path, rel: str, values: tuple[str, ...]) -> list[SecretFinding]:
     tbl = pq.read_table(path, partitioning=None)
     table = _table_name(path)
-    out: list[SecretFinding] = []
+    out = _scan_metadata(tbl.schema, rel, table, values)
     for name in tbl.column_names:
         col = tbl.column(name)
         kinds: list[str] = []
-        if _is_text(col.type):
-            hits = _candidates(col, values)
+        if _is_text(col.type) or _is_textlike(col.type):
+            text_col = _as_text(col)
+            hits = _candidates(text_col, values)
             if not pc.any(hits).as_py():
                 continue
-            cells = pc.filter(col, hits).to_pylist()
+            cells = pc.filter(text_col, hits).to_pylist()
             texts: Iterable[str] = (c for c in cells if c)
         elif _is_nested(col.type):
             texts = (str(r) for r in col.to_pylist() if r)
@@ -196,6 +241,48 @@ def _scan_parquet(path: Path, rel: str, values: tuple[str, ...]) -> list[SecretF
     return out
 
 
+def _metadata_items(schema: pa.Schema) -> Iterator[tuple[str, bytes, bytes]]:
+    """(where, key, value) of the file's and each field's key-value metadata."""
+    for key, value in (schema.metadata or {}).items():
+        yield "metadata", key, value
+    for field in schema:
+        for key, value in (field.metadata or {}).items():
+            yield f"{field.name}.metadata", key, value
+
+
+def _scan_metadata(
+    schema: pa.Schema, rel: str, table: str, values: tuple[str, ...]
+) -> list[SecretFinding]:
+    out: list[SecretFinding] = []
+    for where, key, value in _metadata_items(schema):
+        text = f"{key.decode('utf-8', 'replace')}: {value.decode('utf-8', 'replace')}"
+        for kind in find_secrets(text, values):
+            finding = SecretFinding(rel, f"{table}.{where}", kind)
+            if finding not in out:
+                out.append(finding)
+    return out
+
+
+def _masked_metadata(schema: pa.Schema, values: tuple[str, ...]) -> tuple[pa.Schema, int]:
+    """The schema with secrets in its metadata (file and fields) masked; how many values."""
+    changed = 0
+
+    def clean(meta: dict[bytes, bytes] | None) -> dict[bytes, bytes] | None:
+        nonlocal changed
+        if not meta:
+            return meta
+        out = {}
+        for key, value in meta.items():
+            text = value.decode("utf-8", "surrogateescape")
+            masked = mask(text, values)
+            changed += masked != text
+            out[key] = masked.encode("utf-8", "surrogateescape")
+        return out
+
+    fields = [f.with_metadata(clean(f.metadata)) if f.metadata else f for f in schema]
+    return pa.schema(fields, metadata=clean(schema.metadata)), changed
+
+
 def scan_store(results_dir: Path, values: Iterable[str] | None = None) -> list[SecretFinding]:
     """Every secret left under `results_dir` (file, column or member, kind); [] when clean.
 
@@ -204,6 +291,7 @@ def scan_store(results_dir: Path, values: Iterable[str] | None = None) -> list[S
     root = Path(results_dir)
     if not root.is_dir():
         return []
+    readable_zip_methods()  # zstd members (inspect's .eval logs) read as inspect writes them
     vals = tuple(secret_values() if values is None else values)
     findings: list[SecretFinding] = []
     for path in _files(root):
@@ -247,6 +335,10 @@ def _running_sweeps(root: Path) -> list[str]:
 def _rewrite_parquet(path: Path, root: Path, values: tuple[str, ...]) -> int:
     tbl = pq.read_table(path, partitioning=None)
     masked, n = mask_table(tbl, values)
+    schema, n_meta = _masked_metadata(masked.schema, values)
+    if n_meta:
+        masked = masked.cast(schema)
+        n += n_meta
     if not n:
         return 0
     tmp = write_temp(masked, tmp_dir(root))
@@ -270,6 +362,7 @@ def scrub_store(results_dir: Path, values: Iterable[str] | None = None) -> Scrub
         raise UserError(
             f"{root}: sweep {busy[0]} is running on this folder; scrub when it has finished"
         )
+    readable_zip_methods()
     vals = tuple(secret_values() if values is None else values)
     cells = parquet_files = other = 0
     for path in _files(root):

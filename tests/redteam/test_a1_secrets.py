@@ -1,6 +1,5 @@
-"""B2's red team of issue 18, findings in A1's areas (harness/secrets.py, store/secret_scan.py):
-each test fails today and is marked xfail(strict=True) so that the fix turns it into a pass
-(and strict makes the forgotten marker fail). The lead routes them to A1.
+"""B2's red team of issue 18, findings in A1's areas (harness/secrets.py, store/secret_scan.py),
+fixed by A3 (the xfail markers are gone: each test now guards its fix):
 
 - key shapes that are not masked when the key's value is not in this process's environment
   (an upstream echoing its own key, a gateway's key, a key pasted into a prompt);
@@ -32,7 +31,6 @@ SLASHED = "gwKey/7f3a+9c1e=55d0"  # a key value with '/', '+' and '=' (base64 al
 SHAPED = "sk-proj-" + "Rb4" * 12
 
 
-@pytest.mark.xfail(strict=True, reason="A1: key shape not in harness.secrets.SHAPES")
 @pytest.mark.parametrize(
     ("text", "secret"),
     [
@@ -54,7 +52,6 @@ def test_common_key_shapes_are_masked_without_knowing_the_value(text: str, secre
     assert secret not in mask(text, ())
 
 
-@pytest.mark.xfail(strict=True, reason="A1: a key value is masked only as written verbatim")
 @pytest.mark.parametrize(
     "text",
     [f"GET /v1?key={quote(SLASHED, safe='')}", json.dumps({"k": SLASHED}).replace("/", "\\/")],
@@ -95,7 +92,6 @@ def _store_with(tmp_path: Path, what: str) -> Path:
     return root
 
 
-@pytest.mark.xfail(strict=True, reason="A1: scan_store misses text stored this way")
 @pytest.mark.parametrize(
     "what",
     ["dictionary column", "binary column", "schema metadata", "deflate64 member", "utf-16 log"],
@@ -112,7 +108,6 @@ with zipfile.ZipFile(sys.argv[1], "w", compression=93) as z:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="A1: results --check / --scrub cannot read zstd .eval")
 def test_results_check_finds_a_key_in_an_inspect_log_as_inspect_writes_it(
     tmp_path: Path,
 ) -> None:

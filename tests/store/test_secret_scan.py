@@ -3,6 +3,7 @@ whole results folder and the scrub of an old one."""
 
 from __future__ import annotations
 
+import base64
 import json
 import zipfile
 from pathlib import Path
@@ -49,6 +50,20 @@ def test_masks_keep_json_valid_and_name_the_kind_never_the_value(key_env: str) -
     assert set(find_secrets(body)) >= {"key-value", "anthropic-key", "bearer"}
     assert not any(KEY in kind for kind in find_secrets(body))
     assert mask("the model said EMPTY and sk-") == "the model said EMPTY and sk-"
+
+
+@pytest.mark.parametrize("prefix", ["", "u:", "us:", "user:"])
+def test_a_key_an_upstream_echoes_in_base64_is_masked(key_env: str, prefix: str) -> None:
+    # A3's fault server echoed the client's key base64-encoded (as an HTTP Basic header
+    # would carry it): it reached the samples table and lm-eval's raw files unmasked.
+    encoded = base64.b64encode(f"{prefix}{KEY}".encode()).decode()
+    for text in (f"401: rejected Basic {encoded}", f"echo={encoded.translate(URLSAFE)}"):
+        assert "key-value" in find_secrets(text)
+        masked = mask(text)
+        assert "[masked:key-value]" in masked and find_secrets(masked) == []
+
+
+URLSAFE = str.maketrans("+/", "-_")
 
 
 def test_the_store_masks_rows_transcripts_and_run_records_as_it_writes(
