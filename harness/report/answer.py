@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from harness.analysis.inference.curve import VERDICT_RULE
 from harness.analysis.wording import UNIT_WORDS, num, pct
 from harness.report import _format as fmt
 
@@ -43,7 +44,11 @@ class AnswerView:
     next_rows: tuple[dict[str, Any], ...] = ()  # the first ranked missing evaluations
     next_total: int = 0
     next_command: str = NEXT_COMMAND
+    # the first ranked evaluation in words, for the first screen's "what to run next"
+    next_first: str = ""
     why_lag: str = ""
+    ci_method: str = ""  # how the primary D's interval was made, named where it is shown
+    rule: str = ""  # the verdict's written rule (analysis's VERDICT_RULE)
     understatement: tuple[dict[str, Any], ...] = ()  # the answer's rows, units and methods
     influence_rows: tuple[dict[str, Any], ...] = ()  # D(lag) without each benchmark, top 10
     influence: pd.DataFrame = field(default_factory=pd.DataFrame)  # every measure, all rows
@@ -171,6 +176,13 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
     said = answer.words.to_dict()
     statements = tuple((label, said[key]) for key, label in STATEMENT_LABELS if said.get(key))
     ranked = answer.settle.ranked
+    next_first = ""
+    if not ranked.empty:
+        top = ranked.iloc[0]
+        next_first = (
+            f"{top['model_id']} ({top['access']}) on {top['benchmark']} "
+            f"({float(top['width_gain']):.2f} months narrower, as in the table below)"
+        )
     data: Mapping[str, Any] = answer.data or {}
     spec = answer.spec.to_dict()
     return AnswerView(
@@ -201,7 +213,10 @@ def view(answer: Answer | None, headline: tuple[str, ...] = (), sources: str = "
         statements=statements,
         next_rows=tuple(ranked.head(NEXT_SHOWN).to_dict("records")),
         next_total=len(ranked),
+        next_first=next_first,
         why_lag=str(summary.get("why") or ""),
+        ci_method=str(primary.get("ci_method") or ""),
+        rule=VERDICT_RULE,
         understatement=tuple(_measure_rows(answer.understatement)),
         influence=answer.influence,
         next_evaluations=ranked,

@@ -137,3 +137,63 @@ def test_method_page_lists_the_options_used(rendered: tuple[Path, dict[str, obje
     assert f"{data['rows']:,} result rows" in index.text
     rows = method.table("Rows analysed per source").rows
     assert sum(int(r[2].replace(",", "")) for r in rows) == data["rows"]
+
+
+@pytest.fixture(scope="module")
+def ranked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, object]]:
+    """The same report with two ranked missing evaluations (the fixture's planted data have
+    none that add an exact lag)."""
+    from dataclasses import replace
+
+    from harness.analysis.columns import NEXT_COLUMNS
+
+    tmp = tmp_path_factory.mktemp("ranked")
+    report = make_input(tmp)
+    answer = report.tables.answer
+    assert answer is not None
+    rows = pd.DataFrame(
+        [
+            (1, "open-x", "open", "2025-07-25", "live_bench", "standard", "fraction", 0.6,
+             -1.7, 2.5, 0.38),
+            (2, "open-y", "open", "2025-11-06", "os_world", "agentic", "fraction", 0.4,
+             -2.3, 1.9, 0.35),
+        ],
+        columns=NEXT_COLUMNS,
+    )  # fmt: skip
+    answer = replace(answer, settle=replace(answer.settle, ranked=rows))
+    report = replace(report, tables=replace(report.tables, answer=answer))
+    render_report(report, tmp / "report")
+    return tmp / "report", json.loads(answer.to_json())
+
+
+def test_the_first_screen_names_its_interval_and_what_to_run_next(
+    ranked: tuple[Path, dict[str, object]],
+) -> None:
+    """A reviewer's read of the first screen: the primary CI says how it was made, and what to
+    run next is on it (the first ranked evaluation, the link to the list, the command)."""
+    site, js = ranked
+    html = (site / "index.html").read_text(encoding="utf-8")
+    primary = js["primary"]
+    assert isinstance(primary, dict)
+    assert _by_id(html, "primary-ci-method") == primary["ci_method"]
+    nxt = js["next_evaluations"]
+    assert isinstance(nxt, list) and len(nxt) == 2
+    first_screen = read(site / "index.html").text.split("What to evaluate next: the")[0]
+    line = " ".join(_by_id(html, "run-next").split())
+    assert "open-x (open) on live_bench (0.38 months narrower" in line
+    assert "all 2 are ranked" in first_screen
+    assert 'href="#next"' in html.split('id="run-next"')[1].split("</dd>")[0]
+    assert "gapbench analyze --next-sweep next.yaml" in first_screen
+
+
+def test_the_method_page_says_what_the_analysis_does(
+    rendered: tuple[Path, dict[str, object]],
+) -> None:
+    """The definitions agree with docs/methods.md: the verdict's written rule word for word,
+    and the 50% horizon by the isotonic crossing (the page still described the logistic fit
+    that section 7 replaced)."""
+    site, js = rendered
+    method = read(site / "method.html")
+    assert f"The rule: {js['verdict_rule']}." in " ".join(method.text.split())
+    horizon = method.text.split("Time horizon")[1].split("pass^k")[0]
+    assert "isotonic" in horizon and "from a logistic fit" not in horizon
