@@ -25,31 +25,53 @@ The public Python API (the `gapbench` command is a thin layer over it)::
     res = gapbench.evaluate(models=[local], suites=["humaneval"], limit=20)
 
     gapbench.results(results_dir="results", sweep="mine")   # open what is stored
-    gapbench.analyze(gapbench.workspace(results_dir="results"))   # gap tables
+    ws = gapbench.workspace(results_dir="results")
+    gapbench.analyze(ws)   # every report table, with the answer on .answer
+
+    # the answer (`gapbench analyze --format json` is ans.to_json()), under the primary
+    # specification or another one (every `gapbench analyze` option is a spec field)
+    ans = gapbench.answer(ws)
+    ans.verdict, ans.primary["d"], ans.power.mde, ans.settle.ranked
+    ans = gapbench.answer(ws, gapbench.spec_from_options(censoring="none", since=""))
+    nxt = gapbench.next_sweep(ws, top=20)   # what to evaluate next, as a sweep
+    open("next.yaml", "w").write(nxt.yaml())
+
+The names are harness.api's (`from harness import api` gives the same functions).
 
 Every function has a docstring (`help(gapbench.evaluate)`). Bad input raises
 `gapbench.UserError` with one line naming the argument or file and field.
 """
 
 from harness import __version__
+from harness.analysis.spec import PRIMARY, AnalysisSpec, spec_from_options
 from harness.api import (
     Model,
     Results,
     Workspace,
     add_model,
     analyze,
+    answer,
     build_report,
     endpoint,
     estimate,
     evaluate,
     import_results,
     models,
+    next_sweep,
+    nightly,
     plan,
+    plan_warnings,
+    publish,
+    resolve_sweep_path,
     results,
     run,
     run_sweep,
     samples,
+    scan_secrets,
     score_table,
+    scrub_secrets,
+    serve_command,
+    skipped_warnings,
     suites,
     workspace,
 )
@@ -60,6 +82,8 @@ from harness.sweep.spec import SweepSpec
 Sweep = SweepSpec  # the name a notebook reaches for
 
 __all__ = [
+    "PRIMARY",
+    "AnalysisSpec",
     "ConfigError",
     "GapbenchError",
     "GapbenchWarning",
@@ -72,18 +96,29 @@ __all__ = [
     "__version__",
     "add_model",
     "analyze",
+    "answer",
     "build_report",
     "endpoint",
     "estimate",
     "evaluate",
     "import_results",
     "models",
+    "next_sweep",
+    "nightly",
     "plan",
+    "plan_warnings",
+    "publish",
+    "resolve_sweep_path",
     "results",
     "run",
     "run_sweep",
     "samples",
+    "scan_secrets",
     "score_table",
+    "scrub_secrets",
+    "serve_command",
+    "skipped_warnings",
+    "spec_from_options",
     "suites",
     "workspace",
 ]
