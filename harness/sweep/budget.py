@@ -10,8 +10,9 @@ would leave a window in which the sample's cost counts nowhere (on a loaded mach
 chunk of samples slipped past the ceiling through it). A settling reservation goes when the
 ledger has caught up (`settle`: the request path's sync, asked only when a sample would not
 fit otherwise). So the spend never passes the limit as long as the worst cases hold; a worst case
-that did not hold (a prompt longer than the assumed context) overshoots by at most that one
-sample. The spend of samples still in flight is counted twice until they end (spent, and
+that did not hold (a prompt longer than the assumed context) lets the samples in flight pass it
+by their excess, and the executor then reserves the most a sample of that run was seen to cost
+(sweep/coordinator.py). The spend of samples still in flight is counted twice until they end (spent, and
 reserved whole): the ceiling errs low, never high.
 
 When a sample does not fit, units start no new sample, those in flight finish (their calls are

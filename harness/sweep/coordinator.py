@@ -93,6 +93,9 @@ class Coordinator:
         self.records: dict[str, list[SampleRecord]] = defaultdict(list)  # run_id -> this command's
         self._active: dict[str, int] = {}  # unit id -> its connection share (samples in flight)
         self._worst: dict[str, float] = {}  # unit id -> one sample's worst-case cost
+        # run id -> the most one of its samples really cost, where that passed the worst case
+        # (a prompt longer than the deployment's assumed context): later samples reserve it.
+        self._seen: dict[str, float] = {}
         self._reserving: set[str] = set()  # units whose samples reserve before they start
         # Ray units pay through their own request paths; until their ledgers come back with
         # their results, the rows' costs stand in for that spend in the budget.
@@ -129,13 +132,35 @@ class Coordinator:
         if self.budget is not None:
             self.budget.release_unit(unit_id)
 
+    def _worst_of(self, unit_id: str) -> float:
+        """One sample's worst case for the unit (the lock held): the assumed one, or what a
+        sample of its run was seen to cost when that was more."""
+        return max(self._worst.get(unit_id, 0.0), self._seen.get(unit_id.split("/")[0], 0.0))
+
     def _unreserved_usd(self) -> float:
         """What units that cannot reserve may spend at most with their samples in flight."""
         with self._lock:
             return sum(
-                n * self._worst.get(u, 0.0)
-                for u, n in self._active.items()
-                if u not in self._reserving
+                n * self._worst_of(u) for u, n in self._active.items() if u not in self._reserving
+            )
+
+    def _learn_worst(self, unit_id: str, record: SampleRecord) -> None:
+        """A sample that cost more than its worst case raises the worst case of its run's later
+        samples to that cost, so an assumption that failed once (a prompt longer than the
+        deployment's context_length or the 8192 tokens assumed without one) lets at most the
+        samples already in flight pass the ceiling."""
+        cost = record.cost_usd or 0.0
+        with self._lock:
+            assumed = self._worst.get(unit_id, 0.0)
+            if assumed <= 0 or cost <= self._worst_of(unit_id):
+                return  # unpriced (nothing reserved), or within what is reserved now
+            first = record.run_id not in self._seen
+            self._seen[record.run_id] = cost
+        if first:
+            self._note(
+                f"budget: a sample of {record.model_id} x {record.suite} cost ${cost:.4f}, more "
+                f"than its worst case ${assumed:.4f} (declare the deployment's context_length): "
+                "later samples reserve the most seen"
             )
 
     def may_start(self, deployment_id: str, unit_id: str | None = None) -> bool:
@@ -146,7 +171,7 @@ class Coordinator:
         if self.budget is None or unit_id is None:
             return True
         with self._lock:
-            worst = self._worst.get(unit_id, 0.0)
+            worst = self._worst_of(unit_id)
         if self.budget.reserve(unit_id, worst, self._unreserved_usd()):
             return True
         # Refused: this sample is left for a later command. While samples are in flight
@@ -194,6 +219,7 @@ class Coordinator:
             self._arrived.notify_all()
             self._on_sample(record)
         if self.budget is not None:
+            self._learn_worst(unit_id, record)
             self.budget.release(unit_id)
         if refused_by_breaker(record):
             reason = (
@@ -214,7 +240,7 @@ class Coordinator:
         their worst) and the breakers' states."""
         if self.budget is not None and self.flags.may_start_any():
             with self._lock:
-                worst = max(self._worst.values(), default=0.0)
+                worst = max(map(self._worst_of, self._worst), default=0.0)
                 ray_like = any(u not in self._reserving for u in self._active)
             # Units that reserve are refused sample by sample (may_start); units that cannot
             # (Ray) stop once their samples in flight at their worst, plus one, would not fit.

@@ -169,7 +169,10 @@ class SweepOutcome:
         limit, spent = self.budget_usd, self.spent_usd
         line = f"budget ${limit:.2f}: spent ${spent:.4f} ({spent / limit:.0%})"
         if spent > limit:
-            line += f", EXCEEDED by ${spent - limit:.4f} (a sample passed its worst case)"
+            line += (
+                f", EXCEEDED by ${spent - limit:.4f} (samples cost more than their worst case: "
+                "declare the deployments' context_length)"
+            )
         if self.budget_stop:
             line += "; samples left for a later command: the next one's worst case did not fit"
         return line

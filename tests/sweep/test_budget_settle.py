@@ -57,3 +57,30 @@ def test_a_settled_reservation_goes_once_caught_up() -> None:
     assert not budget.exhausted(next_usd=7.0)
     assert budget.exhausted(next_usd=7.5)
     assert budget.reserved_usd == 0.0
+
+
+def test_a_sample_dearer_than_its_worst_case_raises_the_worst_case_of_later_ones() -> None:
+    # A3's fault server reported prompts 3.7 times the assumed 8192 tokens: every later
+    # sample still reserved the assumed worst case, and a $0.50 budget ended at $0.81.
+    import multiprocessing
+
+    from harness.sweep.coordinator import Coordinator, StopFlags
+    from tests.store.helpers import sample
+
+    ledger, notes = Ledger(), []
+    budget = Budget(10.0, ledger)
+    budget.settle = lambda: None  # the ledger is current in this test
+    flags = StopFlags(multiprocessing.get_context("spawn"), ["d"])
+    coord = Coordinator(flags, ledger, budget, on_sample=lambda r: None, note=notes.append)
+    coord.unit_started("run-a/0", max_connections=2, worst_usd=1.0)
+    coord.unit_started("run-a/1", max_connections=2, worst_usd=1.0)  # another shard
+    assert coord.may_start("d", "run-a/0") and coord.may_start("d", "run-a/0")
+    _paid(ledger, 3.0)  # each of the two cost 3, not 1
+    coord.sample_done("run-a/0", sample(run_id="run-a", cost_usd=3.0))
+    _paid(ledger, 3.0)
+    coord.sample_done("run-a/0", sample(run_id="run-a", sample_id="s2", cost_usd=3.0))
+    # 6 spent: with the assumed worst case of 1 four more samples would start and could
+    # spend 12 more; with the cost seen, at most one more (6 + 3 <= 10), in either shard.
+    assert coord.may_start("d", "run-a/1")
+    assert not coord.may_start("d", "run-a/1") and not coord.may_start("d", "run-a/0")
+    assert len(notes) == 1 and "cost $3.0000, more than its worst case $1.0000" in notes[0]
