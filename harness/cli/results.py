@@ -6,8 +6,13 @@ import argparse
 from pathlib import Path
 from typing import get_args
 
+from harness._text import visible
 from harness.cli._common import console, err_console, ws
 from harness.exitcodes import FAILURE, OK
+
+# A store may come from someone else: its names and paths are shown with control and
+# invisible characters as \uXXXX (an escape sequence in a model id must not drive the
+# terminal: set its title, clear it, write the clipboard).
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -25,10 +30,12 @@ def cmd_results(args: argparse.Namespace) -> int:
     if args.check:
         problems = store.check()
         for line in problems:
-            console.print(line, markup=False, highlight=False, soft_wrap=True)
+            console.print(visible(line), markup=False, highlight=False, soft_wrap=True)
         secrets = api.scan_secrets(ws=w)
         for finding in secrets:
-            console.print(f"secret: {finding}", markup=False, highlight=False, soft_wrap=True)
+            console.print(
+                visible(f"secret: {finding}"), markup=False, highlight=False, soft_wrap=True
+            )
         if problems:
             err_console.print(f"{len(problems)} problem files in {store.root} (reads skip them)")
         if secrets:
@@ -46,7 +53,13 @@ def cmd_results(args: argparse.Namespace) -> int:
         console.print(f"exported {n} {args.table} rows to {path}")
         return OK
     df = query.summary(store, include_canaries=args.include_canaries)
-    console.print(df.to_string(index=False) if len(df) else "no results stored yet")
+    if not len(df):
+        console.print("no results stored yet")
+        return OK
+    shown = df.rename(columns=lambda c: visible(str(c)))
+    for col in shown.columns:
+        shown[col] = shown[col].map(lambda v: visible(v) if isinstance(v, str) else v)
+    console.print(shown.to_string(index=False), markup=False, highlight=False)
     return OK
 
 

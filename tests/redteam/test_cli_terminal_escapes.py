@@ -1,5 +1,5 @@
 """B2's red team of issue 18, a finding outside B's and A1's files (harness/cli/results.py,
-for the lead to route): `gapbench results` prints store text to the terminal as it is, so a
+fixed by A3): `gapbench results` prints store text to the terminal as it is, so a
 model or suite name from someone else's store (or an import) holding escape sequences drives
 the user's terminal (ESC ]0; sets the window title, ESC [2J clears the screen; OSC 52 writes
 the clipboard in some terminals). harness._text.visible shows them as \\u001b; it is applied
@@ -15,7 +15,6 @@ import pytest
 from harness.cli import main
 
 
-@pytest.mark.xfail(strict=True, reason="lead/cli: results table prints control characters raw")
 def test_results_table_shows_escape_sequences_as_text(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
