@@ -166,7 +166,11 @@ def section(h: HorizonStudy, pw: PowerStudy, tab: Table) -> list[str]:
         "real HTTP, the inspect and lm-eval runners, the request-path proxy, the suites' "
         f"scorers and the store. {real.equal_to_prediction} of {real.compared} stored "
         f"outcomes equal the agents' own predictions; {real.not_scored} samples were not "
-        "scored."
+        "scored. On these replicates alone the horizon's CI held the true h50 in "
+        + ", ".join(
+            f"{r.covered} of {r.replicates} (p = {_p(k)})" for k, r in real.horizon_by_p.items()
+        )
+        + "."
     )
     lines.append("")
     if same:
@@ -309,7 +313,7 @@ def power_lines(pw: PowerStudy, tab: Table) -> list[str]:
         "### Does the paired test find an agentic-only decay?",
         "",
         f"A closed agent (p = {e.closed_p:.2f} per step) against an open one (p = "
-        f"{e.open_p:.2f}), both answering the standard form right with probability "
+        f"{e.open_p:.2f}), answering the standard form right with probability "
         f"{e.standard}: the open model's deficit is agentic only, D = {e.true_d:.3f} (the "
         "mean over rungs of the agentic gap minus the standard gap). `ladder()` detects it "
         "when the pooled D's 95% CI lies above 0.",

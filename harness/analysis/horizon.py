@@ -9,10 +9,10 @@ Per model and suite (suite@version), on samples that carry h, the number of requ
   Why not METR's logistic in log2 h ("Measuring AI Ability to Complete Long Tasks", 2025):
   when each step succeeds with probability p, success is p^h, a curve the logistic cannot
   follow, and its h50 lands 10-13% below the truth however many samples there are (-0.20
-  log2 at p = 0.9, rungs 1..32); its 95% CI then covered the true h50 in 90% of replicates
-  at 10 items per rung and 82% at 20 (docs/fidelity.md). Conversely a Weibull fit is as far
-  off on logistic-shaped data. The isotonic crossing is within 0.05 log2 of the truth for
-  both shapes. `method="logistic"` keeps METR's convention for comparison.
+  log2 at p = 0.9, rungs 1..32), so its CI's coverage falls as items are added
+  (docs/fidelity.md). Conversely a Weibull fit is as far off on logistic-shaped data. The
+  isotonic crossing is within 0.05 log2 of the truth for both shapes. `method="logistic"`
+  keeps METR's convention for comparison.
 - Bounds, one rule for both edges: when the monotone success rate is already below 50% at
   the smallest h tested, h50 is only known to lie below it; when it is still above 50% at the
   largest h tested, only above it. Such a row has status "censored", no point estimate, and

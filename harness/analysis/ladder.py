@@ -96,8 +96,8 @@ def _row(
     w = cluster_weights(rng, d.size, n_boot)
     lo, hi = percentile_ci(w @ d / d.size, level)
     # widened around D like every other bootstrap D: the plain percentile interval of a mean
-    # over n items is too narrow (measured with known-competence agents, 60 items, D = 0:
-    # one-sided false detections 3.3% against the nominal 2.5%; docs/fidelity.md)
+    # over n items is too narrow (with known-competence agents at D = 0 it found a
+    # difference more often than the nominal 2.5%; the rate now: docs/fidelity.md)
     f = expansion(int(d.size), level)
     mean = float(d.mean())
     row.update(ci_low=mean - f * (mean - lo), ci_high=mean + f * (hi - mean))
