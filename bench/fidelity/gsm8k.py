@@ -14,7 +14,10 @@ filter's score ("strict-match"); that is what is compared.
 
 Responses: the answer in every format the filters handle or miss: '#### 42', '$1,000',
 '42.0', 'The answer is 42.', trailing text, a second '####', signs, bold and boxed answers,
-wrong and null answers.
+wrong and null answers; and (red team) numbers in words, '####' in a code block or a
+sentence, other separators after '####' (newline, tab, NBSP), thousands grouped by spaces,
+thin spaces, dots or underscores, decimal commas, exponents, cents, full-width and
+Arabic-Indic digits, CRLF line ends, LaTeX.
 """
 
 from __future__ import annotations
@@ -85,7 +88,72 @@ FORMS: dict[str, tuple[float, Form]] = {
     "right_then_wrong_prose": (2, lambda v, r: f"It is {v}, plus {v + 7} for tax."),
     "only_number": (3, lambda v, r: f"{v}"),
     "null": (3, lambda v, r: r.choice(["", "I don't know.", "Let me think."])),
+    # red team of issue 21: forms neither the issue nor the first run used
+    "number_in_words": (1, lambda v, r: f"#### {_words(v)}"),
+    "words_after_number": (1, lambda v, r: f"#### {v} ({_words(v)})"),
+    "hashes_in_code_block": (2, lambda v, r: f"```\n#### {v}\n```"),
+    "hashes_in_sentence": (1, lambda v, r: f"So the total is #### {v} in the end."),
+    "five_hashes": (1, lambda v, r: f"##### {v}"),
+    "newline_after_hashes": (1, lambda v, r: f"####\n{v}"),
+    "tab_after_hashes": (1, lambda v, r: f"####\t{v}"),
+    "nbsp_after_hashes": (1, lambda v, r: f"####\u00a0{v}"),
+    "bold_after_hashes": (1, lambda v, r: f"#### **{v}**"),
+    "boxed_after_hashes": (1, lambda v, r: f"#### \\boxed{{{v}}}"),
+    "plus_sign": (1, lambda v, r: f"#### +{v}"),
+    "thousands_space": (1, lambda v, r: f"#### {v:,}".replace(",", " ")),
+    "thousands_thin_space": (1, lambda v, r: f"#### {v:,}".replace(",", "\u2009")),
+    "thousands_dot": (1, lambda v, r: f"#### {v:,}".replace(",", ".")),
+    "thousands_underscore": (1, lambda v, r: f"#### {v:_}"),
+    "decimal_comma": (1, lambda v, r: f"#### {v},00"),
+    "scientific": (1, lambda v, r: f"#### {v:e}"),
+    "dollar_cents": (1, lambda v, r: f"#### ${v}.00"),
+    "fullwidth_digits": (1, lambda v, r: "#### " + str(v).translate(_FULLWIDTH)),
+    "arabic_indic_digits": (1, lambda v, r: "#### " + str(v).translate(_ARABIC_INDIC)),
+    "crlf": (2, lambda v, r: f"Step one.\r\nStep two.\r\n#### {v}\r\n"),
+    "answer_is_then_other_hashes": (1, lambda v, r: f"The answer is {v}.\n#### {v - 1}"),
+    "hashes_then_answer_is_other": (1, lambda v, r: f"#### {v}\nThe answer is {v + 1}."),
+    "latex_display": (1, lambda v, r: f"\\[ x = {v} \\]\n#### {v}"),
+    "trailing_spaces_lines": (1, lambda v, r: f"Work.   \n\n#### {v}   \n\n\n"),
 }
+
+_FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_ONES = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+]
+_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def _words(n: int) -> str:
+    """An integer in English words (0 <= n < 1,000,000), as a model might spell it."""
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + ("-" + _ONES[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        return _ONES[n // 100] + " hundred" + (" and " + _words(rest) if rest else "")
+    rest = n % 1000
+    return _words(n // 1000) + " thousand" + (" " + _words(rest) if rest else "")
 
 
 def items(n_test: int, seed: int) -> tuple[list[dict[str, str]], list[dict[str, str]], list[int]]:
