@@ -11,9 +11,10 @@ import gc
 import json
 import math
 import operator
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, get_args
+from typing import Any, TypeVar, get_args
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -95,6 +96,41 @@ def run_row(rec: RunRecord, written_at: datetime | None = None) -> dict[str, Any
     row["schema_version"] = SCHEMA_VERSION
     row["written_at"] = written_at or datetime.now(UTC)
     return {name: row.get(name) for name in RUNS_SCHEMA.names}
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+T = TypeVar("T")
+
+
+def storable(value: T) -> T:
+    """`value` (a record, any frozen dataclass, tuple, list or dict of them, a string) with
+    every lone UTF-16 surrogate replaced by U+FFFD. JSON allows "\\ud800" and the SDKs decode
+    it into a str that UTF-8, and so Parquet, cannot hold: a model's reply with one must be
+    stored (as text a reader can see was damaged), never lose the batch it is in."""
+    if isinstance(value, str):
+        fixed: Any = _SURROGATE.sub("\ufffd", value) if _SURROGATE.search(value) else value
+        return fixed
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            old = getattr(value, f.name)
+            new = storable(old)
+            if new is not old:
+                changes[f.name] = new
+        return dataclasses.replace(value, **changes) if changes else value
+    if isinstance(value, tuple | list):
+        items = [storable(v) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        rebuilt: Any = type(value)(items)
+        return rebuilt
+    if isinstance(value, dict):
+        pairs = [(storable(k), storable(v)) for k, v in value.items()]
+        if all(a is k and b is v for (a, b), (k, v) in zip(pairs, value.items(), strict=True)):
+            return value
+        remade: Any = dict(pairs)
+        return remade
+    return value
 
 
 def samples_table(records: Sequence[SampleRecord]) -> pa.Table:

@@ -162,10 +162,10 @@ def _mask_column(
         value_type = col.type.value_type if dictionary else col.type
         raw = (pc.cast(col, value_type) if dictionary else col).to_pylist()
         binary = _is_binary(value_type)
-        cells = [c.decode("utf-8", "surrogateescape") if binary and c else c for c in raw]
-        masked = [mask(c, values) if c else c for c in cells]
-        changed = sum(a != b for a, b in zip(cells, masked, strict=True))
-        return (_restore(masked, col), changed) if changed else (col, 0)
+        texts = [c.decode("utf-8", "surrogateescape") if binary and c else c for c in raw]
+        masked_texts = [mask(c, values) if c else c for c in texts]
+        changed = sum(a != b for a, b in zip(texts, masked_texts, strict=True))
+        return (_restore(masked_texts, col), changed) if changed else (col, 0)
     if _is_nested(col.type):
         rows = col.to_pylist()
         masked_rows = [_walk(r, values) for r in rows]

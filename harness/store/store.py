@@ -34,14 +34,16 @@ from harness.store.files import (
     verify_readable,
     write_atomic,
 )
-from harness.store.rows import check_table, constant, first_per_key, runs_table, samples_table
+from harness.store.rows import check_table, constant, first_per_key
 from harness.store.runs_current import update_current
 from harness.store.schema import SCHEMA_VERSION, SCHEMAS, TableName
 from harness.store.secret_scan import mask_table
-from harness.store.transcripts import transcript_of, transcripts_table
+from harness.store.transcripts import transcript_of
 from harness.store.views import NEWEST_FIRST, Suites, ViewBuilder, views_in
 from harness.store.writes import (
     matching_transcripts,
+    run_table,
+    sample_tables,
     set_column,
     staged_by_suite,
     to_arrow,
@@ -116,9 +118,8 @@ class Store:
         """
         if not records:
             return 0
-        return self.append_table(
-            samples_table(records), replace=replace, transcripts=transcripts_table(records)
-        )
+        samples, transcripts = sample_tables(records)
+        return self.append_table(samples, replace=replace, transcripts=transcripts)
 
     def append_table(
         self, tbl: pa.Table, *, replace: Replace = "errors", transcripts: pa.Table | None = None
@@ -197,7 +198,7 @@ class Store:
         row in runs/current.parquet when its attempt is the newest-started."""
         self._before_write()
         when = write_time()
-        row, _ = mask_table(runs_table([record], when), columns=("message", "spec_json"))
+        row, _ = mask_table(run_table(record, when), columns=("message", "spec_json"))
         as_history = pa.Table.from_arrays(row.columns, schema=SCHEMAS["run_history"])
         history = partition_dir(self.root, "run_history", day=when.date().isoformat())
         with batch.file_lock(self.root / ".store" / "runs.lock"):

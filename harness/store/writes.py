@@ -1,9 +1,11 @@
-"""Helpers of the store's write path: the write clock, transcripts matched to the rows being
-written, and one staged file per suite folder."""
+"""Helpers of the store's write path: the write clock, records as tables (text a table cannot
+hold made storable), transcripts matched to the rows being written, and one staged file per
+suite folder."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,10 +13,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from harness._types import RunRecord, SampleRecord
 from harness.store import batch
 from harness.store.files import conform, part_name, partition_dir
-from harness.store.rows import constant, first_per_key
+from harness.store.rows import constant, first_per_key, runs_table, samples_table, storable
 from harness.store.schema import TableName
+from harness.store.transcripts import transcripts_table
 
 _clock_lock = threading.Lock()
 _last_written = datetime.min.replace(tzinfo=UTC)
@@ -30,6 +34,24 @@ def write_time() -> datetime:
             now = _last_written + timedelta(microseconds=1)
         _last_written = now
         return now
+
+
+def sample_tables(records: Sequence[SampleRecord]) -> tuple[pa.Table, pa.Table]:
+    """The samples and transcripts tables of `records`; a lone surrogate in a reply (see
+    rows.storable) is stored as U+FFFD instead of losing the batch."""
+    try:
+        return samples_table(records), transcripts_table(records)
+    except UnicodeEncodeError:
+        records = [storable(r) for r in records]
+        return samples_table(records), transcripts_table(records)
+
+
+def run_table(record: RunRecord, when: datetime) -> pa.Table:
+    """The runs row of `record` (an engine's error message may hold a lone surrogate too)."""
+    try:
+        return runs_table([record], when)
+    except UnicodeEncodeError:
+        return runs_table([storable(record)], when)
 
 
 def to_arrow(result: Any) -> pa.Table:

@@ -146,3 +146,12 @@ def test_append_table_checks_columns(tmp_path: Path) -> None:
     tbl = samples_table([horizon])
     ok = tbl.set_column(tbl.column_names.index("score"), "score", pa.array([42.0]))
     assert Store(tmp_path).append_table(ok) == 1
+
+
+def test_a_run_message_with_a_lone_surrogate_is_stored_as_a_replacement(tmp_path: Path) -> None:
+    # An engine's error text can quote a reply holding "\ud800" (valid JSON, not UTF-8): the
+    # run record must be written all the same (E4's finding, for the samples too).
+    store = Store(tmp_path / "results")
+    store.append_run(dataclasses.replace(run(status="failed"), message="bad reply 'x\ud800'"))
+    [message] = store.runs()["message"].tolist()
+    assert message == "bad reply 'x\ufffd'"
