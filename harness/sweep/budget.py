@@ -185,3 +185,11 @@ class Budget:
     def message(self) -> str:
         """One line for the log and the partial run's message."""
         return self.refused or self._line(self.spent_usd, self.reserved_usd, 0.0)
+
+    def run_message(self, worst_usd: float) -> str:
+        """Why a run's samples were left, with its own worst case (the first refusal's line
+        names the worst case of whichever sample asked first, maybe of another suite)."""
+        return (
+            f"budget ${self.limit_usd:.2f}: spent ${self.spent_usd:.4f}; a sample of this run "
+            f"reserves ${worst_usd:.4f} at its worst, which did not fit"
+        )

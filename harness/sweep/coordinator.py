@@ -137,6 +137,11 @@ class Coordinator:
         sample of its run was seen to cost when that was more."""
         return max(self._worst.get(unit_id, 0.0), self._seen.get(unit_id.split("/")[0], 0.0))
 
+    def worst_of_run(self, run_id: str, assumed: float) -> float:
+        """One sample's worst case for a run: `assumed`, or more if a sample cost more."""
+        with self._lock:
+            return max(assumed, self._seen.get(run_id, 0.0))
+
     def _unreserved_usd(self) -> float:
         """What units that cannot reserve may spend at most with their samples in flight."""
         with self._lock:

@@ -140,7 +140,15 @@ class Sweep:
         engine_failure = next((r.failure for r in results if r.failure and not r.died), None)
         died = "; ".join(r.failure for r in results if r.died and r.failure) or None
         budget = self.coordinator.budget
-        stopped = self.flags.sweep_reason() or (budget.refused if budget is not None else None)
+        stopped = self.flags.sweep_reason()
+        if (
+            budget is not None
+            and budget.refused is not None
+            and stopped in (None, budget.message())
+        ):
+            stopped = budget.run_message(
+                self.coordinator.worst_of_run(run.run_id, self.worst_usd(run))
+            )
         if self.request_path is not None:
             with contextlib.suppress(ServeError):
                 self.request_path.sync()  # the proxy's last breaker event is in the ledger

@@ -80,6 +80,9 @@ def test_the_budget_is_a_ceiling_and_the_summary_says_spend_against_it(
     # (2) and the next one might, at their worst, pass it.
     assert out.spent_usd > budget - 3 * worst
     assert run.status == "partial" and run.rule == "stopped" and "budget" in (run.message or "")
+    # The run's own worst case, not that of whichever sample (maybe of another suite) asked
+    # first: a mixed sweep's agentic runs read "$0.0284" though theirs was $1.14 (A3).
+    assert f"a sample of this run reserves ${worst:.4f} at its worst" in (run.message or "")
     assert 0 < run.n_stored < 20 and out.exit_code == exitcodes.PARTIAL
     line = out.money_line()
     assert f"budget ${budget:.2f}: spent ${out.spent_usd:.4f}" in line and "EXCEEDED" not in line
