@@ -32,6 +32,7 @@ This is a leaf module (no harness imports).
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import os
 import re
@@ -281,7 +282,21 @@ MAX_SCAN_BYTES = 512 * 1024 * 1024  # a file larger than this is not read whole
 
 
 def _is_zip(path: Path) -> bool:
-    return path.suffix.lower() in ZIP_SUFFIXES and zipfile.is_zipfile(path)
+    if path.suffix.lower() in ZIP_SUFFIXES and zipfile.is_zipfile(path):
+        _teach_zipfile_zstd()
+        return True
+    return False
+
+
+def _teach_zipfile_zstd() -> None:
+    """inspect writes its .eval logs' members with zstd, which zipfile reads (and writes) on
+    Python < 3.14 only once `zipfile_zstd` is imported; inspect imports it, but the command
+    that masks or scans a log may never have imported inspect. Without it every member of a
+    real log raised NotImplementedError: a log holding an echoed key was left unmasked."""
+    if getattr(zipfile, "ZIP_ZSTANDARD", None) is None:
+        # without it (not installed) zstd members stay unreadable: reported as unchecked
+        with contextlib.suppress(ImportError):
+            import zipfile_zstd  # noqa: F401  (installed with inspect-ai)
 
 
 # A finding for what could not be read whole (unchecked is never clean).
