@@ -88,17 +88,17 @@ def final_status(
         return Verdict("interrupted", "interrupted", "interrupted", n_error, n_stored)
     if engine_failure:
         return Verdict("failed", "engine-failed", engine_failure, n_error, n_stored)
+    not_run = f" ({left} of {len(run.todo)} samples not run)" if left > 0 else ""
     if n_stored and n_error == n_stored:
         msg = f"all {n_stored} samples errored"
         if why or stopped:
             msg += f": {why or stopped}"
-        return Verdict("failed", "all-errored", msg, n_error, n_stored)
+        return Verdict("failed", "all-errored", msg + not_run, n_error, n_stored)
     if left > 0 and not why:
-        msg = f"{stopped or 'stopped early'} ({left} of {len(run.todo)} samples not run)"
-        return Verdict("partial", "stopped", msg, n_error, n_stored)
+        return Verdict("partial", "stopped", (stopped or "stopped early") + not_run, n_error,
+                       n_stored)  # fmt: skip
     if why:
-        msg = why + (f" ({left} of {len(run.todo)} samples not run)" if left > 0 else "")
-        return Verdict("partial", "breaker", msg, n_error, n_stored)
+        return Verdict("partial", "breaker", why + not_run, n_error, n_stored)
     if n_stored and n_error / n_stored > limit:
         msg = (
             f"{n_error} of {n_stored} samples errored ({n_error / n_stored:.0%} > "
