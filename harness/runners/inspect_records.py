@@ -321,6 +321,7 @@ def collect_inspect(
         raise ConfigError(path, None, "no .eval logs found")
     out = Collector(IMPORT_NAME)
     for log_path in logs:
+        _refuse_unsafe_log(log_path)
         try:
             log = read_eval_log(str(log_path))
         except Exception as exc:
@@ -328,6 +329,21 @@ def collect_inspect(
             raise ConfigError(log_path, None, f"not a readable inspect log ({detail})") from None
         _read_log(log_path, log, facts_of, kind, model_id, suite, out)
     return out
+
+
+def _refuse_unsafe_log(log_path: Path) -> None:
+    """An imported log is untrusted: a zip whose members would inflate past the bound (a 55 KB
+    file took inspect's reader 1.76 GB), or with member names that climb out, is refused in
+    one line before inspect reads it. The zip's directory bounds what zipfile inflates."""
+    from harness.store.rawpaths import eval_problem
+
+    try:
+        with log_path.open("rb") as fh:
+            problem = eval_problem(fh)
+    except OSError as exc:
+        raise ConfigError(log_path, None, f"cannot be read ({exc.strerror})") from None
+    if problem is not None:
+        raise ConfigError(log_path, None, f"not a readable inspect log ({problem}); not imported")
 
 
 def _read_log(
