@@ -198,7 +198,7 @@ def make_plan(
         t.sweep,
         source=t.source,
         ws=w,
-        smoke=True if getattr(args, "smoke", False) else None,
+        smoke=getattr(args, "smoke", None),
         limit=getattr(args, "limit", None),
         epochs=getattr(args, "epochs", None),
         samples=getattr(args, "samples", None),
@@ -292,7 +292,12 @@ def add_sweep_arguments(sp: argparse.ArgumentParser) -> None:
     url.add_argument("--organisation", metavar="ORG", help="who made it (default unknown)")
     url.add_argument("--api-key-env", metavar="VAR", help="environment variable holding its key")
     s = sp.add_argument_group("sweep fields (override the sweep file's; same names and bounds)")
-    s.add_argument("--smoke", action="store_true", help="only each suite's smoke subset")
+    s.add_argument(
+        "--smoke",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="only each suite's smoke subset (--no-smoke: every sample, whatever the file says)",
+    )
     s.add_argument(
         "--limit",
         type=sweep_value("limit"),

@@ -82,6 +82,19 @@ def test_options_override_the_sweep_file(tmp_path: Path) -> None:
     assert {r.deployment.timeout_s for r in plan.runs} == {45.0}
 
 
+def test_no_smoke_overrides_a_file_that_says_smoke(tmp_path: Path) -> None:
+    # A3: --smoke could only turn the subset on; a sweep file's `smoke: true` had no way off.
+    sweep = tmp_path / "s.yaml"
+    sweep.write_text("name: s\nmodels: [smollm2]\nsuites: [ladder_standard]\nsmoke: true\n")
+    sizes = {}
+    for flag in ("--smoke", "--no-smoke"):
+        args = build_parser().parse_args(["plan", str(sweep), flag, "--results-dir", str(tmp_path)])
+        plan, _ = make_plan(args, dry_run=True, check_endpoints=False)
+        sizes[flag] = (plan.sweep.smoke, len(plan.runs[0].sample_ids))
+    assert sizes["--smoke"][0] is True and sizes["--no-smoke"][0] is False
+    assert sizes["--no-smoke"][1] > sizes["--smoke"][1]
+
+
 @pytest.mark.parametrize(
     ("option", "value", "needle"),
     [
