@@ -131,6 +131,8 @@ class RequestPath:
             proc.wait(timeout=10)
         if self._reader is not None:
             self._reader.join(timeout=10)
+        if proc.stdout is not None and not (self._reader and self._reader.is_alive()):
+            proc.stdout.close()  # the events pipe, read to its end (no ResourceWarning)
 
     @property
     def port(self) -> int:
