@@ -70,3 +70,22 @@ def test_the_entry_point_has_help_and_refuses_a_bad_dump(capsys, tmp_path):
     assert publish_docs.main([str(tmp_path / "no-such-dump.zip"), "--check"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no such dump" in err[0]
+
+
+def test_methods_quotes_no_number_of_the_dump_by_hand():
+    """docs/methods.md explains the method; what it gives on the Epoch dump is generated into
+    docs/epoch-gap.md. A number typed into methods.md about the dump drifts silently (the
+    red team found "D > 0 in 15% of the lag's specifications" after the data gave 17%, and
+    "4 of 12 agentic benchmarks" after the dump had 14): a sentence about the dump states
+    no months, share or count, unless it cites what a review found at the time."""
+    import re
+
+    text = (ROOT / "docs" / "methods.md").read_text(encoding="utf-8").replace("\n", " ")
+    typed = [
+        s
+        for s in re.split(r"(?<=[.;:])\s+", text)
+        if re.search(r"\bdump\b", s)
+        and re.search(r"\d+(\.\d+)?\s*(months?|%)|\b\d+ of \d+\b", s)
+        and "the review" not in s
+    ]
+    assert not typed, typed
