@@ -3,8 +3,8 @@
 A task module registers its factories with `@register("name")`. Modules are imported lazily,
 on the first lookup of a name they define, so listing suites never imports inspect_evals or
 a benchmark's data. Lookup tries the module named by the task name's first `_`-separated
-part (`ladder_agentic` -> `ladder.py`, `tau2_airline` -> `tau2.py`), then every module of
-this package.
+part (`ladder_agentic` -> `ladder.py`, `tau2_airline` -> the `tau2/` package), then every
+module of this package.
 
 A factory is called as `factory(suite, ctx)`: `ctx` is the RunContext when building the task
 for a run, and None when only the dataset is needed (`InspectRunner.sample_ids`); factories
