@@ -23,7 +23,7 @@ from typing import Any
 from bench.fidelity.agreement import compare, result
 from bench.fidelity.bfcl import OFFICIAL_SCRIPT
 from bench.fidelity.bfcl_multi_turn_more import KINDS_MORE, perturb_more
-from bench.fidelity.bfcl_multi_turn_steps import DONE, Call, Turns, _steps, to_turns
+from bench.fidelity.bfcl_multi_turn_steps import DONE, Call, Step, Turns, _steps, to_turns
 from bench.fidelity.official_env import run_official
 from bench.fidelity.replay import GapbenchScore, Trajectory, replay_suite
 from harness.config import REPO_ROOT
@@ -307,11 +307,51 @@ def gapbench_scores(trajs: list[Trajectory]) -> dict[str, GapbenchScore]:
     return replay_suite(SUITE, trajs, reply_for, sample_of, concurrency=2)
 
 
+MAXIMUM_STEP_LIMIT = 20  # bfcl_eval/constants/default_prompts.py
+
+
+def _decodes(step: Step) -> bool:
+    """BFCL's FC decoder takes the step (all its calls' arguments JSON objects)."""
+
+    def obj(arguments: Any) -> bool:
+        if not isinstance(arguments, str):
+            return isinstance(arguments, dict)
+        try:
+            return isinstance(json.loads(arguments), dict)
+        except ValueError:
+            return False
+
+    return bool(step.get("calls")) and all(obj(c["arguments"]) for c in step["calls"])
+
+
+def as_run(turns: Turns) -> Turns:
+    """The trajectory as BFCL's FC inference lets it go (base_handler.inference_multi_turn_FC),
+    and gapbench's solver too (harness/runners/inspect_tasks/bfcl.py): a turn ends at its first
+    step that does not decode (that step kept: a text reply, a call whose arguments are not a
+    JSON object), and after MAXIMUM_STEP_LIMIT + 1 decoded steps in a turn no further turn is
+    run. The replay never asks for the steps dropped here."""
+    out: Turns = []
+    for t, turn in enumerate(turns):
+        kept: list[Step] = []
+        decoded = 0
+        for s in turn:
+            kept.append(s)
+            if not _decodes(s):
+                break
+            decoded += 1
+            if decoded > MAXIMUM_STEP_LIMIT:
+                break
+        out.append(kept)
+        if decoded > MAXIMUM_STEP_LIMIT and t < len(turns) - 1:
+            break  # force-quit: BFCL runs no further turn
+    return out
+
+
 def official_result(turns: Turns) -> list[list[Any]]:
     """The trajectory as BFCL's FC inference records it: per turn, per step, the step's tool
-    calls as [{name: arguments JSON}], or its text."""
+    calls as [{name: arguments JSON}], or its text (of the steps as_run keeps)."""
     out = []
-    for turn in turns:
+    for turn in as_run(turns):
         steps: list[Any] = []
         for s in turn:
             if s.get("calls"):

@@ -145,6 +145,17 @@ def perturb_more(kind: str, c: list[list[Call]], spots: list[tuple[int, int]],
         out = to_turns(c)
         out[t] = _steps(list(reversed(c[t])), parallel=True)
         return out, f"turn {t}: its calls in one step, reversed"
+    if kind in ("step_limit_mid_turn", "step_limit_last_turn"):
+        # BFCL's inference stops a turn after 21 decoded steps, and the conversation too when
+        # turns remain (force-quit); a read-only call repeated 21 times before the turn's own
+        names = {x["name"] for turn in c for x in turn}
+        read = next((n for n in _READ_ONLY if n in names), None)
+        if read is None or len(c) > 3 or (kind == "step_limit_mid_turn" and len(c) < 2):
+            return None
+        t = 0 if kind == "step_limit_mid_turn" else len(c) - 1
+        args = next(x["arguments"] for turn in c for x in turn if x["name"] == read)
+        c[t] = [{"name": read, "arguments": dict(args)} for _ in range(21)] + c[t]
+        return to_turns(c), f"turn {t}: {read} 21 times before its calls"
     if kind == "duplicate_parallel_step":
         turns = [t for t, turn in enumerate(c) if turn]
         t = rng.choice(turns)
@@ -158,5 +169,5 @@ KINDS_MORE: dict[str, float] = {
     "name_spacing": 3, "name_prefixed": 2, "key_variants": 3, "json_text_variants": 5,
     "repeated_read_call": 2, "foreign_class_call": 2, "failing_state_call": 3,
     "text_only_turn": 2, "method_call_in_string": 2, "parallel_reversed": 2,
-    "duplicate_parallel_step": 1,
+    "duplicate_parallel_step": 1, "step_limit_mid_turn": 1, "step_limit_last_turn": 1,
 }  # fmt: skip

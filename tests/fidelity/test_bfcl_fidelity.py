@@ -137,7 +137,7 @@ def test_multi_turn_checker_agrees_with_bfcl_eval_on_perturbed_steps(backends: N
     official, _ = bfcl_multi_turn.official_scores(trajs, make=False)
     for t in trajs:
         steps = []
-        for turn in t.payload:
+        for turn in bfcl_multi_turn.as_run(t.payload):  # as BFCL's inference loop runs it
             decoded = [
                 [(c["name"], _as_sent(c["arguments"])) for c in s["calls"]]
                 for s in turn
@@ -158,18 +158,27 @@ def test_multi_turn_checker_agrees_with_bfcl_eval_on_perturbed_steps(backends: N
 @pytest.mark.slow  # ~30 s: inspect and the BFCL backends start in a sweep worker
 def test_multi_turn_slice_through_the_runner() -> None:
     """A few trajectories replayed through inspect (solver, tools, the request path, the
-    suite's scorer, the store), each agreeing with bfcl-eval: gold, a call one turn late, and
+    suite's scorer, the store), each agreeing with bfcl-eval: gold, a call one turn late,
     arguments with a stray trailing quote (inspect recovers them; BFCL's json.loads does not,
-    so the step is dropped)."""
+    so the step is dropped) retried at once (BFCL's inference loop ends the turn at the
+    undecodable step, so the retry never happens; inspect's own loop would let the model
+    retry and pass), and 21 steps in a turn that is not the last (BFCL stops the conversation:
+    force-terminated)."""
     all_trajs = bfcl_multi_turn.trajectories(20, seed=3)
     gold = next(t for t in all_trajs if t.perturbation == "gold")
     late = next(t for t in all_trajs if t.perturbation == "call_late")
     turns = json.loads(json.dumps(gold.payload))
     call = turns[0][0]["calls"][0]
     call["arguments"] = json.dumps(call["arguments"]) + '"'
-    quoted = Trajectory(f"{gold.sample_id}#quote", gold.sample_id, "trailing_quote", turns)
-    trajs = [gold, late, quoted]
+    turns[0].insert(1, gold.payload[0][0])
+    retry = Trajectory(f"{gold.sample_id}#retry", gold.sample_id, "quote_then_retry", turns)
+    _, truth = bfcl_multi_turn.load_entries()
+    calls = bfcl_multi_turn.gold_turns(truth["multi_turn_base_11"], bfcl_multi_turn._signatures())
+    made = bfcl_multi_turn.perturb("step_limit_mid_turn", calls, random.Random(0))
+    assert made is not None
+    limit = Trajectory("multi_turn_base_11#limit", "multi_turn_base_11", "step_limit", made[0])
+    trajs = [gold, late, retry, limit]
     official, _ = bfcl_multi_turn.official_scores(trajs, make=False)
     compared = compare(trajs, bfcl_multi_turn.gapbench_scores(trajs), official)
-    assert [c.official for c in compared] == [1.0, 0.0, 0.0]
+    assert [c.official for c in compared] == [1.0, 0.0, 0.0, 0.0]
     assert all(c.agree for c in compared), compared

@@ -3,7 +3,9 @@
 inspect_evals' `bfcl` task clones its data and backends from GitHub on first use. This task
 never calls it: it reads the vendored copy under the suite folder (data/, taken from the
 bfcl-eval wheel by tasks/agentic/bfcl_multi_turn/vendor.py) with inspect_evals' own loader,
-sample builder, solver and scorer, so prompts, tools and checking are unchanged.
+sample builder and solver, so prompts and tools are unchanged; the solver's tool loop is
+BFCL's inference loop (bfcl_inference_solver) and the scorer a port of bfcl-eval's checker
+(bfcl_checker.py).
 
 Each sample's h is the number of ground-truth calls over all its turns.
 
@@ -28,14 +30,21 @@ from typing import TYPE_CHECKING, Any
 import inspect_evals.bfcl.solve.multi_turn_solver as _mts
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import ChatMessageAssistant, GenerateConfig
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_evals.bfcl.backends import setup_backend_classes
 from inspect_evals.bfcl.bfcl import bfcl_solver, multi_turn_record_to_sample
 from inspect_evals.bfcl.data import load_records_by_category
 
 from harness.errors import ConfigError
 from harness.runners.inspect_tasks import register
-from harness.runners.inspect_tasks.bfcl_checker import bfcl_multi_turn_scorer, record_raw_arguments
+from harness.runners.inspect_tasks.bfcl_checker import (
+    FORCE_QUIT,
+    MAXIMUM_STEP_LIMIT,
+    bfcl_multi_turn_scorer,
+    record_raw_arguments,
+    step_decodes,
+)
 from harness.suites.spec import SuiteLimits, SuiteSpec
 
 if TYPE_CHECKING:
@@ -111,12 +120,58 @@ def bfcl_dataset(path: Path) -> MemoryDataset:
     return MemoryDataset(samples, name=f"bfcl_{CATEGORY}", location=str(path))
 
 
+@solver
+def bfcl_inference_solver() -> Solver:
+    """inspect_evals' multi-turn solver, its tool loop replaced by BFCL's inference loop
+    (bfcl_eval/model_handler/base_handler.py, inference_multi_turn_FC), so that a model's
+    conversation goes as it would under BFCL: a turn ends at the model's first message that is
+    not a decodable step of calls (a text reply, or a call whose arguments do not decode: BFCL
+    moves on to the next user turn; inspect's loop would let the model retry), and after
+    MAXIMUM_STEP_LIMIT + 1 steps in one turn BFCL stops the whole conversation unless it was
+    the last turn (the checker then fails it as force-terminated). Each step is one
+    generate(tool_calls="single"): inspect runs the step's calls (the model sees their results,
+    which the API requires) and the checker re-runs the calls from the transcript, as BFCL
+    does, so the live backends do not score."""
+    inner = bfcl_solver()
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        n_turns = len(state.metadata.get("turns") or [])
+        turn = -1
+
+        async def bfcl_generate(
+            state: TaskState, tool_calls: str = "loop", **kwargs: Any
+        ) -> TaskState:
+            nonlocal turn
+            turn += 1
+            if state.metadata.get(FORCE_QUIT) is not None:
+                return state  # BFCL ran no further turn
+            steps = 0
+            while not state.completed:
+                state = await generate(state, tool_calls="single", **kwargs)
+                last = next(
+                    (m for m in reversed(state.messages) if isinstance(m, ChatMessageAssistant)),
+                    None,
+                )
+                if last is None or not step_decodes(last):
+                    break
+                steps += 1
+                if steps > MAXIMUM_STEP_LIMIT:
+                    if turn < n_turns - 1:
+                        state.metadata[FORCE_QUIT] = turn
+                    break
+            return state
+
+        return await inner(state, bfcl_generate)
+
+    return solve
+
+
 def bfcl_multi_turn_task(path: Path, limits: SuiteLimits) -> Task:
     _load_backends(path / "func_source_code")
     record_raw_arguments()  # the checker decodes arguments as BFCL does, from the API's string
     return Task(
         dataset=bfcl_dataset(path),
-        solver=bfcl_solver(),
+        solver=bfcl_inference_solver(),
         scorer=bfcl_multi_turn_scorer(),
         config=GenerateConfig(max_tokens=limits.max_tokens, temperature=limits.temperature),
         message_limit=limits.message_limit,

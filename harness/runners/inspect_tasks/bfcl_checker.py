@@ -39,6 +39,9 @@ from inspect_ai.scorer import Score, Target, accuracy, scorer, stderr
 from inspect_ai.solver import TaskState
 from inspect_evals.bfcl.backends import build_tool_mapping, create_instances
 
+# bfcl_eval/constants/default_prompts.py: BFCL's inference stops a turn after this many steps
+# (more than it: the whole conversation, when other turns remain)
+MAXIMUM_STEP_LIMIT = 20
 # bfcl_eval/eval_checker/multi_turn_eval/multi_turn_utils.py: execute_multi_turn_func_call
 REFUSED = ("kill", "exit", "quit", "remove", "unlink", "popen", "Popen", "run")
 
@@ -110,6 +113,20 @@ def _decoded(arguments: Any, raw: str | None) -> dict[str, Any] | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def step_decodes(message: ChatMessageAssistant) -> bool:
+    """Whether BFCL's FC inference would take this assistant message as a step of calls and
+    go on (base_handler.inference_multi_turn_FC): it has tool calls and every call's arguments
+    decode (json.loads of the string the API sent, an object). A text reply or one call that
+    does not decode ends BFCL's turn there."""
+    calls = message.tool_calls or []
+    return bool(calls) and all(
+        not c.parse_error and _decoded(c.arguments, _RAW.get(c.id)) is not None for c in calls
+    )
+
+
+FORCE_QUIT = "bfcl_force_quit"  # metadata key: the turn after which BFCL's inference stopped
 
 
 def model_steps(state: TaskState, raw: dict[str, str] | None = None) -> list[list[Step]]:
@@ -251,6 +268,8 @@ def _missing(truth: list[str], model: list[str]) -> list[str]:
 def check(metadata: dict[str, Any], steps: list[list[Step]]) -> tuple[bool, str]:
     """(valid, explanation): BFCL's multi_turn_checker on these steps."""
     truth: list[list[str]] = metadata.get("raw_ground_truth") or []
+    if metadata.get(FORCE_QUIT) is not None:  # BFCL's inference ran no further turn
+        return False, f"force-terminated: {MAXIMUM_STEP_LIMIT} steps in turn {metadata[FORCE_QUIT]}"
     if len(steps) != len(truth):
         return False, f"force-terminated: {len(steps)} turns for {len(truth)}"
     classes = list(metadata["involved_classes"])
