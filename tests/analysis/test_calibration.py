@@ -177,3 +177,22 @@ def test_a_subset_suite_pools_and_its_kind_follows_the_published_benchmark():
 
     d = run_tests(prep, HAND).set_index("measure").loc["lag_months", "d"]
     assert d == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_model_published_under_another_variant_is_named_not_hidden():
+    """The card says which variant gapbench runs (gpt-x-2025_medium); the publisher scored
+    only another one (_high) on this benchmark: no difference is computed (another reasoning
+    budget is another protocol), but the row says so, instead of the report claiming that
+    no model has both scores (the shipped gpt-oss-120b on GPQA Diamond: published only as
+    openai/gpt-oss-120b_high). Such a row neither confirms nor flags the benchmark."""
+    df = frame(
+        [published("gpt-x-2025_high", "closed", CLOSED_DAY, "gpqa_diamond", "standard", 0.9)],
+        own_run("gpt-x", "closed", CLOSED_DAY, "hub_gpqa_diamond", "standard", 30, 100),
+    )
+    samples = grouped(df)
+    (r,) = calibration_table(samples, model_scores(samples), LINKS).to_dict("records")
+    assert r["verdict"] == "uncalibrated" and r["published_model"] == "gpt-x-2025_high"
+    assert "gpt-x-2025_medium" in r["matched_by"] and "not compared" in r["matched_by"]
+    assert r["published_score"] == 0.9 and math.isnan(r["difference"])
+    assert math.isnan(r["diff_ci_low"]) and math.isnan(r["diff_ci_high"])
+    assert benchmark_verdicts(pd.DataFrame([r])) == {}

@@ -146,6 +146,9 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, ob
     from dataclasses import replace
 
     from harness.analysis.columns import NEXT_COLUMNS
+    from harness.analysis.measures.calibration import CALIBRATION_COLUMNS
+
+    NAN = float("nan")
 
     tmp = tmp_path_factory.mktemp("ranked")
     report = make_input(tmp)
@@ -161,7 +164,19 @@ def ranked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, ob
         columns=NEXT_COLUMNS,
     )  # fmt: skip
     answer = replace(answer, settle=replace(answer.settle, ranked=rows))
-    report = replace(report, tables=replace(report.tables, answer=answer))
+    # and a model the publisher scored only under a variant its card does not name
+    not_compared = pd.DataFrame(
+        [
+            ("gpqa_diamond", "hub_gpqa_diamond", "1", "same", "gpt-oss-120b", "open",
+             "openai/gpt-oss-120b_high",
+             "not compared: the card's published_names (gpt-oss-120b) have no score here",
+             0.75, 0.69, 0.81, "Wilson (effective n over epochs)", 198, 0.76, 0.70, 0.82,
+             "published SE, ± 1.96 se", NAN, NAN, NAN, "", "uncalibrated"),
+        ],
+        columns=CALIBRATION_COLUMNS,
+    )  # fmt: skip
+    tables = replace(report.tables, answer=answer, calibration=not_compared)
+    report = replace(report, tables=tables)
     render_report(report, tmp / "report")
     return tmp / "report", json.loads(answer.to_json())
 
@@ -197,3 +212,17 @@ def test_the_method_page_says_what_the_analysis_does(
     assert f"The rule: {js['verdict_rule']}." in " ".join(method.text.split())
     horizon = method.text.split("Time horizon")[1].split("pass^k")[0]
     assert "isotonic" in horizon and "from a logistic fit" not in horizon
+
+
+def test_a_model_published_under_another_variant_is_shown_not_compared(
+    ranked: tuple[Path, dict[str, object]],
+) -> None:
+    site, _ = ranked
+    index = read(site / "index.html")
+    table = index.table("The same model scored by you and by the publisher")
+    (row,) = table.rows
+    assert "openai/gpt-oss-120b_high" in row[2] and "not compared" in row[2]
+    assert "not compared" in row[7] and row[-1] == "uncalibrated"
+    assert "No model has both a score of yours" not in index.text
+    calibration = index.text.split("Calibration: your scores")[1].split("The answer over time")[0]
+    assert "the difference, none (no model compared)" in " ".join(calibration.split())

@@ -19,7 +19,9 @@ overlap while the difference is clear) nor "is one point outside the other's int
 strict: it ignores the other side's uncertainty). Without a published standard error the
 published score is taken as exact and the own interval alone decides. "disagree": the
 difference's interval excludes 0, a protocol difference to explain before the benchmark's own
-points are pooled.
+points are pooled. "uncalibrated": the card names the variants gapbench runs, none of them
+was scored on this benchmark, and the publisher scored the model under another one (shown,
+not compared: another reasoning budget is another protocol); it neither confirms nor flags.
 """
 
 from __future__ import annotations
@@ -131,6 +133,20 @@ def _published_match(
     return None, ""
 
 
+def _other_variant(model_id: str, links: HubLinks, groups: pd.DataFrame) -> dict[str, Any] | None:
+    """The published score of the same model (by identity) under a variant the card does not
+    name, when the card names its variants and none of them was scored here."""
+    names = links.names_of(model_id)
+    if not names:
+        return None
+    # the same model: the registry id's base name or a named variant's (gpt-5-2025-08-07)
+    keys = {parse(model_id).key, *(parse(n).key for n in names)}
+    for r in groups.to_dict("records"):
+        if parse(str(r["model_id"])).key in keys:
+            return r
+    return None
+
+
 def calibration_table(
     samples: pd.DataFrame,
     scores: pd.DataFrame,
@@ -166,11 +182,22 @@ def calibration_table(
                     variant_cache[hub.benchmark] = _variant_scores(samples, hub.benchmark, level)
                 variants = variant_cache[hub.benchmark]
             match, how = _published_match(model, links, groups, variants)
+            compared = match is not None
             if match is None:
-                continue
+                # the card names the variant gapbench runs and the publisher scored only
+                # another one here: another reasoning budget is another protocol, so no
+                # difference, but the row says so rather than hiding the model
+                match = _other_variant(model, links, groups)
+                if match is None:
+                    continue
+                how = (
+                    "not compared: the card's published_names ("
+                    + ", ".join(links.names_of(model))
+                    + ") have no score here"
+                )
             o = (float(r["score"]), float(r["ci_low"]), float(r["ci_high"]))
             p = (float(match["score"]), float(match["ci_low"]), float(match["ci_high"]))
-            d, lo, hi, method = mover(o, p)
+            d, lo, hi, method = mover(o, p) if compared else (np.nan, np.nan, np.nan, "")
             rows.append(
                 {
                     "benchmark": hub.benchmark,
@@ -194,7 +221,11 @@ def calibration_table(
                     "diff_ci_low": lo,
                     "diff_ci_high": hi,
                     "diff_ci_method": method,
-                    "verdict": DISAGREE if lo > 0 or hi < 0 else AGREE,
+                    "verdict": UNCALIBRATED
+                    if not compared
+                    else DISAGREE
+                    if lo > 0 or hi < 0
+                    else AGREE,
                 }
             )
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
@@ -202,9 +233,12 @@ def calibration_table(
 
 def benchmark_verdicts(table: pd.DataFrame) -> dict[str, str]:
     """Published benchmark -> "disagree" (some model's scores disagree), "agree" (every
-    model scored both ways agrees); benchmarks without a pair are absent ("uncalibrated")."""
+    model scored both ways agrees); benchmarks without a pair are absent ("uncalibrated"),
+    and so are rows not compared (a model published only under another variant)."""
     out: dict[str, str] = {}
     for r in table.itertuples(index=False):
+        if r.verdict == UNCALIBRATED:
+            continue
         b = str(r.benchmark)
         if r.verdict == DISAGREE or out.get(b) == DISAGREE:
             out[b] = DISAGREE
