@@ -179,3 +179,16 @@ def test_the_shipped_cards_published_names_are_in_the_shipped_dump():
         }
     named = {n for c in load_registry(SHIPPED_REGISTRY).cards for n in c.published_names}
     assert named and named <= versions
+
+
+def test_a_point_on_a_benchmark_without_the_other_side_says_it_cannot_move_d():
+    """A suite that is no published benchmark (the ladder) is a benchmark of its own: an open
+    model's run is its first open point, which "raises a frontier" with no closed model to
+    lag behind. The sentence said only that, beside "a change of 0.0 months"; it must say
+    why nothing moved."""
+    ladder = own_run("my-open", "open", date(2025, 4, 1), "ladder_agentic", "agentic", 5, 20)
+    tables = build_report_tables(frame(timeline(), ladder), spec=HAND, context=Context(hub=LINKS))
+    effect = tables.own_effect.iloc[0]
+    assert effect["change"] == pytest.approx(0.0, abs=1e-12)
+    assert "first open point of ladder_agentic" in effect["sentence"]
+    assert "no closed model there, so no lag" in effect["sentence"]

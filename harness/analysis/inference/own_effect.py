@@ -142,12 +142,18 @@ def own_effect(
     )
     without = d_without_own(published, spec) if pooled else dict(with_own)
     effect = OwnEffect(spec.own_rows, dict(with_own), without, points, scores)
+    paired = {b.name for b in bench_list if b.has_pair}
     return OwnEffect(
-        effect.own_rows, effect.with_own, effect.without_own, points, scores, _sentence(effect)
+        effect.own_rows,
+        effect.with_own,
+        effect.without_own,
+        points,
+        scores,
+        _sentence(effect, paired),
     )
 
 
-def _point_words(r: Mapping[str, object]) -> str:
+def _point_words(r: Mapping[str, object], paired: set[str]) -> str:
     before = r.get("previous_best")
     score, when = num(r["score"], "fraction"), r["date"]
     if isinstance(before, float) and np.isfinite(before):
@@ -155,10 +161,16 @@ def _point_words(r: Mapping[str, object]) -> str:
             f"{r['model_id']} raises the {r['access']} frontier of {r['benchmark']} from "
             f"{num(before, 'fraction')} ({r.get('previous_model')}) to {score} on {when}"
         )
-    return f"{r['model_id']} is the first {r['access']} point of {r['benchmark']} ({score}, {when})"
+    first = (
+        f"{r['model_id']} is the first {r['access']} point of {r['benchmark']} ({score}, {when})"
+    )
+    if str(r["benchmark"]) not in paired:  # a benchmark with one side only has no lag
+        other = "closed" if r["access"] == "open" else "open"
+        first += f"; no {other} model there, so no lag"
+    return first
 
 
-def _sentence(e: OwnEffect) -> str:
+def _sentence(e: OwnEffect, paired: set[str]) -> str:
     unit = MEASURE_UNITS[PRIMARY_MEASURE]
     n_scores = len(e.scores)
     n_pooled = int(e.scores["pooled"].astype(bool).sum()) if n_scores else 0
@@ -183,7 +195,7 @@ def _sentence(e: OwnEffect) -> str:
     if raising.empty:
         why = "; none raises a frontier, so none moves a threshold's first crossing"
     else:
-        shown = [_point_words(r) for r in raising.head(3).to_dict("records")]
+        shown = [_point_words(r, paired) for r in raising.head(3).to_dict("records")]
         more = f" and {len(raising) - 3} more" if len(raising) > 3 else ""
         verb = "raises a frontier" if len(raising) == 1 else "raise a frontier"
         why = f"; {len(raising)} {verb} ({'; '.join(shown)}{more})"
