@@ -264,6 +264,12 @@ def trajectories(n: int, seed: int) -> list[Trajectory]:
         calls = gold_turns(truth[sid], signatures)
         kind = names[k] if k < len(names) else rng.choices(names, list(KINDS.values()))[0]
         made = perturb(kind, calls, rng)
+        if made is None and k < len(names):  # every kind once: on the next sample it fits
+            for other in ids[k % len(ids) + 1 :] + ids[: k % len(ids)]:
+                made = perturb(kind, gold_turns(truth[other], signatures), rng)
+                if made is not None:
+                    sid = other
+                    break
         while made is None:
             kind = rng.choices(names, list(KINDS.values()))[0]
             made = perturb(kind, calls, rng)
