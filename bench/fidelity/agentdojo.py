@@ -160,7 +160,14 @@ def _turns_text(t: Trajectory) -> str:
 def run(n: int, seed: int) -> dict[str, Any]:
     trajectories = generate(tasks(), n, seed)
     compared, meta, _ = score_both(trajectories)
-    return result(SUITE, suite_version(), meta, compared, seed, explain)
+    out = result(SUITE, suite_version(), meta, compared, seed, explain)
+    # official_mean over the runs AgentDojo scored (-1 marks a run it gave no utility)
+    for name, tally in out["by_perturbation"].items():
+        scored = [
+            c.official for c in compared if c.trajectory.perturbation == name and c.official >= 0
+        ]
+        tally["official_mean"] = round(sum(scored) / len(scored), 4) if scored else -1.0
+    return out
 
 
 def _load_file(path: Path) -> list[Trajectory]:
