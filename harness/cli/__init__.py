@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from harness import __version__, exitcodes
 from harness.cli import (
+    _exit,
     analyze,
     catalog,
     demo,
@@ -114,14 +115,38 @@ def _input_problem(exc: BaseException) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (harness.exitcodes)."""
-    import yaml
-    from pydantic import ValidationError
+    # The process's own command (no argv given: the gapbench script, python -m harness.cli)
+    # ends without the interpreter's slow teardown (cli/_exit.py); in-process callers
+    # (tests, scripts) get the exit code back and their signal handlers as they were.
+    finished = _exit.own_process() if argv is None else None
+    code = exitcodes.FAILURE
+    try:
+        code = _parse_and_run(argv)
+        return code
+    except SystemExit as exc:  # a sys.exit() inside a command keeps its code
+        code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+        raise
+    finally:
+        if finished is not None:
+            finished(code)
 
+
+def _parse_and_run(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, and argparse's one-line errors
         return exc.code if isinstance(exc.code, int) else exitcodes.USAGE
     restore = _sigterm_as_interrupt()
+    try:
+        return _command(args)
+    finally:
+        restore()
+
+
+def _command(args: argparse.Namespace) -> int:
+    import yaml
+    from pydantic import ValidationError
+
     try:
         return int(args.func(args))
     except GapbenchError as exc:
@@ -142,8 +167,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             highlight=False,
         )
         return exitcodes.INTERRUPTED
-    finally:
-        restore()
 
 
 def _sigterm_as_interrupt() -> Callable[[], None]:
