@@ -14,6 +14,7 @@ the limit, so the shards of a run together stay within it.
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 from typing import Any
@@ -104,8 +105,14 @@ class RayCluster:
 
     def __enter__(self) -> RayCluster:
         if not ray.is_initialized():
+            # ray.init installs its own SIGTERM handler (sys.exit(15), after its C++ layer
+            # prints a stack dump): the command's stays, so SIGTERM ends a Ray sweep as it
+            # ends any other (runs closed as interrupted, exit 130, one line).
+            previous = signal.getsignal(signal.SIGTERM)
             ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
             self._owns = True
+            if previous is not None and threading.current_thread() is threading.main_thread():
+                signal.signal(signal.SIGTERM, previous)
         self._flags = _Flags.remote()  # type: ignore[attr-defined]
         self.queue = Queue()
         return self

@@ -4,6 +4,7 @@ outlives the test."""
 
 from __future__ import annotations
 
+import signal
 import time
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def _ray_processes() -> set[int]:
     return out
 
 
+def _command_handler(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _rows(ws: api.Workspace) -> pd.DataFrame:
     df = Store(ws.settings.results_dir).samples()[COLUMNS]
     return df.sort_values("sample_key").reset_index(drop=True)
@@ -58,7 +63,15 @@ def test_a_local_ray_cluster_stores_the_same_rows_as_the_local_executor(
         cluster.wait_for_nodes()
         assert len(_ray_processes() - before) >= 3  # the check below can see them
         fake_api.reset_counts()
-        out = execute(plan, on_ray.settings, executor="ray", address=cluster.address)
+        # The command's SIGTERM handler survives ray.init (which installs sys.exit(15): a
+        # SIGTERM'd Ray sweep exited 15 with a C++ stack dump instead of 130 and one line).
+        previous = signal.signal(signal.SIGTERM, _command_handler)
+        try:
+            out = execute(plan, on_ray.settings, executor="ray", address=cluster.address)
+            kept = signal.getsignal(signal.SIGTERM)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        assert kept is _command_handler
     finally:
         if ray.is_initialized():
             ray.shutdown()
