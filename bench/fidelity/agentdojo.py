@@ -128,9 +128,10 @@ def score_both(
 
 MALFORMED_CAUSE = (
     "AgentDojo gives the run no utility: its OpenAI model adapter parses tool-call arguments "
-    "with json.loads and the JSONDecodeError ends run_task_with_pipeline "
-    "(agentdojo/agent_pipeline/llms/openai_llm.py:115, _openai_to_tool_call; "
-    "benchmark.run_task_without_injection_tasks catches only API errors). gapbench, as "
+    "with json.loads into a FunctionCall (agentdojo/agent_pipeline/llms/openai_llm.py:115, "
+    "_openai_to_tool_call), and the JSONDecodeError, or the ValidationError of arguments that "
+    "are JSON but not an object, ends run_task_with_pipeline "
+    "(benchmark.run_task_without_injection_tasks catches only API errors). gapbench, as "
     "inspect does, answers the call with the parse error and scores the rest of the run"
 )
 

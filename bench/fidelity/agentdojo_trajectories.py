@@ -237,6 +237,19 @@ def r_string_list(run: Run, rng: random.Random, ctx: Context) -> str | None:
     return f"{s.name}.{k} as the string {repr(s.arguments[k])[:60]}"
 
 
+def r_round_boundary(run: Run, rng: random.Random, ctx: Context) -> str | None:
+    """Reads added so that the run has exactly 15 rounds of tool calls (all run) or 16 (the
+    16th message's calls never run, and the run has no answer)."""
+    target = rng.choice([MAX_ITERS, MAX_ITERS + 1])
+    k = target - len(run.plan.steps)
+    if k < 1:
+        return None
+    name, args = READS[run.plan.domain][0]
+    for _ in range(k):
+        run.plan.steps.insert(0, Step("assistant", name, dict(args)))
+    return f"{k} extra {name} calls: {target} rounds of tool calls"
+
+
 PERTURBATIONS: dict[str, RunPerturbation] = {
     "wrong_value": _on_plan(p_wrong_value),
     "wrong_type": _on_plan(p_wrong_type),
@@ -259,6 +272,7 @@ PERTURBATIONS: dict[str, RunPerturbation] = {
     "long_run": r_long_run,
     "parallel_calls": r_parallel,
     "string_list": r_string_list,
+    "round_boundary": r_round_boundary,
 }
 
 

@@ -103,6 +103,7 @@ class Plan:
     final: str  # the agent's last message
     closer: str = CLOSER
     info_on_last_call: bool = False  # the final text rides on the agent's last tool call
+    parallel: int = 1  # calls of one side per message
     extra_turns: list[tuple[int, Turn]] = field(default_factory=list)  # (position, turn)
 
 
@@ -124,10 +125,10 @@ def gold_plan(domain: str, task: dict[str, Any]) -> Plan:
     return Plan(domain, steps, final)
 
 
-def _call(step: Step) -> Turn:
+def _calls(steps: list[Step]) -> Turn:
     return {
-        "role": step.requestor,
-        "tool_calls": [{"name": step.name, "arguments": step.arguments}],
+        "role": steps[0].requestor,
+        "tool_calls": [{"name": s.name, "arguments": s.arguments} for s in steps],
     }
 
 
@@ -142,13 +143,14 @@ def render(plan: Plan) -> list[Turn]:
         while j < len(steps) and steps[j].requestor == steps[i].requestor:
             j += 1
         group = steps[i:j]
+        calls = [_calls(group[k : k + plan.parallel]) for k in range(0, len(group), plan.parallel)]
         if group[0].requestor == "user":
             names = ", ".join(s.name for s in group)
             turns.append({"role": "assistant", "text": f"Please do this on your phone: {names}."})
-            turns.extend(_call(s) for s in group)
+            turns.extend(calls)
             turns.append({"role": "user", "text": "Done."})
         else:
-            turns.extend(_call(s) for s in group)
+            turns.extend(calls)
         i = j
     last_agent_call = max(
         (k for k, t in enumerate(turns) if t["role"] == "assistant" and t.get("tool_calls")),
@@ -507,7 +509,16 @@ def p_malformed_json(plan: Plan, rng: random.Random, ctx: Context) -> str | None
     i = rng.choice(idx)
     s = plan.steps[i]
     text = json.dumps(s.arguments)
-    bad = rng.choice([text[: max(1, len(text) // 2)], text.replace('"', "'"), text + "}"])
+    bad = rng.choice(
+        [
+            text[: max(1, len(text) // 2)],  # cut short
+            text.replace('"', "'"),  # Python quotes
+            text + "}",  # one brace too many
+            text + '"',  # a stray quote after the object (inspect recovers it)
+            json.dumps(list(s.arguments.values()) if isinstance(s.arguments, dict) else []),
+            "null",  # JSON, but not an object
+        ]
+    )
     plan.steps[i] = replace(s, arguments=bad)
     return f"{s.name} with malformed JSON arguments {bad[:60]!r}"
 
@@ -535,6 +546,47 @@ def p_wrong_side(plan: Plan, rng: random.Random, ctx: Context) -> str | None:
     other = "assistant" if s.requestor == "user" else "user"
     plan.steps[i] = replace(s, requestor=other)
     return f"{s.name} called by the {other} instead of the {s.requestor}"
+
+
+def p_parallel_calls(plan: Plan, rng: random.Random, ctx: Context) -> str | None:
+    """Several calls of one side in one message (one environment step for all of them)."""
+    if len(plan.steps) < 2:
+        return None
+    plan.parallel = rng.choice([2, 3, len(plan.steps)])
+    return f"up to {plan.parallel} calls per message"
+
+
+def p_agent_stop_token(plan: Plan, rng: random.Random, ctx: Context) -> str | None:
+    """The agent writes tau2's stop token: tau2's agent never stops by itself."""
+    plan.final = plan.final + " ###STOP###"
+    return "the agent's last message ends with ###STOP###"
+
+
+def p_empty_user_message(plan: Plan, rng: random.Random, ctx: Context) -> str | None:
+    """The customer's last message is empty (tau2's user simulator fails on it)."""
+    plan.closer = ""
+    return "the customer's last message is empty"
+
+
+def steps_of(turns: list[Turn]) -> int:
+    """tau2's step count of a conversation that ends as scripted: every message is a step,
+    and so is the environment's answer to each message with tool calls."""
+    return len(turns) + sum(1 for t in turns if t.get("tool_calls"))
+
+
+def p_step_boundary(plan: Plan, rng: random.Random, ctx: Context) -> str | None:
+    """Harmless calls added so that the customer's stop is step 199 (scored) or would be 201
+    (past tau2's 200: the conversation ends at step 200 unfinished)."""
+    target = rng.choice([199, 201])
+    base = steps_of(render(plan))
+    if base > target or (target - base) % 2:
+        return None
+    name, args = READS[plan.domain][0]
+    k = (target - base) // 2
+    pos = rng.randint(0, len(plan.steps))
+    for _ in range(k):
+        plan.steps.insert(pos, Step("assistant", name, dict(args)))
+    return f"{k} extra {name} calls: the stop would be step {target}"
 
 
 Perturbation = Callable[[Plan, random.Random, Context], "str | None"]
@@ -566,6 +618,10 @@ PERTURBATIONS: dict[str, Perturbation] = {
     "empty_message": p_empty_message,
     "transfer": p_transfer,
     "wrong_side": p_wrong_side,
+    "parallel_calls": p_parallel_calls,
+    "agent_stop_token": p_agent_stop_token,
+    "empty_user_message": p_empty_user_message,
+    "step_boundary": p_step_boundary,
 }
 
 
