@@ -148,8 +148,18 @@ def _check_openai(base: str, model: str | None, key: str | None, timeout_s: floa
                 raise _Problem(f"unknown model '{model}' at {base} (it lists: {shown})")
             _raise_for_status(lookup, base, "a model lookup")
             return ""
-    except httpx.TransportError as exc:  # refused, reset, DNS, timeouts
+    except httpx.TimeoutException as exc:  # it took the connection, then said nothing
+        raise _Problem(_slow(base, timeout_s, exc)) from None
+    except httpx.TransportError as exc:  # refused, reset, DNS
         raise _Problem(f"endpoint {base} unreachable ({type(exc).__name__})") from None
+
+
+def _slow(base: str, timeout_s: float, exc: Exception) -> str:
+    # "unreachable" was the word for a gateway that answered but slowly: say what happened
+    return (
+        f"endpoint {base} did not answer a model lookup within {timeout_s:g} s "
+        f"({type(exc).__name__})"
+    )
 
 
 def _raise_for_status(response: httpx.Response, base: str, what: str) -> None:
@@ -183,6 +193,8 @@ def _check_anthropic(base: str, model: str | None, key: str | None, timeout_s: f
         return ""
     except anthropic.NotFoundError:
         raise _Problem(f"unknown model '{model}' at {base}") from None
+    except anthropic.APITimeoutError as exc:
+        raise _Problem(_slow(base, timeout_s, exc)) from None
     except anthropic.APIConnectionError as exc:
         raise _Problem(f"endpoint {base} unreachable ({type(exc).__name__})") from None
     except (anthropic.AuthenticationError, anthropic.PermissionDeniedError) as exc:

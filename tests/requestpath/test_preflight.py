@@ -79,6 +79,21 @@ def test_unreachable_endpoint_is_an_error(protocol: str) -> None:
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
+def test_an_endpoint_that_says_nothing_is_slow_not_unreachable(protocol: str) -> None:
+    # A3: a gateway whose model listing took 20 s was reported "unreachable (ReadTimeout)".
+    with socket.socket() as listening:  # takes connections (the kernel's backlog), never answers
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(8)
+        port = listening.getsockname()[1]
+        url = f"http://127.0.0.1:{port}" + ("/v1" if protocol == "openai" else "")
+        dep = deployment(protocol, url)  # type: ignore[arg-type]
+        with pytest.raises(PreflightError) as err:
+            preflight([(card(), dep)], env=ENV, timeout_s=0.3)
+    message = str(err.value)
+    assert "did not answer a model lookup within 0.3 s" in message and "unreachable" not in message
+
+
 def test_rejected_key_is_an_error_and_never_echoed(fake_api: FakeAPI) -> None:
     wrong = "sk-wrong-key-ABCDEF"
     with pytest.raises(PreflightError, match="rejected the key") as err:
