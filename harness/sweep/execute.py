@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from harness._types import SampleRecord
 from harness.config import Settings
 from harness.errors import StoreError
+from harness.models import Pricing
 from harness.runners.base import UserSimulator
 from harness.secrets import register_key_names
 from harness.serve.proxy import Ledger, RequestPath
@@ -54,11 +55,25 @@ _POLL_S = 0.2  # how often the coordinator looks at the breakers with no sample 
 __all__ = ["Executor", "Reporter", "RunOutcome", "SilentReporter", "SweepOutcome", "execute"]
 
 
-def _cached_value(plan: Plan, ledger: Ledger) -> float:
-    """List price of the answers the cache served (what they would have cost upstream)."""
+def _pricing(plan: Plan) -> dict[str, Pricing | None]:
     pricing = {r.deployment.id: r.deployment.pricing for r in plan.runs}
     if plan.user_simulator:
         pricing[plan.user_simulator[1].id] = plan.user_simulator[1].pricing
+    return pricing
+
+
+def _unknown_cost(plan: Plan, ledger: Ledger) -> int:
+    """Answers of a deployment priced per token that reported no token usage: their cost is
+    unknown, so it is in no spend and no budget can bound it (the money line says so)."""
+    priced = {d for d, p in _pricing(plan).items() if p and (p.input_per_m or p.output_per_m)}
+    return sum(
+        c.outcome == "ok" and c.cost_usd is None and c.deployment_id in priced for c in ledger.calls
+    )
+
+
+def _cached_value(plan: Plan, ledger: Ledger) -> float:
+    """List price of the answers the cache served (what they would have cost upstream)."""
+    pricing = _pricing(plan)
     total = 0.0
     for call in ledger.calls:
         if call.outcome != "cache_hit":
@@ -157,6 +172,7 @@ def execute(
         outcome.upstream_calls = ledger.n_upstream_calls
         outcome.cache_hits = ledger.n_cache_hits
         outcome.spent_usd = ledger.spent_usd
+        outcome.unknown_cost_calls = _unknown_cost(plan, ledger)
         # copied rows are answers not paid for either
         outcome.cached_value_usd = _cached_value(plan, ledger) + sum(
             t.cost_usd or 0.0 for _, t in served.values()

@@ -120,6 +120,7 @@ class SweepOutcome:
     interrupted_closed: int = 0  # run records of killed attempts closed as "interrupted"
     budget_usd: float | None = None  # the spending limit this command ran under
     budget_stop: str | None = None  # why the budget refused a sample, if it did
+    unknown_cost_calls: int = 0  # answers of a priced deployment that reported no usage
 
     @property
     def complete(self) -> bool:
@@ -157,6 +158,11 @@ class SweepOutcome:
             f"spent ${self.spent_usd:.4f} | served from cache (not paid) "
             f"${self.cached_value_usd:.4f}"
         )
+        if self.unknown_cost_calls:
+            line += (
+                f" | {self.unknown_cost_calls} answers reported no token usage: their cost is "
+                "unknown, not in this spend, not bounded by a budget"
+            )
         if self.n_served:
             line += f" | samples copied from the rows cache: {self.n_served}"
         if self.budget_usd is not None:

@@ -47,3 +47,35 @@ def test_a_run_the_breaker_cut_short_says_what_never_ran() -> None:
 def test_interrupted_wins_over_every_other_rule() -> None:
     v = final_status(_run(4), 2, 2, "budget", "engine died", breaker="x", interrupted=True)
     assert (v.status, v.rule) == ("interrupted", "interrupted")
+
+
+def test_answers_without_usage_are_counted_and_the_money_line_says_so() -> None:
+    # A3's fault server left `usage` out of every answer: "spent $0.0000" under a budget,
+    # though each call was paid for upstream; nothing said the spend was incomplete.
+    from datetime import UTC, datetime
+
+    from harness.models import Pricing
+    from harness.serve.proxy.ledger import CallRecord, Ledger
+    from harness.sweep.execute import _unknown_cost
+    from harness.sweep.outcome import SweepOutcome
+
+    def dep(dep_id: str, pricing: Pricing | None) -> Any:
+        return SimpleNamespace(deployment=SimpleNamespace(id=dep_id, pricing=pricing))
+
+    plan: Any = SimpleNamespace(
+        runs=[dep("api", Pricing(input_per_m=2, output_per_m=8)), dep("local", None)],
+        user_simulator=None,
+    )
+    now = datetime.now(UTC)
+    ledger = Ledger(
+        [
+            CallRecord("api", "/v1/chat/completions", "ok", 200, now, 0.1),  # no usage
+            CallRecord("api", "/v1/chat/completions", "ok", 200, now, 0.1, cost_usd=0.01),
+            CallRecord("api", "/v1/chat/completions", "http_error", 500, now, 0.1),
+            CallRecord("local", "/v1/chat/completions", "ok", 200, now, 0.1),  # free
+        ]
+    )
+    assert _unknown_cost(plan, ledger) == 1
+    out = SweepOutcome(plan, unknown_cost_calls=1, spent_usd=0.01)
+    assert "1 answers reported no token usage: their cost is unknown" in out.money_line()
+    assert "no token usage" not in SweepOutcome(plan, spent_usd=0.01).money_line()
