@@ -54,8 +54,15 @@ def single_turn_trajectories(suite: str, n: int, seed: int) -> list[Trajectory]:
     out: list[Trajectory] = []
     for i in range(n):
         sid = ids[i % len(ids)]
-        doc = by_id[sid]
         forced = kinds[i] if i < len(kinds) else None
+        if forced is not None:  # every kind once: on the first of the samples it fits
+            at = i % len(ids)
+            for other in ids[at:] + ids[:at]:
+                meta = by_id[other].metadata
+                if GENERATORS[forced][1](meta["functions"], meta["ground_truth"], rng) is not None:
+                    sid = other
+                    break
+        doc = by_id[sid]
         name, reply, detail = bfcl_perturb.make_reply(
             doc.metadata["functions"], doc.metadata["ground_truth"], rng, forced, GENERATORS
         )
