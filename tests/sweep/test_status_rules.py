@@ -51,7 +51,12 @@ def test_a_breaker_that_opened_makes_the_run_partial_though_every_sample_was_sto
     tmp_path: Path, fake_api: FakeAPI, fake_api_key: str
 ) -> None:
     ws = workspace(tmp_path, fake_api, max_connections=4)
-    fake_api.fail_next("401", "401", "401")  # 3 auth errors in a row open it, at once
+    # 3 auth errors in a row open it, at once; the 4th sample's call succeeds, but only after
+    # them ("timeout" answers 200 after delay_s, within the client's 5 s): were it answered
+    # between them, its success would reset the count and nothing would open (a race that
+    # failed this test on a loaded machine)
+    fake_api.set_faults(0.0, delay_s=1.0)
+    fake_api.fail_next("401", "401", "401", "timeout")
     body = "name: auth\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 4\n"
     body += "max_error_rate: 1.0\n"  # so that only the breaker can say it
     out = api.run_sweep(sweep_file(tmp_path, body), ws=ws)
