@@ -271,8 +271,13 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
     o = outcome_of(sample)
     cost = None
     pricing = ctx.deployment.pricing
-    if pricing is not None:
-        # Local hardware is priced per hour of the sample's wall clock; APIs per token.
+    answered = int(o.fields.get("extra", {}).get("assistant_turns", "0")) > 0
+    no_usage = not (o.fields["input_tokens"] or o.fields["output_tokens"])
+    per_token = pricing is not None and bool(pricing.input_per_m or pricing.output_per_m)
+    if pricing is not None and not (per_token and answered and no_usage):
+        # Local hardware is priced per hour of the sample's wall clock; APIs per token. A
+        # model that answered but reported no token usage has an unknown cost, not $0 (as
+        # lm-eval's side records it; the money line counts such answers).
         cost = pricing.cost(
             o.fields["input_tokens"],
             o.fields["output_tokens"],

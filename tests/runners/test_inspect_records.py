@@ -116,3 +116,18 @@ def test_user_simulator_tokens_are_not_the_agents() -> None:
 def test_task_reported_steps_win_and_bad_h_is_dropped() -> None:
     r = to_record(_ctx(), "v", _sample(metadata={"h": "seven", "steps": 5}), 1)
     assert r.steps == 5 and r.h is None
+
+
+def test_an_answer_without_token_usage_has_an_unknown_cost_not_zero() -> None:
+    from inspect_ai.model import ChatMessageAssistant, ChatMessageUser
+
+    messages = [ChatMessageUser(content="go"), ChatMessageAssistant(content="ANSWER: AB-1234")]
+    priced = _ctx("gpt-5")  # priced per token
+    assert priced.deployment.pricing is not None and priced.deployment.pricing.input_per_m > 0
+    silent = to_record(priced, "v", _sample(messages=messages, model_usage={}), 1)
+    assert silent.status == "scored" and silent.cost_usd is None  # unknown, as lm-eval's side
+    told = to_record(priced, "v", _sample(messages=messages), 1)
+    assert told.cost_usd is not None and told.cost_usd > 0
+    # local hardware is priced by the hour: its cost is known without any token counts
+    local = to_record(_ctx(), "v", _sample(messages=messages, model_usage={}), 1)
+    assert local.cost_usd is not None and local.cost_usd > 0
