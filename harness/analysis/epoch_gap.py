@@ -12,7 +12,14 @@ from harness.analysis.answer import Answer
 from harness.analysis.inference.curve import VERDICT_RULE, WHY_LAG
 from harness.analysis.inference.power import TARGET_POWER
 from harness.analysis.spec import MEASURE_UNITS, MEASURES, MIN_BENCHMARKS_PER_KIND, window_label
-from harness.analysis.wording import AVERAGING_WORDS, CENSORING_WORDS, UNIT_WORDS, num, pct
+from harness.analysis.wording import (
+    AVERAGING_WORDS,
+    CENSORING_WORDS,
+    UNIT_WORDS,
+    num,
+    outward,
+    pct,
+)
 
 MEASURE_NAMES = {
     "lag_months": "threshold lag",
@@ -105,10 +112,12 @@ def known_and_detectable(p: Published) -> list[str]:
     lines = ["## What the data rule out, and what they could detect", ""]
     if ro.get("at_most") is not None:
         lines += [
-            f"One-sided bounds at {level} from the primary specification's bootstrap: D(lag) is "
-            f"at least {_m(ro['at_least'], signed=True)} and at most "
-            f"{_m(ro['at_most'], signed=True)} months; |D| < {_m(ro['margin'])} months (two "
-            "one-sided tests). " + str(ro["statement"]),
+            f"One-sided bounds at {level} from the primary specification's bootstrap (rounded "
+            "outward): D(lag) is "
+            f"at least {_m(outward(ro['at_least'], up=False), signed=True)} and at most "
+            f"{_m(outward(ro['at_most'], up=True), signed=True)} months; |D| < "
+            f"{_m(outward(ro['margin'], up=True))} months (two one-sided tests). "
+            + str(ro["statement"]),
             "",
         ]
     if pw.status == "ok":

@@ -20,7 +20,7 @@ import numpy as np
 from harness.analysis.inference.power import TARGET_POWER, Power
 from harness.analysis.inference.settle import Settle
 from harness.analysis.spec import AnalysisSpec
-from harness.analysis.wording import VERDICT_HEADS, ci_text, num, pct, spec_words
+from harness.analysis.wording import VERDICT_HEADS, ci_text, num, outward, pct, spec_words
 
 PROBE_D = 2.0  # months: the planted effect whose power the statement names
 
@@ -86,19 +86,21 @@ def ruled_out(primary: Mapping[str, object], level: float) -> str:
     if not (np.isfinite(lo) and np.isfinite(hi)):
         return ""
     conf = f"{level:.0%} confidence, one-sided"
+    # each bound rounded outward: the words never exclude more than the data do
+    lo_w, hi_w = outward(lo, up=False), outward(hi, up=True)
     if lo > 0:
         return (
-            f"The agentic lag is at least {_m(lo)} months longer than the standard lag and "
-            f"not more than {_m(hi)} months longer ({conf})."
+            f"The agentic lag is at least {_m(lo_w)} months longer than the standard lag and "
+            f"not more than {_m(hi_w)} months longer ({conf})."
         )
     if hi < 0:
         return (
-            f"The agentic lag is at least {_m(-hi)} months shorter than the standard lag and "
-            f"not more than {_m(-lo)} months shorter ({conf})."
+            f"The agentic lag is at least {_m(-hi_w)} months shorter than the standard lag and "
+            f"not more than {_m(-lo_w)} months shorter ({conf})."
         )
     return (
-        f"An agentic lag more than {_m(hi)} months longer than the standard lag is ruled "
-        f"out, and one more than {_m(-lo)} months shorter ({conf} each)."
+        f"An agentic lag more than {_m(hi_w)} months longer than the standard lag is ruled "
+        f"out, and one more than {_m(-lo_w)} months shorter ({conf} each)."
     )
 
 

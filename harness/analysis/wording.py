@@ -49,6 +49,15 @@ def num(x: object, unit: str, *, signed: bool = False) -> str:
     return text.replace("-", "−") if text.startswith("-") else text
 
 
+def outward(x: object, *, up: bool, digits: int = 1) -> float:
+    """x rounded away from what it bounds, to `digits` decimals: up for an upper bound, down
+    for a lower one. A bound printed to the nearest tenth can claim more than the data do
+    (at most 1.849 shown as 1.8 rules out 1.80-1.85, which the data do not)."""
+    scale = 10.0**digits
+    v = round(float(x) * scale, 9)  # type: ignore[arg-type]  # 1.8000000000000003 stays 1.8
+    return (math.ceil(v) if up else math.floor(v)) / scale
+
+
 def ci_text(row: Mapping[str, object], unit: str, level: float) -> str:
     return f"{level:.0%} CI {num(row['ci_low'], unit)} to {num(row['ci_high'], unit)}"
 

@@ -280,3 +280,22 @@ def test_substitutes_by_kind_are_the_kind_rows_of_each_closed_models_finder(rng)
         assert got["months_after_release"] == pytest.approx(
             exp["months_after_release"], nan_ok=True
         )
+
+
+def test_what_is_ruled_out_is_rounded_outward():
+    """A one-sided bound is the edge of what the data exclude: rounding it to the nearest
+    tenth claims more than the data do (at_most 1.849 printed as "more than 1.8 months
+    longer is ruled out" excludes 1.80-1.85, which the data do not). Bounds round outward."""
+    from harness.analysis import statements
+
+    both = {"status": "ok", "at_least": -2.012, "at_most": 1.811}
+    text = statements.ruled_out(both, 0.95)
+    assert "more than 1.9 months longer" in text and "more than 2.1 months shorter" in text
+    above = {"status": "ok", "at_least": 0.46, "at_most": 3.04}
+    text = statements.ruled_out(above, 0.95)
+    assert "at least 0.4 months longer" in text and "not more than 3.1 months longer" in text
+    below = {"status": "ok", "at_least": -3.04, "at_most": -0.46}
+    text = statements.ruled_out(below, 0.95)
+    assert "at least 0.4 months shorter" in text and "not more than 3.1 months shorter" in text
+    exact = {"status": "ok", "at_least": -2.0, "at_most": 1.8}  # on the grid: as it is
+    assert "more than 1.8 months longer" in statements.ruled_out(exact, 0.95)
