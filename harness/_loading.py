@@ -254,7 +254,10 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     return tuple(
         p
         for p in loc
-        if not (isinstance(p, str) and (p.startswith("function-") or "[" in p or p in _TYPES))
+        if not (
+            isinstance(p, str)
+            and (p.startswith(("function-", "constrained-")) or "[" in p or p in _TYPES)
+        )
     )
 
 
@@ -264,8 +267,11 @@ _TYPES = {"int", "str", "float", "bool", "list", "dict", "tuple", "date", "none"
 def validation_to_config_error(path: Path | str, exc: ValidationError) -> ConfigError:
     errors = exc.errors()
     first = errors[0]
-    extra = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
-    return ConfigError(path, field_path(_clean_loc(first["loc"])), _problem(first) + extra)
+    # A union (an int or a range) fails once per member at the same place: one problem.
+    where = _clean_loc(first["loc"])
+    others = {_clean_loc(e["loc"]) for e in errors} - {where}
+    extra = f" (and {len(others)} more problems)" if others else ""
+    return ConfigError(path, field_path(where), _problem(first) + extra)
 
 
 def load_model(path: Path, model: type[M], data: Any = None) -> M:

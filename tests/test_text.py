@@ -147,3 +147,16 @@ def test_categorical_and_dictionary_columns_and_headers_are_neutralised() -> Non
     assert safe.column("m").to_pylist() == ["'@SUM(1)", "ok", None]
     assert safe.column("' +h").to_pylist() == ["'\u3000=1", "x", None]
     assert safe.schema.field("clean").type == table.schema.field("clean").type  # left alone
+
+
+def test_an_api_option_out_of_range_names_the_argument_alone() -> None:
+    """A union-typed option (an int or a range) failed once per union member: the message
+    read 'limit.constrained-int: must be >= 1 (and 1 more problems)' (A3's red team)."""
+    import pytest
+
+    import gapbench
+    from harness.errors import UserError
+
+    with pytest.raises(UserError) as caught:
+        gapbench.evaluate("smollm2", "ladder_standard", limit=0)
+    assert str(caught.value) == "limit: must be >= 1"
