@@ -208,15 +208,20 @@ def _why_not(policy: OwnRows, hub: HubSuite, verdict: str, mapping: KindMapping 
 
 def own_points(bench_list: list[Bench]) -> pd.DataFrame:
     """Every own point on a frontier (OWN_POINT_COLUMNS): whether it raises its side's best
-    score at its release date, and the frontier point it passes."""
+    score at its release date, and the frontier point it passes: the best of the side's
+    other points released on or before that day (a point of the same day counts, whatever
+    the order the side keeps a day's models in)."""
     rows: list[dict[str, object]] = []
     for b in bench_list:
         for access, side in (("closed", b.closed), ("open", b.open)):
             if not side.sources or OWN not in side.sources:
                 continue
-            best, best_i = -np.inf, -1
             for i, (d, s) in enumerate(zip(side.days, side.scores, strict=True)):
                 if side.sources[i] == OWN:
+                    others = np.flatnonzero(side.days <= d)
+                    others = others[(others != i) & np.isfinite(side.scores[others])]
+                    best_i = int(others[np.argmax(side.scores[others])]) if others.size else -1
+                    best = float(side.scores[best_i]) if best_i >= 0 else -np.inf
                     rows.append(
                         {
                             "benchmark": b.name,
@@ -232,8 +237,6 @@ def own_points(bench_list: list[Bench]) -> pd.DataFrame:
                             "previous_source": side.sources[best_i] if best_i >= 0 else "",
                         }
                     )
-                if s > best:
-                    best, best_i = float(s), i
     cols = OWN_POINT_COLUMNS
     return pd.DataFrame(rows, columns=cols) if rows else empty(cols)
 
