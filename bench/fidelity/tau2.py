@@ -107,7 +107,16 @@ def score_both(
 
 
 def explain(t: Trajectory, g: GapbenchScore, official: float) -> tuple[str, str, str] | None:
-    """Causes of known disagreements (none left open: see bench/fidelity/fixed.yaml)."""
+    """Causes of disagreements of a known kind (the fixed ones: bench/fidelity/fixed.yaml)."""
+    if g.status == "limit":
+        return (
+            "gapbench's own budget (suite.yaml token or time limit) ended the conversation; "
+            "tau2-bench has none",
+            "open",
+            f"{t.detail}; gapbench: {g.error}",
+        )
+    if g.status == "error":
+        return ("the sample errored in gapbench (not a score)", "open", f"{t.detail}; {g.error}")
     return None
 
 
