@@ -83,7 +83,7 @@ WRITES: dict[str, frozenset[str]] = {
 READS: dict[str, tuple[tuple[str, dict[str, Any]], ...]] = {
     "airline": (("list_all_airports", {}), ("calculate", {"expression": "2 + 2"})),
     "retail": (("list_all_product_types", {}), ("calculate", {"expression": "2 + 2"})),
-    "telecom": (("get_customer_by_phone", {"phone_number": "555-000-0000"}),),
+    "telecom": (("get_customer_by_id", {"customer_id": "C1001"}),),
 }
 
 
