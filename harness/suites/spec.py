@@ -95,7 +95,9 @@ class SuiteSpec(BaseModel):
     # full data set and are not checked against a local copy, which may hold part of it.
     # (An lm-eval registry task without `data` is external already.)
     external_data: bool = Field(
-        default=False, description="data come from outside the repository (e.g. the HF cache)"
+        default=False,
+        exclude=True,  # where data come from is not a result: changing it re-runs nothing
+        description="data come from outside the repository (e.g. the HF cache)",
     )
     null_baseline: float | None = Field(
         default=None,

@@ -12,8 +12,10 @@ import pytest
 from harness import api
 from harness.config import load_settings
 from harness.store import Store
+from harness.suites import load_suites
+from harness.sweep.budget import worst_case_usd
 from tests.fakeapi import FakeAPI
-from tests.fakeapi.registry import registry_yaml
+from tests.fakeapi.registry import fake_deployment, registry_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +48,7 @@ def test_300_samples_with_faults_end_as_300_rows_no_failure_scored_wrong(
     fake_api.set_faults(0.2, seed=7, delay_s=3.0, retry_after_s=0.05)
     sweep = sweep_file(
         tmp_path,
-        "name: faults\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nepochs: 5\nchunk: 60\n",
+        "name: faults\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 60\nepochs: 5\nchunk: 60\n",
     )
     outcome = api.run_sweep(sweep, ws=ws)
     df = Store(ws.settings.results_dir).samples()
@@ -107,7 +109,12 @@ def test_budget_stop_then_resume_repeats_no_paid_call(
         tmp_path,
         "name: budget\nmodels: [fake-gpt]\nsuites: [ladder_standard]\nlimit: 24\nwrite_batch: 4\n",
     )
-    first = api.run_sweep(sweep, ws=ws, budget_usd=0.002)
+    # The ceiling reserves a sample's worst case (an 8k-token prompt here, no context length
+    # declared) before it starts; a real ladder call costs ~$0.0007. Room for a few of those.
+    suite = load_suites(ws.settings.tasks_dir).get("ladder_standard")
+    worst = worst_case_usd(suite, fake_deployment("openai", None))
+    assert worst is not None
+    first = api.run_sweep(sweep, ws=ws, budget_usd=worst + 0.004)
     stored = len(Store(ws.settings.results_dir).samples())
     assert [r.status for r in first.runs] == ["partial"]
     assert 0 < stored < 24

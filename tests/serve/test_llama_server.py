@@ -48,11 +48,13 @@ def _client(ep: Endpoint) -> openai.OpenAI:
 
 
 def _server_pids(parent: psutil.Process) -> list[int]:
-    return [
-        p.pid
-        for p in parent.children(recursive=True)
-        if "harness.serve.llama_server" in " ".join(p.cmdline())
-    ]
+    pids = []
+    for p in parent.children(recursive=True):
+        # A child another test has not reaped yet is a zombie: it has no command line.
+        with contextlib.suppress(psutil.Error):
+            if "harness.serve.llama_server" in " ".join(p.cmdline()):
+                pids.append(p.pid)
+    return pids
 
 
 def _gone(pid: int, within_s: float = 20.0) -> bool:
