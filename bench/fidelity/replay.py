@@ -157,7 +157,7 @@ def replay_suite(
                     samples=sorted({t.sample_id for t in trajectories}),
                     concurrency=concurrency,
                 )
-                api.run_sweep(spec, ws=ws, use_cache=False)
+                outcome = api.run_sweep(spec, ws=ws, use_cache=False)
                 df = Store(ws.settings.results_dir).samples()
         finally:
             if previous is None:
@@ -180,6 +180,13 @@ def replay_suite(
             status=str(row.get("status")),
             error=_text(row.get("error")),
             explanation=_text(row.get("explanation")),
+        )
+    if len(out) < len(trajectories):
+        # A sample with no row at all is gapbench failing to run it, not a disagreement to
+        # count: say why the sweep stopped (the runs' statuses and messages).
+        runs = "; ".join(f"{r.run.run_id}: {r.status} {r.message or ''}" for r in outcome.runs)
+        raise RuntimeError(
+            f"the replay sweep stored {len(out)} of {len(trajectories)} trajectories ({runs})"
         )
     return out
 
