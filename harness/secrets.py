@@ -66,6 +66,11 @@ class Shape:
     # The regex group holding the secret itself (0 = the whole match); the rest is kept, so
     # "Authorization: Bearer abc" becomes "Authorization: Bearer [masked:bearer]".
     group: int = 0
+    # Literals (casefolded) that every match contains: a text holding none of them cannot
+    # match, which `in` tells at memory speed. The regexes themselves scan at ~4 MB/s (an
+    # inspect log of a tau2 run is a gigabyte of JSON: minutes per file without this test).
+    anchors: tuple[str, ...] = ()
+    re2: str | None = None  # the pattern in RE2 syntax, where `pattern` uses a lookbehind
 
 
 # Token characters never include a quote or a backslash: a shape found inside JSON text
@@ -77,18 +82,27 @@ _KEY_NAMES = (
     r"(?:api[_\-]?key|apikey|access[_\-]?token|auth[_\-]?token|secret[_\-]?key|client[_\-]?secret)"
 )
 _QUOTE = r"\\?[\"']"  # a quote, maybe JSON-escaped
+_KEY_NAME_PARTS = (("api", "key"), ("access", "token"), ("auth", "token"), ("secret", "key"),
+                   ("client", "secret"))  # fmt: skip
+_KEY_NAME_ANCHORS = tuple(a + sep + b for a, b in _KEY_NAME_PARTS for sep in ("", "_", "-"))
 
 SHAPES: tuple[Shape, ...] = (
-    Shape("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}")),
-    Shape("openai-key", re.compile(r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}")),
-    Shape("hf-token", re.compile(r"\bhf_[A-Za-z0-9]{20,}")),
-    Shape("google-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    Shape("anthropic-key", re.compile(r"sk-ant-[A-Za-z0-9_\-]{8,}"), anchors=("sk-ant-",)),
     Shape(
-        "github-token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})")
+        "openai-key",
+        re.compile(r"sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{16,}"),
+        anchors=("sk-",),
     ),
-    Shape("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}")),
-    Shape("aws-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    Shape("bearer", re.compile(rf"(?i)\bbearer\s+({_TOKEN}{{8,}})"), group=1),
+    Shape("hf-token", re.compile(r"\bhf_[A-Za-z0-9]{20,}"), anchors=("hf_",)),
+    Shape("google-key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"), anchors=("aiza",)),
+    Shape(
+        "github-token",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{22,})"),
+        anchors=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    Shape("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"), anchors=("xox",)),
+    Shape("aws-key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), anchors=("akia", "asia")),
+    Shape("bearer", re.compile(rf"(?i)\bbearer\s+({_TOKEN}{{8,}})"), 1, ("bearer",)),
     Shape(
         "auth-header",
         re.compile(
@@ -96,31 +110,44 @@ SHAPES: tuple[Shape, ...] = (
             r"(?:\\?[\"'])?\s*[:=]\s*(?:\\?[\"'])?(?:bearer\s+|basic\s+)?([^\s\"',}\\]{8,})"
         ),
         group=1,
+        anchors=("authorization", "api-key", "ocp-apim-subscription-key"),
     ),
     # {"api_key": "..."} in JSON (escaped or not) and {'api_key': '...'} in a printed dict
     Shape(
         "key-field",
         re.compile(rf"(?i){_QUOTE}{_KEY_NAMES}{_QUOTE}\s*[:=]\s*{_QUOTE}([^\"'\\\s]{{8,}})"),
         group=1,
+        anchors=_KEY_NAME_ANCHORS,
     ),
     # ?key=... / &api_key=... in a URL (Google's APIs, many gateways)
     Shape(
         "key-query",
         re.compile(rf"(?i)[?&](?:key|token|{_KEY_NAMES})=([^&\s\"'#<>\\]{{8,}})"),
         group=1,
+        anchors=("key=", "token=", "secret="),
     ),
-    # scheme://user:password@host
+    # scheme://user:password@host. The literal first lets the regex engine jump from "://"
+    # to "://" (55 times faster on a large log than trying a scheme at every word); the
+    # lookbehind wants one scheme character before it.
     Shape(
         "url-password",
-        re.compile(r"(?i)\b[a-z][a-z0-9+.\-]*://[^/\s:@\"'\\]+:([^@\s/\"'\\]{8,})@"),
+        re.compile(r"(?i)://(?<=[a-z0-9+.\-]://)[^/\s:@\"'\\]+:([^@\s/\"'\\]{8,})@"),
         group=1,
+        anchors=("://",),
+        re2=r"\b[a-z][a-z0-9+.\-]*://[^/\s:@\"'\\]+:([^@\s/\"'\\]{8,})@",
     ),
 )
 
 # One pattern for a quick "could anything be here?" test (also in RE2 syntax: pyarrow's
 # match_substring_regex uses it to find the few cells worth masking in a large table).
-ANY_SHAPE = "|".join(f"(?:{s.pattern.pattern.removeprefix('(?i)')})" for s in SHAPES)
-_ANY = re.compile(ANY_SHAPE, re.IGNORECASE)
+ANY_SHAPE = "|".join(f"(?:{s.re2 or s.pattern.pattern.removeprefix('(?i)')})" for s in SHAPES)
+
+
+def _shapes_in(text: str) -> tuple[Shape, ...]:
+    """The shapes whose anchors `text` holds: the only ones that can match it. Casefolded as
+    the regexes' IGNORECASE folds (the Kelvin sign is a k, a long s an s)."""
+    folded = text.casefold()
+    return tuple(s for s in SHAPES if any(a in folded for a in s.anchors))
 
 
 def register_key_names(names: Iterable[str | None]) -> None:
@@ -218,9 +245,7 @@ def mask(text: str, values: Iterable[str] | None = None) -> str:
     if not text:
         return text
     text = mask_values(text, values)
-    if not _ANY.search(text):
-        return text
-    for shape in SHAPES:
+    for shape in _shapes_in(text):
         text = _mask_shape(text, shape)
     return text
 
@@ -230,7 +255,7 @@ def mask_bytes(data: bytes, values: Iterable[str] | None = None, *, shapes: bool
     if not data:
         return data
     vals = _values(values)
-    if not any(v.encode() in data for v in vals) and not (shapes and _ANY.search(_peek(data))):
+    if not any(v.encode() in data for v in vals) and not (shapes and _shapes_in(_peek(data))):
         return data
     text = data.decode("utf-8", "surrogateescape")
     out = mask(text, vals) if shapes else mask_values(text, vals)
@@ -264,9 +289,7 @@ def find_secrets(text: str, values: Iterable[str] | None = None) -> list[str]:
     found: list[str] = []
     if any(value in text for value in _values(values)):
         found.append("key-value")
-    if not _ANY.search(text):
-        return found
-    for shape in SHAPES:
+    for shape in _shapes_in(text):
         for m in shape.pattern.finditer(text):
             if not m.group(shape.group).startswith(MASK_PREFIX):
                 found.append(shape.kind)
