@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from lm_eval.models.anthropic_llms import AnthropicChat
@@ -460,6 +461,13 @@ _OFFLINE_FLAGS = (
 )
 
 
+def _datasets_cache_from_env() -> Path:
+    """The datasets cache the environment names now, as datasets.config derives it."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "~/.cache")
+    home = os.path.expanduser(os.environ.get("HF_HOME", os.path.join(xdg, "huggingface")))
+    return Path(os.environ.get("HF_DATASETS_CACHE", os.path.join(home, "datasets")))
+
+
 @contextlib.contextmanager
 def engine_env(extra: dict[str, str]) -> Iterator[None]:
     """Offline switches (and ctx.env) for the duration of a run, restored afterwards.
@@ -476,6 +484,13 @@ def engine_env(extra: dict[str, str]) -> Iterator[None]:
         if module is not None and hasattr(module, attr):
             flags.append((module, attr, getattr(module, attr)))
             setattr(module, attr, True)
+    # Where datasets looks for its cache is also read at import. A worker forked from a
+    # server that imported datasets earlier (the sweep's forkserver) would otherwise read the
+    # cache of the environment the server started in, not the one the sweep runs in.
+    import datasets.config as datasets_config
+
+    flags.append((datasets_config, "HF_DATASETS_CACHE", datasets_config.HF_DATASETS_CACHE))
+    datasets_config.HF_DATASETS_CACHE = _datasets_cache_from_env()
     # Quiet: lm-eval's per-task tqdm bar and datasets' progress bars would interleave with
     # the CLI's own progress display (both are read at import, hence patched, then restored).
     import datasets

@@ -15,8 +15,16 @@ from bench.fidelity.agreement import compare
 @pytest.fixture
 def gsm8k_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, list[int]]:
     """GSM8K-format items in a Hugging Face datasets cache that both sides read offline."""
+    from multiprocessing import forkserver
+
     import datasets
 
+    from harness.sweep.local import mp_context
+
+    # The sweep's forkserver may have started (and imported datasets) before this test set
+    # the cache: as it does in a whole test session. The runner must read the cache named now.
+    mp_context(["inspect", "lm_eval"])  # inspect imports datasets
+    forkserver.ensure_running()
     test, train, answers = gsm8k.items(4, seed=9)
     cache = tmp_path / "hf" / "datasets"
     cache.mkdir(parents=True)
