@@ -140,6 +140,16 @@ def pct(k: int, n: int) -> str:
     return text
 
 
+def _score(x: float) -> str:
+    """A score on 0-1; a negative one marks a side that gave none (AgentDojo's run raised,
+    or gapbench stored no row)."""
+    return "none" if x < 0 else f"{x:g}"
+
+
+def _mean(x: float) -> str:
+    return "none scored" if x < 0 else f"{x:.3f}"
+
+
 def _cell(text: object) -> str:
     """A table cell: one line, pipes escaped (causes and evidence are free text)."""
     return " ".join(str(text).split()).replace("|", "\\|")
@@ -169,7 +179,8 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
         "are scored twice: by gapbench's own path (a scripted model replaying the trajectory",
         "through the runner, the request path and the suite's scorer, as a real run does) and",
         "by the official evaluator on the same trajectory converted to its format. A",
-        "trajectory agrees when the two scores are equal.",
+        'trajectory agrees when the two scores are equal. "none": that side gave no',
+        "score (the official harness raised, or gapbench stored no row); it never agrees.",
         "",
         f"Over {len(results)} suites, the scores agree on {agree} of {total} trajectories "
         f"({pct(agree, total)}). Disagreements: {n_open} open (a gapbench bug not yet fixed), "
@@ -217,8 +228,8 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
                 t.n,
                 t.agree,
                 pct(t.agree, t.n),
-                f"{t.gapbench_mean:.3f}",
-                f"{t.official_mean:.3f}",
+                _mean(t.gapbench_mean),
+                _mean(t.official_mean),
             ]
             for name, t in sorted(r.by_perturbation.items())
         ]
@@ -234,8 +245,8 @@ def agreement_section(results: list[AgreementResult], fixed: list[FixedEntry]) -
                     [
                         d.id,
                         d.perturbation,
-                        f"{d.gapbench:g}",
-                        f"{d.official:g}",
+                        _score(d.gapbench),
+                        _score(d.official),
                         d.status,
                         d.cause,
                         d.evidence,
