@@ -16,6 +16,7 @@ import hashlib
 import importlib.util
 import os
 import struct
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,6 +52,26 @@ def is_offline() -> bool:
         if os.environ.get(var, "").strip().lower() in ("1", "true", "yes", "on"):
             return True
     return False
+
+
+def datasets_cache_from_env() -> Path:
+    """The Hugging Face datasets cache the environment names now, derived as datasets.config
+    derives it at import (HF_DATASETS_CACHE, else HF_HOME/datasets, else the XDG cache)."""
+    xdg = os.environ.get("XDG_CACHE_HOME", "~/.cache")
+    home = os.path.expanduser(os.environ.get("HF_HOME", os.path.join(xdg, "huggingface")))
+    return Path(os.environ.get("HF_DATASETS_CACHE", os.path.join(home, "datasets")))
+
+
+def follow_environment() -> None:
+    """Make what datasets read from the environment at import follow it as it is now.
+
+    A sweep's worker is forked from a server that imported the engines, and with them
+    datasets, under the environment the server started in; the worker then takes the
+    executor's environment, which datasets would not see: its cache path is a module constant
+    (a worker looked for GSM8K in the server's cache, not the run's)."""
+    config = sys.modules.get("datasets.config")
+    if config is not None:
+        config.HF_DATASETS_CACHE = datasets_cache_from_env()  # type: ignore[attr-defined]
 
 
 def offline_env() -> dict[str, str]:

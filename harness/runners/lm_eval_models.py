@@ -36,14 +36,13 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from lm_eval.models.anthropic_llms import AnthropicChat
 from lm_eval.models.openai_completions import LocalChatCompletion, OpenAIChatCompletion
 
 from harness._types import Endpoint
-from harness.offline import offline_env
+from harness.offline import datasets_cache_from_env, offline_env
 
 log = logging.getLogger(__name__)
 
@@ -461,13 +460,6 @@ _OFFLINE_FLAGS = (
 )
 
 
-def _datasets_cache_from_env() -> Path:
-    """The datasets cache the environment names now, as datasets.config derives it."""
-    xdg = os.environ.get("XDG_CACHE_HOME", "~/.cache")
-    home = os.path.expanduser(os.environ.get("HF_HOME", os.path.join(xdg, "huggingface")))
-    return Path(os.environ.get("HF_DATASETS_CACHE", os.path.join(home, "datasets")))
-
-
 @contextlib.contextmanager
 def engine_env(extra: dict[str, str]) -> Iterator[None]:
     """Offline switches (and ctx.env) for the duration of a run, restored afterwards.
@@ -490,7 +482,7 @@ def engine_env(extra: dict[str, str]) -> Iterator[None]:
     import datasets.config as datasets_config
 
     flags.append((datasets_config, "HF_DATASETS_CACHE", datasets_config.HF_DATASETS_CACHE))
-    datasets_config.HF_DATASETS_CACHE = _datasets_cache_from_env()
+    datasets_config.HF_DATASETS_CACHE = datasets_cache_from_env()
     # Quiet: lm-eval's per-task tqdm bar and datasets' progress bars would interleave with
     # the CLI's own progress display (both are read at import, hence patched, then restored).
     import datasets

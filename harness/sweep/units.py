@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from harness._types import Endpoint, SampleRecord
 from harness.errors import GapbenchError
 from harness.models import Deployment, ModelCard
+from harness.offline import follow_environment
 from harness.runners.base import RunContext, UserSimulator
 from harness.serve.proxy.headers import BREAKER_ERROR_TYPE
 from harness.store import Store
@@ -250,6 +251,16 @@ def _exit_on_sigterm(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+def take_environment(env: dict[str, str], cwd: str) -> None:
+    """A worker was forked from a server started earlier: take the executor's environment and
+    directory as they are now (keys, offline switches, settings), and make what libraries
+    imported in the server read from the environment follow it."""
+    os.environ.clear()
+    os.environ.update(env)
+    follow_environment()
+    os.chdir(cwd)
+
+
 def worker_main(
     unit: Unit,
     conn: Any,
@@ -267,11 +278,7 @@ def worker_main(
     # The executor stops a worker with SIGTERM: unwind (the batch not yet written is
     # written, multiprocessing's finalizers run), so nothing is left for a tracker to report.
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
-    # The process was forked from a server started earlier: take the executor's environment
-    # and directory as they are now (keys, offline switches, settings).
-    os.environ.clear()
-    os.environ.update(env)
-    os.chdir(cwd)
+    take_environment(env, cwd)
     threading.Thread(target=_exit_with_parent, args=(parent_pid,), daemon=True).start()
     channel = PipeChannel(conn, stop_all, stop_deployment, replies)
     try:
