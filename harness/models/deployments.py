@@ -25,6 +25,11 @@ class Pricing(BaseModel):
     source: str | None = Field(default=None, description="URL of the price page")
     as_of: date | None = Field(default=None, description="when the prices were read there")
 
+    @property
+    def per_token(self) -> bool:
+        """Priced by tokens (an API), not only by the hour (local hardware)."""
+        return bool(self.input_per_m or self.output_per_m)
+
     def cost(
         self, input_tokens: int, output_tokens: int, cached_tokens: int = 0, seconds: float = 0.0
     ) -> float:

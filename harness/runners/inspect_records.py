@@ -273,7 +273,7 @@ def to_record(ctx: RunContext, engine_version: str, sample: EvalSample, epoch: i
     pricing = ctx.deployment.pricing
     answered = int(o.fields.get("extra", {}).get("assistant_turns", "0")) > 0
     no_usage = not (o.fields["input_tokens"] or o.fields["output_tokens"])
-    per_token = pricing is not None and bool(pricing.input_per_m or pricing.output_per_m)
+    per_token = pricing is not None and pricing.per_token
     if pricing is not None and not (per_token and answered and no_usage):
         # Local hardware is priced per hour of the sample's wall clock; APIs per token. A
         # model that answered but reported no token usage has an unknown cost, not $0 (as

@@ -46,7 +46,7 @@ def worst_case_usd(suite: SuiteSpec, deployment: Deployment) -> float | None:
     total (the engine ends the sample past it: one more call at most). No cache discount.
     """
     pricing = deployment.pricing
-    if pricing is None or (pricing.input_per_m == 0 and pricing.output_per_m == 0):
+    if pricing is None or not pricing.per_token:
         return None
     limits = suite.limits
     context = deployment.context_length

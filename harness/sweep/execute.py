@@ -65,7 +65,7 @@ def _pricing(plan: Plan) -> dict[str, Pricing | None]:
 def _unknown_cost(plan: Plan, ledger: Ledger) -> int:
     """Answers of a deployment priced per token that reported no token usage: their cost is
     unknown, so it is in no spend and no budget can bound it (the money line says so)."""
-    priced = {d for d, p in _pricing(plan).items() if p and (p.input_per_m or p.output_per_m)}
+    priced = {d for d, p in _pricing(plan).items() if p is not None and p.per_token}
     return sum(
         c.outcome == "ok" and c.cost_usd is None and c.deployment_id in priced for c in ledger.calls
     )

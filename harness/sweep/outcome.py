@@ -95,8 +95,8 @@ def final_status(
             msg += f": {why or stopped}"
         return Verdict("failed", "all-errored", msg + not_run, n_error, n_stored)
     if left > 0 and not why:
-        return Verdict("partial", "stopped", (stopped or "stopped early") + not_run, n_error,
-                       n_stored)  # fmt: skip
+        msg = (stopped or "stopped early") + not_run
+        return Verdict("partial", "stopped", msg, n_error, n_stored)
     if why:
         return Verdict("partial", "breaker", why + not_run, n_error, n_stored)
     if n_stored and n_error / n_stored > limit:

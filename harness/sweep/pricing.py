@@ -289,7 +289,7 @@ def estimate_deployment(
     else:
         parts: list[float | None] = []
         notes = []
-        if pricing.input_per_m or pricing.output_per_m:
+        if pricing.per_token:
             parts.append(_sum(r.token_cost_usd for r in working))
             notes.append(f"${pricing.input_per_m:g}/M in, ${pricing.output_per_m:g}/M out")
         if pricing.usd_per_hour:
